@@ -1,1 +1,6 @@
-return 0;
+using System.CommandLine;
+
+// The CLI: one command per file under Cli/ (and Api/Studio/Scheduling for `serve`).
+var root = new RootCommand("Elsa.Migration: live-migrate QEMU VMs between nodes, reusing their ZFS replication.");
+// Commands are added here, one line each.
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,42 @@
+using Elsa.Migration.Engine.Model;
+
+namespace Elsa.Migration.Engine.Definitions;
+
+/// <summary>
+/// Everything known about an activity type, generated from its class and attributes. The runtime's type map and the
+/// designer's activity descriptors both come from these: never hand-maintain a second list.
+/// </summary>
+public sealed record ActivityDescriptor(
+    string TypeName,
+    string Namespace,
+    string Name,
+    int Version,
+    string Category,
+    string DisplayName,
+    string? Description,
+    Type ClrType,
+    IReadOnlyList<string> Outcomes,
+    IReadOnlyList<InputDescriptor> Inputs,
+    IReadOnlyList<OutputDescriptor> Outputs,
+    RecoveryPolicy Recovery,
+    bool IsStart,
+    bool IsTerminal);
+
+/// <summary>An input of an activity type. <see cref="Name"/> is the camelCase JSON property name.</summary>
+public sealed record InputDescriptor(
+    string Name,
+    string PropertyName,
+    Type ValueType,
+    string TypeName,
+    string DisplayName,
+    string? Description,
+    string UIHint,
+    object? DefaultValue,
+    IReadOnlyList<string>? Options,
+    string? Category,
+    int Order,
+    bool IsSensitive,
+    bool Required);
+
+/// <summary>An output of an activity type.</summary>
+public sealed record OutputDescriptor(string Name, string PropertyName, Type ValueType, string TypeName, string DisplayName, string? Description);

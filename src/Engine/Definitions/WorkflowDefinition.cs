@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Model;
+
+namespace Elsa.Migration.Engine.Definitions;
+
+/// <summary>
+/// A loaded Elsa 3 workflow definition (Flowchart root). <see cref="Document"/> is the whole JSON as read, so that
+/// saving writes back every property we do not model (unknown properties survive a round trip).
+/// </summary>
+public sealed class WorkflowDefinition
+{
+    public required string Id { get; init; }
+    public required string DefinitionId { get; init; }
+    public required string Name { get; init; }
+    public string? Description { get; init; }
+    public int Version { get; init; } = 1;
+    public bool IsPublished { get; init; }
+    public bool IsLatest { get; init; } = true;
+    public IReadOnlyList<VariableDefinition> Variables { get; init; } = [];
+    public IReadOnlyList<WorkflowInputDefinition> Inputs { get; init; } = [];
+    public required Flowchart Root { get; init; }
+    /// <summary>The activity a fault or cancellation runs as compensation (e.g. a <c>VmMigration.Rollback</c> node), if any.</summary>
+    public string? CompensationActivityId { get; init; }
+    public required JsonObject Document { get; init; }
+}
+
+/// <summary>A workflow variable (<c>variables[]</c>).</summary>
+public sealed record VariableDefinition(string Id, string Name, string TypeName, bool IsArray, JsonNode? Value);
+
+/// <summary>A workflow input (<c>inputs[]</c>), set when an instance starts (e.g. <c>--input VmId=100</c>).</summary>
+public sealed record WorkflowInputDefinition(string Name, string TypeName, string? DisplayName, string? Description, bool IsRequired, JsonNode? DefaultValue);
+
+/// <summary>The flowchart: activities and the connections between their ports.</summary>
+public sealed record Flowchart(string Id, IReadOnlyList<ActivityNode> Activities, IReadOnlyList<Connection> Connections);
+
+/// <summary>One activity node: its type, input expressions (by camelCase input name) and output bindings (output name to variable id).</summary>
+public sealed record ActivityNode(
+    string Id,
+    string Type,
+    int Version,
+    string? Name,
+    IReadOnlyDictionary<string, Expression> Inputs,
+    IReadOnlyDictionary<string, string> Outputs,
+    JsonObject Json);
+
+/// <summary>A connection from an outcome port of one activity to the <c>In</c> port of another.</summary>
+public sealed record Connection(string SourceId, string SourcePort, string TargetId, string TargetPort = "In");

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace Elsa.Migration.Engine.Model;
+
+/// <summary>
+/// What an activity sees while it runs (mirrors Elsa 3's <c>ActivityExecutionContext</c>, kept small).
+/// The runtime implements it; activities evaluate inputs, write outputs, complete with outcomes, create bookmarks,
+/// journal progress and record what they create in the instance's ledger.
+/// </summary>
+public abstract class ActivityExecutionContext
+{
+    /// <summary>The workflow instance.</summary>
+    public abstract string InstanceId { get; }
+
+    /// <summary>The activity being executed.</summary>
+    public abstract Activity Activity { get; }
+
+    /// <summary>Cancelled when the instance is cancelled or the host shuts down.</summary>
+    public abstract CancellationToken CancellationToken { get; }
+
+    /// <summary>A logger scoped to the instance and activity.</summary>
+    public abstract ILogger Logger { get; }
+
+    /// <summary>The clock (fake in tests).</summary>
+    public abstract TimeProvider Time { get; }
+
+    /// <summary>Services registered with the host (drivers, inventory, ...). Use sparingly.</summary>
+    public abstract IServiceProvider Services { get; }
+
+    /// <summary>True once <see cref="CompleteAsync"/> was called.</summary>
+    public abstract bool IsCompleted { get; }
+
+    /// <summary>Evaluates an input's expression and converts it to <typeparamref name="T"/>.</summary>
+    public abstract T? Get<T>(Input<T>? input);
+
+    /// <summary>Writes an output (to the variable it is bound to, if any) and remembers it for the journal.</summary>
+    public abstract void Set<T>(Output<T>? output, T value);
+
+    /// <summary>Reads a workflow variable by name (null when unset).</summary>
+    public abstract JsonNode? GetVariable(string name);
+
+    /// <summary>Writes a workflow variable by name.</summary>
+    public abstract void SetVariable(string name, JsonNode? value);
+
+    /// <summary>Completes the activity; the runtime follows the connections leaving the given outcome ports.</summary>
+    public abstract ValueTask CompleteAsync(params string[] outcomes);
+
+    /// <summary>Creates a durable bookmark; the activity is suspended until it is resumed.</summary>
+    /// <param name="name">A stimulus name, e.g. <c>Delay</c> or <c>QmpEvent</c>.</param>
+    /// <param name="payload">Data that the stimulus matches or the activity needs on resume.</param>
+    /// <param name="resumeAt">Makes it a durable timer resumed by the runtime at that time.</param>
+    public abstract Bookmark CreateBookmark(string name, JsonNode? payload = null, DateTimeOffset? resumeAt = null);
+
+    /// <summary>Adds a line to the instance's journal (the database), e.g. the strategy chosen or bytes copied.</summary>
+    public abstract ValueTask JournalAsync(string message, JsonObject? data = null);
+
+    /// <summary>Reports progress of long work: journaled (rate-limited) and streamed to live observers.</summary>
+    public abstract ValueTask ReportProgressAsync(Progress progress);
+
+    /// <summary>Records a resource this instance created; committed immediately (survives a crash).</summary>
+    public abstract ValueTask<LedgerEntry> RecordResourceAsync(string kind, string node, string name, JsonObject? details = null);
+
+    /// <summary>Marks a ledger entry as released (the resource no longer exists).</summary>
+    public abstract ValueTask ReleaseResourceAsync(long ledgerEntryId);
+
+    /// <summary>The instance's ledger (all entries, released ones included), oldest first.</summary>
+    public abstract ValueTask<IReadOnlyList<LedgerEntry>> GetLedgerAsync();
+}

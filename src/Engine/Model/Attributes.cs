@@ -1,0 +1,64 @@
+namespace Elsa.Migration.Engine.Model;
+
+/// <summary>Marks a class as an activity. The JSON type name is <c>Namespace.ClassName</c> (e.g. <c>VmMigration.ZfsReplicate</c>),
+/// a persisted contract: never rename a type, bump <see cref="Version"/> instead.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ActivityAttribute(string @namespace, string? category = null, string? description = null) : Attribute
+{
+    public string Namespace { get; } = @namespace;
+    public string? Category { get; } = category;
+    public string? Description { get; } = description;
+    /// <summary>Overrides the class name part of the type name.</summary>
+    public string? TypeName { get; init; }
+    public string? DisplayName { get; init; }
+    public int Version { get; init; } = 1;
+}
+
+/// <summary>Declares the outcome ports of a flowchart activity. Activities without it have the single port <c>Done</c>.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class FlowNodeAttribute(params string[] outcomes) : Attribute
+{
+    public IReadOnlyList<string> Outcomes { get; } = outcomes;
+}
+
+/// <summary>Describes an activity input; the designer shows these values (Studio input descriptor).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class InputAttribute : Attribute
+{
+    public string? DisplayName { get; init; }
+    public string? Description { get; init; }
+    /// <summary>Studio UI hint: singleline, multiline, checkbox, dropdown, json-editor, ...</summary>
+    public string? UIHint { get; init; }
+    public object? DefaultValue { get; init; }
+    /// <summary>Choices for the dropdown UI hint.</summary>
+    public string[]? Options { get; init; }
+    public string? Category { get; init; }
+    public int Order { get; init; }
+    public bool IsSensitive { get; init; }
+    /// <summary>A required input must have an expression (or a default) at validation time.</summary>
+    public bool Required { get; init; }
+}
+
+/// <summary>Describes an activity output (written with <c>context.Set(output, value)</c>).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class OutputAttribute : Attribute
+{
+    public string? DisplayName { get; init; }
+    public string? Description { get; init; }
+}
+
+/// <summary>What recovery does with an instance that was running this activity when the host process died.</summary>
+public enum RecoveryPolicy
+{
+    /// <summary>Not idempotent: never re-run; the instance faults and runs its compensation. The safe default.</summary>
+    Compensate,
+    /// <summary>Idempotent: safe to run again from its start.</summary>
+    Rerun,
+}
+
+/// <summary>Declares an activity's <see cref="RecoveryPolicy"/>. Without it an activity is <see cref="RecoveryPolicy.Compensate"/>.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class RecoveryAttribute(RecoveryPolicy policy) : Attribute
+{
+    public RecoveryPolicy Policy { get; } = policy;
+}
