@@ -18,7 +18,7 @@ public sealed class AddDirtyBitmap : CodeActivity
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
-        var disks = scope.Plan.AttachedDisks.Where(d => d.Kind == DiskKind.Replicated).ToList();
+        var disks = scope.Plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Replicated).ToList();
         if (disks.Count == 0)
         {
             await context.JournalAsync("No attached replicated disk: no dirty bitmap needed");

@@ -59,7 +59,7 @@ public sealed class Cleanup : CodeActivity
             said.Add("source QEMU quit");
         }
 
-        foreach (var disk in plan.Disks.Where(d => d.Kind == DiskKind.Replicated))
+        foreach (var disk in plan.Disks.Where(d => d.Kind == MigrationDiskKind.Replicated))
         {
             said.Add(await PruneAsync(scope, scope.SourceNode, disk.SourceDataset!, keep));
             said.Add(await PruneAsync(scope, scope.TargetNode, disk.TargetDataset!, keep));

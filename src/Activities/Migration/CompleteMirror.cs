@@ -28,7 +28,7 @@ public sealed class CompleteMirror : CodeActivity
             throw new InvalidOperationException("CompleteMirror runs only at pre-switchover: put it right after LiveMigrate.");
         var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds) is > 0 and var t ? t : 60);
         var source = await scope.SourceAsync();
-        var disks = plan.AttachedDisks.Where(d => d.Kind != DiskKind.Shared).ToList();
+        var disks = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         var mirrors = disks.Where(d => d.Strategy != BitmapStrategy.BackupPasses).ToList();
         var passes = disks.Where(d => d.Strategy == BitmapStrategy.BackupPasses).ToList();
 

@@ -19,7 +19,7 @@ public sealed class DriveMirror : CodeActivity
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
-        var disks = scope.Plan.AttachedDisks.Where(d => d.Kind == DiskKind.Local).ToList();
+        var disks = scope.Plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Local).ToList();
         if (disks.Count == 0)
         {
             await context.JournalAsync("No attached local disk: nothing to mirror");

@@ -32,7 +32,7 @@ internal sealed class LedgerUndo(MigrationScope scope)
                 return await StopTargetAsync();
             case LedgerKinds.TargetVolume:
                 if (await VmOnTargetAsync()) return $"kept {entry.Name}: the VM runs on the target";
-                await TargetVolumes.DeleteAsync(scope.TargetNode, entry.Name, Token);
+                await TargetVolumes.DeleteAsync(scope.TargetNode, entry.Name, entry.Details, Token);
                 return $"deleted target volume {entry.Name}";
             case LedgerKinds.ReplicaReceived:
                 return $"kept replica {entry.Name} (the next zfs recv -F rolls it back)";
@@ -173,7 +173,7 @@ internal sealed class LedgerUndo(MigrationScope scope)
         await scope.Pool.DropAsync(Plan.TargetQmpSocket);
         said += await KillByPidFileAsync();
         await scope.TargetNode.TryRunAsync(new NodeCommand("rm", "-f", "--", Plan.TargetPidFile, Plan.TargetQmpSocket), Token);
-        await ResumeTarget.RemoveRunDirAsync(scope);
+        await ResumeTarget.RemoveTransientSocketsAsync(scope);
         return said;
     }
 

@@ -15,7 +15,7 @@ public sealed class MigrateUnusedDisks : CodeActivity
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
-        var disks = scope.Plan.Disks.Where(d => !d.Attached && d.Kind == DiskKind.Local).ToList();
+        var disks = scope.Plan.Disks.Where(d => !d.Attached && d.Kind == MigrationDiskKind.Local).ToList();
         if (disks.Count == 0)
         {
             await context.JournalAsync("No unused local disk to copy");
@@ -23,8 +23,8 @@ public sealed class MigrateUnusedDisks : CodeActivity
         }
         foreach (var disk in disks)
         {
-            await scope.RecordAsync(LedgerKinds.TargetVolume, scope.Plan.TargetNode, disk.TargetPath, new JsonObject { ["disk"] = disk.DeviceId });
-            await TargetVolumes.CreateAsync(scope.TargetNode, disk.TargetPath, disk.SizeBytes, scope.Token);
+            await scope.RecordAsync(LedgerKinds.TargetVolume, scope.Plan.TargetNode, disk.TargetPath, TargetVolumes.Details(disk));
+            await TargetVolumes.CreateAsync(scope.TargetNode, disk, scope.Token);
             var started = context.Time.GetTimestamp();
             var bytes = await TargetVolumes.CopyAsync(scope.SourceNode, disk.SourcePath, scope.TargetNode, disk.TargetPath, scope.Token);
             var elapsed = context.Time.GetElapsedTime(started);

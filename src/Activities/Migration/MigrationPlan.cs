@@ -6,8 +6,8 @@ using Elsa.Migration.Engine.Model;
 namespace Elsa.Migration.Activities.Migration;
 
 /// <summary>How a disk reaches the target (PRODUCT.md step 1).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<DiskKind>))]
-public enum DiskKind
+[JsonConverter(typeof(JsonStringEnumConverter<MigrationDiskKind>))]
+public enum MigrationDiskKind
 {
     /// <summary>On storage both nodes see: nothing to copy.</summary>
     Shared,
@@ -46,21 +46,22 @@ public sealed class MigrationPlan
     public required string InventoryPath { get; init; }
     public required string SourceQmpSocket { get; init; }
     public required string TargetQmpSocket { get; init; }
-    /// <summary>A directory on the target node for the migration's transient NBD and migration sockets (created and removed by the migration).</summary>
-    public required string TargetRunDir { get; init; }
     /// <summary>The target QEMU's pid file (the VM's pid file on the target once it runs there).</summary>
     public required string TargetPidFile { get; init; }
+    /// <summary>The target's NBD server socket (transient: removed when the migration ends).</summary>
+    public required string NbdSocket { get; init; }
+    /// <summary>The target's incoming migration socket (transient).</summary>
+    public required string MigrationSocket { get; init; }
     /// <summary>The source QEMU's pid file, when known.</summary>
     public string? SourcePidFile { get; init; }
     /// <summary>The QEMU binary on the target.</summary>
     public string QemuBinary { get; init; } = "qemu-system-x86_64";
-    /// <summary>The VM's QEMU arguments for the target (same device ids, disks at their target paths), without the QMP,
-    /// daemonize, pid file and incoming options that PrepareTarget adds.</summary>
+    /// <summary>The full argument list that starts the target QEMU: same device ids, disks at their target paths, QMP socket,
+    /// pid file, <c>-daemonize</c>, <c>-incoming defer -S</c>.</summary>
     public required IReadOnlyList<string> TargetQemuArgs { get; init; }
     public required List<DiskPlan> Disks { get; init; }
 
-    public string NbdSocket => Path.Combine(TargetRunDir, "nbd.sock");
-    public string MigrationUri => "unix:" + Path.Combine(TargetRunDir, "migrate.sock");
+    public string MigrationUri => "unix:" + MigrationSocket;
 
     /// <summary>Set by FreezeGuest, cleared by ThawGuest.</summary>
     public string? FrozenMode { get; set; }
@@ -120,7 +121,7 @@ public sealed class DiskPlan
     public required string DriveId { get; init; }
     /// <summary>The format node name the jobs and bitmaps use, e.g. <c>disk0</c>.</summary>
     public required string NodeName { get; init; }
-    public required DiskKind Kind { get; init; }
+    public required MigrationDiskKind Kind { get; init; }
     /// <summary>False for a disk that belongs to the VM but is not attached to the running QEMU.</summary>
     public required bool Attached { get; init; }
     public required long SizeBytes { get; init; }
@@ -132,6 +133,8 @@ public sealed class DiskPlan
     public string? SourceDataset { get; init; }
     /// <summary>The ZFS dataset on the target.</summary>
     public string? TargetDataset { get; init; }
+    /// <summary>The target storage layout (files, zvol, directory): how a non-replicated target volume is created.</summary>
+    public required string TargetLayout { get; init; }
 
     public string BitmapName => $"mig-{DeviceId}";
     public string ExportName => $"mig-{DeviceId}";

@@ -25,28 +25,24 @@ public sealed class PrepareTarget : CodeActivity
         var target = scope.TargetNode;
         var started = context.Time.GetTimestamp();
 
-        foreach (var disk in plan.AttachedDisks.Where(d => d.Kind == DiskKind.Local))
+        foreach (var disk in plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Local))
         {
-            await scope.RecordAsync(LedgerKinds.TargetVolume, plan.TargetNode, disk.TargetPath, new JsonObject { ["disk"] = disk.DeviceId });
-            await TargetVolumes.CreateAsync(target, disk.TargetPath, disk.SizeBytes, scope.Token);
+            await scope.RecordAsync(LedgerKinds.TargetVolume, plan.TargetNode, disk.TargetPath, TargetVolumes.Details(disk));
+            await TargetVolumes.CreateAsync(target, disk, scope.Token);
         }
-        foreach (var disk in plan.AttachedDisks.Where(d => d.Kind == DiskKind.Replicated))
+        foreach (var disk in plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Replicated))
         {
             var exists = await target.TryRunAsync(new NodeCommand("test", "-e", disk.TargetPath), scope.Token);
             if (!exists.Succeeded)
                 throw new InvalidOperationException($"The replica of disk {disk.DeviceId} is missing on {plan.TargetNode} ({disk.TargetPath}): run ZfsReplicate first.");
         }
 
-        await scope.RecordAsync(LedgerKinds.TargetQemu, plan.TargetNode, plan.TargetPidFile,
-            new JsonObject { ["qmp"] = plan.TargetQmpSocket, ["runDir"] = plan.TargetRunDir });
-        await target.RunAsync(new NodeCommand("mkdir", "-p", "--", NameRules.Require(plan.TargetRunDir, NameRules.IsSafeAbsolutePath, "run dir")), scope.Token);
-        var args = plan.TargetQemuArgs.Concat([
-            "-qmp", $"unix:{plan.TargetQmpSocket},server=on,wait=off",
-            "-incoming", "defer", "-S",
-            "-daemonize", "-pidfile", plan.TargetPidFile,
-        ]);
-        // -daemonize: the target VM must outlive this process (a host restart must not kill a migrated VM).
-        await target.RunAsync(new NodeCommand(plan.QemuBinary, args), scope.Token);
+        if ((await target.TryRunAsync(new NodeCommand("test", "-S", plan.TargetQmpSocket), scope.Token)).Succeeded
+            && await scope.Pool.TryGetAsync(plan.TargetQmpSocket, scope.Token) is not null)
+            throw new InvalidOperationException($"A QEMU already answers on {plan.TargetNode}:{plan.TargetQmpSocket}: is VM {plan.VmId} running on the target already?");
+        await scope.RecordAsync(LedgerKinds.TargetQemu, plan.TargetNode, plan.TargetPidFile, new JsonObject { ["qmp"] = plan.TargetQmpSocket });
+        // The arguments carry -daemonize: the target VM must outlive this process (a host restart must not kill a migrated VM).
+        await target.RunAsync(new NodeCommand(plan.QemuBinary, plan.TargetQemuArgs), scope.Token);
 
         var timeout = TimeSpan.FromSeconds(context.Get(StartTimeoutSeconds) is > 0 and var t ? t : 30);
         var qmp = await scope.Pool.GetAsync(plan.TargetQmpSocket, scope.Token, timeout);
@@ -54,7 +50,7 @@ public sealed class PrepareTarget : CodeActivity
         if (status.Status != RunState.Inmigrate)
             throw new InvalidOperationException($"The target QEMU is '{status.Status}', expected 'inmigrate': it was not started with -incoming defer.");
 
-        var exported = plan.AttachedDisks.Where(d => d.Kind != DiskKind.Shared).ToList();
+        var exported = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         if (exported.Count > 0)
         {
             await qmp.Client.NbdServerStartAsync(new UnixSocketAddress(plan.NbdSocket), scope.Token);

@@ -20,7 +20,7 @@ public sealed class ResumeTarget : CodeActivity<long>
         var scope = MigrationScope.Open(context);
         var plan = scope.Plan;
         var target = await scope.TargetAsync();
-        var exported = plan.AttachedDisks.Where(d => d.Kind != DiskKind.Shared).ToList();
+        var exported = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         var status = await target.Client.QueryStatusAsync(scope.Token);
         if (status.Status != RunState.Running)
         {
@@ -46,7 +46,7 @@ public sealed class ResumeTarget : CodeActivity<long>
             await scope.ReleaseAsync(LedgerKinds.NbdClient, disk.NbdClientNode);
             await scope.ReleaseAsync(LedgerKinds.BlockJob, disk.JobId);
         }
-        await RemoveRunDirAsync(scope);
+        await RemoveTransientSocketsAsync(scope);
 
         var source = await scope.SourceAsync();
         var info = await source.Client.QueryMigrateAsync(scope.Token);
@@ -75,11 +75,10 @@ public sealed class ResumeTarget : CodeActivity<long>
             new JsonObject { ["downtimeMs"] = info.DowntimeMs, ["guestPauseMs"] = plan.GuestPauseMs, ["totalTimeMs"] = info.TotalTimeMs });
     }
 
-    internal static async Task RemoveRunDirAsync(MigrationScope scope)
+    internal static async Task RemoveTransientSocketsAsync(MigrationScope scope)
     {
         var plan = scope.Plan;
-        await scope.TargetNode.TryRunAsync(new NodeCommand("rm", "-f", "--", plan.NbdSocket, plan.MigrationUri["unix:".Length..]), scope.Token);
-        await scope.TargetNode.TryRunAsync(new NodeCommand("rmdir", "--", plan.TargetRunDir), scope.Token);
+        await scope.TargetNode.TryRunAsync(new NodeCommand("rm", "-f", "--", plan.NbdSocket, plan.MigrationSocket), scope.Token);
     }
 
     private static async Task Tolerant(Func<Task> command)

@@ -35,7 +35,7 @@ public sealed class WaitConvergence : CodeActivity
         var speed = context.Get(BandwidthBytesPerSecond) is > 0 and var s ? s : (long?)null;
         var deadline = context.Time.GetUtcNow() + timeout;
         var qmp = await scope.SourceAsync();
-        var disks = scope.Plan.AttachedDisks.Where(d => d.Kind != DiskKind.Shared).ToList();
+        var disks = scope.Plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         var started = context.Time.GetTimestamp();
 
         var waits = disks.ToDictionary(d => d, d => d.Strategy == BitmapStrategy.BackupPasses

@@ -37,7 +37,7 @@ public sealed class ZfsReplicate : CodeActivity
     {
         var scope = MigrationScope.Open(context);
         var phase = context.Get(Phase);
-        var disks = scope.Plan.Disks.Where(d => d.Kind == DiskKind.Replicated).ToList();
+        var disks = scope.Plan.Disks.Where(d => d.Kind == MigrationDiskKind.Replicated).ToList();
         if (disks.Count == 0)
         {
             await context.JournalAsync("No replicated disk: nothing to replicate");
@@ -107,7 +107,7 @@ public sealed class ZfsReplicate : CodeActivity
     private static async Task RemoveBitmapsAsync(MigrationScope scope)
     {
         var qmp = await scope.SourceAsync();
-        foreach (var disk in scope.Plan.AttachedDisks.Where(d => d.Kind == DiskKind.Replicated))
+        foreach (var disk in scope.Plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Replicated))
         {
             try
             {
