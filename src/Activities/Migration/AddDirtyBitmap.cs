@@ -9,6 +9,7 @@ namespace Elsa.Migration.Activities.Migration;
 /// BEFORE the replication snapshot: writes between the two are copied twice, which is harmless; a write missed would not be.
 /// </summary>
 [Activity("VmMigration", "VM Migration", "Adds a dirty bitmap to every attached replicated disk (before the ZFS snapshot).")]
+[FlowNode(Outcomes.Done, Outcomes.Failed)]
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class AddDirtyBitmap : CodeActivity
 {

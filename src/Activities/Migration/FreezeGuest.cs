@@ -10,6 +10,7 @@ namespace Elsa.Migration.Activities.Migration;
 /// after <see cref="MaxFreezeSeconds"/> whatever happens; Rollback thaws when the ledger still says frozen.
 /// </summary>
 [Activity("VmMigration", "VM Migration", "Freezes the guest (guest-agent fsfreeze, or pause) until ThawGuest; thaw guaranteed.")]
+[FlowNode(Outcomes.Done, Outcomes.Failed)]
 [Recovery(RecoveryPolicy.Compensate)]
 public sealed class FreezeGuest : CodeActivity
 {

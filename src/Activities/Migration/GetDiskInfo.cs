@@ -10,6 +10,7 @@ namespace Elsa.Migration.Activities.Migration;
 /// (incremental on top of the replica), attached or unused.
 /// </summary>
 [Activity("VmMigration", "VM Migration", "Collects the VM's disks (shared, local, replicated, unused) and writes the migration plan.")]
+[FlowNode(Outcomes.Done, Outcomes.Failed)]
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class GetDiskInfo : CodeActivity<string>
 {

@@ -5,6 +5,7 @@ namespace Elsa.Migration.Activities.Migration;
 
 /// <summary>Ends the freeze of FreezeGuest (right after the ZFS snapshots); safe to run twice and when nothing is frozen.</summary>
 [Activity("VmMigration", "VM Migration", "Thaws the guest frozen by FreezeGuest and reports the freeze window.")]
+[FlowNode(Outcomes.Done, Outcomes.Failed)]
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class ThawGuest : CodeActivity
 {
