@@ -51,16 +51,17 @@ modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 # crc32c-intel is pulled in through the crc32c alias but fails on -cpu qemu64 (no SSE4.2); crc32c_generic serves ext4.
 excluded_modules=(crc32c-intel)
 
-candidate() { apt-cache show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Version: //p'; }
-
 kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p')
 [[ -n "$kernel_pkg" ]] || die "apt knows no linux-image-amd64: run 'apt-get update' (scripts/setup.sh does it)"
 all_packages=("$kernel_pkg" "${packages[@]}")
+# One apt-cache call for all candidates (each call loads apt's cache: ~0.8 s).
+declare -A candidate=()
+while read -r p v; do candidate[$p]=$v; done < <(apt-cache show --no-all-versions "${all_packages[@]}" 2>/dev/null |
+  awk '/^Package: /{p=$2} /^Version: /{print p, $2}')
 versions=()
 for p in "${all_packages[@]}"; do
-  v=$(candidate "$p")
-  [[ -n "$v" ]] || die "apt knows no version of $p: run 'apt-get update'"
-  versions+=("$p=$v")
+  [[ -n "${candidate[$p]:-}" ]] || die "apt knows no version of $p: run 'apt-get update'"
+  versions+=("$p=${candidate[$p]}")
 done
 
 inputs=(scripts/guest/build-image.sh scripts/guest/init.sh)

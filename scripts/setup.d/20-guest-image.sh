@@ -18,7 +18,7 @@ if ((${#missing[@]})); then
 fi
 
 # The cache key needs apt's package lists (versions of the kernel, busybox, qemu-guest-agent...).
-if ! apt-cache show --no-all-versions linux-image-amd64 >/dev/null 2>&1; then
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
   $sudo apt-get update -qq
 fi
 exec "$root/scripts/guest/build-image.sh"
