@@ -1,5 +1,6 @@
 using System.Globalization;
 using Elsa.Migration.Activities.Nodes;
+using Elsa.Migration.Activities.Zfs;
 
 namespace Elsa.Migration.Activities.Migration;
 
@@ -24,22 +25,13 @@ internal static class ZfsCommands
     /// <summary>The dataset's snapshot short names, oldest first (by creation txg); empty when the dataset does not exist.</summary>
     public static async Task<IReadOnlyList<string>> ListSnapshotsAsync(NodeExecutor node, string dataset, CancellationToken ct)
     {
-        NameRules.Require(dataset, NameRules.IsDatasetName, "dataset name");
-        if (!await ExistsAsync(node, dataset, ct)) return [];
-        var result = await node.RunAsync(new NodeCommand("zfs", "list", "-H", "-p", "-t", "snapshot", "-o", "name,createtxg", "-r", dataset), ct);
-        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('\t'))
-            .Where(cols => cols.Length >= 2 && cols[0].StartsWith(dataset + "@", StringComparison.Ordinal))
-            .OrderBy(cols => long.Parse(cols[1], CultureInfo.InvariantCulture))
-            .Select(cols => cols[0][(dataset.Length + 1)..])
-            .ToList();
+        var zfs = new ZfsDriver(node);
+        if (!await zfs.ExistsAsync(NameRules.Require(dataset, NameRules.IsDatasetName, "dataset name"), ct)) return [];
+        return (await zfs.ListSnapshotsAsync(dataset, ct)).Select(s => s.Name).ToList();
     }
 
-    public static async Task<bool> ExistsAsync(NodeExecutor node, string datasetOrSnapshot, CancellationToken ct)
-    {
-        var result = await node.TryRunAsync(new NodeCommand("zfs", "list", "-H", "-o", "name", datasetOrSnapshot), ct);
-        return result.Succeeded;
-    }
+    public static Task<bool> ExistsAsync(NodeExecutor node, string datasetOrSnapshot, CancellationToken ct) =>
+        new ZfsDriver(node).ExistsAsync(datasetOrSnapshot, ct);
 
     /// <summary>The newest snapshot present on both sides (by name), or null.</summary>
     public static string? NewestCommon(IReadOnlyList<string> source, IReadOnlyList<string> target)
@@ -62,19 +54,11 @@ internal static class ZfsCommands
         return result.BytesTransferred;
     }
 
-    /// <summary>Destroys a snapshot; "does not exist" is success (undo must be idempotent). <c>busy</c> is retried once.</summary>
+    /// <summary>Destroys a snapshot; "does not exist" is success (undo must be idempotent); the driver retries <c>busy</c>.</summary>
     public static async Task DestroySnapshotAsync(NodeExecutor node, string dataset, string snapshot, CancellationToken ct)
     {
+        var zfs = new ZfsDriver(node);
         var fullName = Full(dataset, snapshot);
-        for (var attempt = 0; ; attempt++)
-        {
-            var result = await node.TryRunAsync(new NodeCommand("zfs", "destroy", fullName), ct);
-            if (result.Succeeded || result.StandardError.Contains("could not find", StringComparison.OrdinalIgnoreCase)
-                || result.StandardError.Contains("does not exist", StringComparison.OrdinalIgnoreCase)) return;
-            if (attempt >= 3)
-                throw new NodeCommandException(node.NodeName, new NodeCommand("zfs", "destroy", fullName),
-                    node.Transport.Prepare(new NodeCommand("zfs", "destroy", fullName)), result.ExitCode, result.StandardError.Trim());
-            await Task.Delay(TimeSpan.FromMilliseconds(200 * (attempt + 1)), ct);
-        }
+        if (await zfs.ExistsAsync(fullName, ct)) await zfs.DestroyAsync(fullName, cancellationToken: ct);
     }
 }

@@ -73,7 +73,7 @@ public sealed class LiveMigrateWorkflowTests(ITestOutputHelper output)
         output.WriteLine($"BitmapMirror: dirty {dirty}, copied {copied}, disk {MigrationHarness.ReplicatedSize}");
         Assert.InRange(copied, dirty, dirty + (1L << 20));
         Assert.True(copied < MigrationHarness.ReplicatedSize / 4, $"BitmapMirror copied {copied} bytes of a {MigrationHarness.ReplicatedSize}-byte disk");
-        var summary = journal.Single(e => e.ActivityId == "resumeTarget" && e.Message!.StartsWith("VM vm1 runs on", StringComparison.Ordinal));
+        var summary = journal.Single(e => e.ActivityId == "resumeTarget" && e.Message?.StartsWith("VM vm1 runs on", StringComparison.Ordinal) == true);
         output.WriteLine(summary.Message);
         var cleanup = journal.Single(e => e.ActivityId == "cleanup" && e.Kind == JournalKind.Message);
         Assert.Contains("source QEMU quit", cleanup.Message);

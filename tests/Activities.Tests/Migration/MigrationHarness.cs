@@ -190,7 +190,16 @@ internal sealed class MigrationHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Pool.DisposeAsync();
-        await Services.DisposeAsync();
+        try
+        {
+            await Services.DisposeAsync();
+        }
+        catch (ObjectDisposedException ex)
+        {
+            // The engine registers WorkflowRuntime twice (concrete + interface factory), so the container disposes it
+            // twice and the second DisposeAsync throws. Reported to the engine-runtime branch; harmless for this test.
+            _output.WriteLine($"engine double dispose: {ex.Message}");
+        }
         await Lab.DisposeAsync();
         try
         {
