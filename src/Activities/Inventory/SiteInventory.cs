@@ -15,6 +15,11 @@ public sealed class InventoryException : Exception
         Problems = problems;
     }
 
+    private InventoryException(string message, string problem) : base(message) => Problems = [problem];
+
+    /// <summary>A lookup of something the inventory does not define (message lists what it does define).</summary>
+    public static InventoryException NotFound(string problem) => new($"Not in the inventory: {problem}", problem);
+
     public IReadOnlyList<string> Problems { get; }
 }
 
@@ -84,12 +89,12 @@ public sealed record SiteInventory
     /// <summary>The node named <paramref name="name"/>, or an <see cref="InventoryException"/> listing the known ones.</summary>
     public NodeDefinition GetNode(string name) =>
         Nodes.FirstOrDefault(n => n.Name == name)
-        ?? throw new InventoryException("lookup", [$"unknown node '{name}'; known nodes: {string.Join(", ", Nodes.Select(n => n.Name))}"]);
+        ?? throw InventoryException.NotFound($"unknown node '{name}'; known nodes: {string.Join(", ", Nodes.Select(n => n.Name))}");
 
     /// <summary>The VM with id <paramref name="vmId"/>, or an <see cref="InventoryException"/> listing the known ones.</summary>
     public VmDefinition GetVm(string vmId) =>
         Vms.FirstOrDefault(v => v.Id == vmId)
-        ?? throw new InventoryException("lookup", [$"unknown VM '{vmId}'; known VMs: {string.Join(", ", Vms.Select(v => v.Id))}"]);
+        ?? throw InventoryException.NotFound($"unknown VM '{vmId}'; known VMs: {string.Join(", ", Vms.Select(v => v.Id))}");
 
     /// <summary>A command executor for the node (local or SSH, per its transport).</summary>
     public NodeExecutor CreateExecutor(string nodeName, ILogger? logger = null)
@@ -107,9 +112,9 @@ public sealed record SiteInventory
         var vm = GetVm(vmId);
         var node = GetNode(nodeName);
         var disk = vm.Disks.FirstOrDefault(d => d.Id == diskId)
-            ?? throw new InventoryException("lookup", [$"VM '{vmId}' has no disk '{diskId}'; its disks: {string.Join(", ", vm.Disks.Select(d => d.Id))}"]);
+            ?? throw InventoryException.NotFound($"VM '{vmId}' has no disk '{diskId}'; its disks: {string.Join(", ", vm.Disks.Select(d => d.Id))}");
         var storage = node.Storages.FirstOrDefault(s => s.Id == disk.Storage)
-            ?? throw new InventoryException("lookup", [$"node '{nodeName}' has no storage '{disk.Storage}' (disk '{diskId}' of VM '{vmId}')"]);
+            ?? throw InventoryException.NotFound($"node '{nodeName}' has no storage '{disk.Storage}' (disk '{diskId}' of VM '{vmId}')");
         var kind = InventoryValidator.ParseKind(disk.Kind)!.Value;
         return storage.Layout switch
         {
