@@ -149,3 +149,15 @@ public sealed class RecordStep : CodeActivity
         await context.RecordResourceAsync("test-resource", "node-a", context.Activity.Id);
     }
 }
+
+/// <summary>Like <see cref="GatedStep"/> but with the default recovery policy (Compensate): never re-run after a crash.</summary>
+[Activity("RuntimeTest", TypeName = "GatedNoRerun")]
+public sealed class GatedNoRerunStep : CodeActivity
+{
+    protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
+    {
+        context.Service<ExecutionLog>().Add(context.Activity.Id + ":waiting");
+        await context.Service<TestGates>().For(context.Activity.Id).Task.WaitAsync(context.CancellationToken);
+        context.Service<ExecutionLog>().Add(context.Activity.Id);
+    }
+}
