@@ -47,7 +47,8 @@ public sealed class QmpSessionPool(ILoggerFactory? loggerFactory = null) : IAsyn
         if (!File.Exists(socketPath) && !(_sessions.TryGetValue(socketPath, out var s) && s.IsConnected)) return null;
         try
         {
-            return await GetAsync(socketPath, cancellationToken, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            // Short: a stale socket of a dead QEMU refuses at once, and rollback should not wait long for it.
+            return await GetAsync(socketPath, cancellationToken, TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
         }
         catch (QmpDisconnectedException)
         {

@@ -155,6 +155,15 @@ internal sealed class MigrationHarness : IAsyncDisposable
         return entries;
     }
 
+    /// <summary>True once the runtime journaled the start of activity <paramref name="activityId"/> in any instance.</summary>
+    public async Task<bool> ActivityStartedAsync(string activityId, CancellationToken ct)
+    {
+        foreach (var instance in await Services.GetRequiredService<IWorkflowInstanceStore>().ListIdsAsync(WorkflowStatus.Running, ct))
+            if ((await Services.GetRequiredService<IJournalStore>().ReadAsync(instance, 0, 100_000, ct))
+                .Any(e => e.ActivityId == activityId && e.Kind == JournalKind.ActivityStarted)) return true;
+        return false;
+    }
+
     public Task<IReadOnlyList<LedgerEntry>> LedgerAsync(string instanceId, CancellationToken ct) =>
         Services.GetRequiredService<ILedgerStore>().ListAsync(instanceId, ct);
 
