@@ -60,6 +60,15 @@ public sealed class ExpressionEvaluatorTests
     }
 
     [Fact]
+    public void Evaluate_WhenTheTargetIsObject_ShouldKeepJsonKinds()
+    {
+        Assert.Equal(42L, Evaluate("Literal", 42, typeof(object)));
+        Assert.Equal(2.5, Evaluate("Literal", 2.5, typeof(object)));
+        Assert.Equal("x", Evaluate("Literal", "x", typeof(object)));
+        Assert.Equal(42L, Js("41 + 1", typeof(object)));
+    }
+
+    [Fact]
     public void Evaluate_WhenEmptyLiteralForAValueType_ShouldBeUnset() =>
         Assert.Null(Evaluate("Literal", "", typeof(int)));
 
