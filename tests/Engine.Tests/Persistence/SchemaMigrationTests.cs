@@ -43,8 +43,9 @@ public sealed class SchemaMigrationTests : IDisposable
         await using (var connection = await old.OpenAsync(CancellationToken.None))
         {
             await connection.ExecuteAsync("""
-                INSERT INTO instances (id, definition_id, definition_version, definition_name, definition_json, status, variables, inputs, state, created_at, updated_at)
-                VALUES ('i1', 'd1', 1, 'Old', '{}', 'Suspended', '{"x":1}', '{}', '{}', '2024-01-01T00:00:00.0000000Z', '2024-01-01T00:00:00.0000000Z');
+                INSERT INTO definition_snapshots (hash, json) VALUES ('h1', '{"definitionId":"d1"}');
+                INSERT INTO instances (id, definition_id, definition_version, definition_name, definition_hash, status, variables, inputs, state, created_at, updated_at)
+                VALUES ('i1', 'd1', 1, 'Old', 'h1', 'Suspended', '{"x":1}', '{}', '{}', '2024-01-01T00:00:00.0000000Z', '2024-01-01T00:00:00.0000000Z');
                 INSERT INTO ledger (instance_id, activity_id, kind, node, name, created_at) VALUES ('i1', 'a1', 'snapshot', 'n1', 'tank/vm@s1', '2024-01-01T00:00:00.0000000Z');
                 """);
         }
@@ -61,6 +62,7 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Equal(WorkflowStatus.Suspended, instance.Status);
         Assert.Equal(1, instance.Variables["x"]!.GetValue<int>());
         Assert.Null(instance.CorrelationId);
+        Assert.Equal("""{"definitionId":"d1"}""", instance.DefinitionJson);
         Assert.Equal("tank/vm@s1", Assert.Single(await new SqliteLedgerStore(current).ListAsync("i1", CancellationToken.None)).Name);
         await using var check = await current.OpenAsync(CancellationToken.None);
         Assert.Equal(SchemaScripts.All.Count, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM schema_version;"));
