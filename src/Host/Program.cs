@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Elsa.Migration.Host.Benchmarks;
 using Elsa.Migration.Host.Cli;
+using Elsa.Migration.Host.Demo;
 
 // The CLI: one command per file under Cli/ (and Api/Studio/Scheduling for `serve`).
 var database = CliServices.CreateDatabaseOption();
@@ -8,7 +10,9 @@ root.Add(ValidateCommand.Create());
 root.Add(RunCommand.Create(database));
 root.Add(InstancesCommand.Create(database));
 root.Add(ShowCommand.Create(database));
-root.Add(DemoCommand.Create(database));
-root.Add(BenchCommand.Create());
+root.Add(MigrationDemoCommand.Create());
+var bench = BenchCommand.Create();
+bench.Add(MigrationBenchCommand.Create());
+root.Add(bench);
 // No process-termination timeout: `run` handles SIGINT/SIGTERM itself and exits after the compensation.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
