@@ -22,6 +22,16 @@ public sealed class ResumeTarget : CodeActivity<long>
         var target = await scope.TargetAsync();
         var exported = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         var status = await target.Client.QueryStatusAsync(scope.Token);
+        if (status.Status == RunState.Inmigrate)
+        {
+            // The source reports completed once it has sent everything; the target may still be loading the state.
+            var done = await target.WaitForEventAsync<MigrationEvent>(0,
+                e => e.Status is MigrationStatus.Completed or MigrationStatus.Failed or MigrationStatus.Cancelled,
+                TimeSpan.FromSeconds(60), "MIGRATION completed on the target", scope.Token);
+            if (done.Status != MigrationStatus.Completed)
+                throw new InvalidOperationException($"The target failed to load the migration ({done.Status}): the source keeps the VM.");
+            status = await target.Client.QueryStatusAsync(scope.Token);
+        }
         if (status.Status != RunState.Running)
         {
             if (status.Status != RunState.Paused)

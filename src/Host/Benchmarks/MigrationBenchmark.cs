@@ -34,11 +34,11 @@ internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> d
             results.Add(await MigrateAsync(lab, workflow, $"full{round}", DiskKind.Local, percent, ct));
         }
 
-        var table = new Table().Title($"[bold]Live migration of a {diskBytes >> 20} MiB disk: incremental (ZFS replica + dirty bitmap) vs full copy[/]")
-            .AddColumns("dirty", "mode", "bytes moved", "(ZFS stream + QEMU copy)", "wall time", "QEMU downtime", "guest pause", "target = source");
+        var table = new Table().Title($"[bold]{diskBytes >> 20} MiB disk: incremental (ZFS + bitmap) vs full copy[/]")
+            .AddColumns("dirty", "mode", "moved", "ZFS + QEMU", "wall", "downtime", "pause", "equal");
         foreach (var r in results)
             table.AddRow($"{r.DirtyPercent:0.#} %", r.Mode, Mib(r.Moved), $"{Mib(r.ZfsBytes)} + {Mib(r.QemuBytes)}", $"{r.Wall.TotalSeconds:0.00} s",
-                $"{r.DowntimeMs} ms", $"{r.GuestPauseMs:0.0} ms", Markup.Escape(r.Compare));
+                $"{r.DowntimeMs} ms", $"{r.GuestPauseMs:0} ms", r.Compare.Contains("identical", StringComparison.OrdinalIgnoreCase) ? "yes" : "[red]NO[/]");
         console.Write(table);
         foreach (var pair in results.Chunk(2))
         {

@@ -169,6 +169,7 @@ internal sealed class DemoWriter(QmpSession session, IReadOnlyList<(string Drive
     private volatile bool _paused;
     private IDisposable? _subscription;
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     public long BytesWritten { get; private set; }
     public int Writes { get; private set; }
@@ -215,6 +216,7 @@ internal sealed class DemoWriter(QmpSession session, IReadOnlyList<(string Drive
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync();
         await _loop;
         _subscription?.Dispose();

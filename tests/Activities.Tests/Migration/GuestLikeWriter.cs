@@ -19,6 +19,7 @@ internal sealed class GuestLikeWriter : IAsyncDisposable
     private readonly Random _random = new(42);
     private volatile bool _paused;
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     public GuestLikeWriter(QmpSession session, IReadOnlyList<(string Drive, long Size)> drives)
     {
@@ -78,6 +79,7 @@ internal sealed class GuestLikeWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
         await _loop;
         _subscription.Dispose();
