@@ -49,6 +49,6 @@ internal static class MirrorSetup
         var nodes = await qmp.Client.QueryNamedBlockNodesAsync(scope.Token);
         if (nodes.Any(n => n.NodeName == disk.NbdClientNode)) return; // rerun: already connected
         await scope.RecordAsync(LedgerKinds.NbdClient, scope.Plan.SourceNode, disk.NbdClientNode, new JsonObject { ["disk"] = disk.DeviceId });
-        await qmp.Client.BlockdevAddNbdAsync(disk.NbdClientNode, new UnixSocketAddress(scope.Plan.NbdSocket), disk.ExportName, scope.Token);
+        await qmp.Client.BlockdevAddNbdAsync(disk.NbdClientNode, scope.Plan.NbdAddress, disk.ExportName, scope.Token);
     }
 }

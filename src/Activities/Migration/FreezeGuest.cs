@@ -27,19 +27,30 @@ public sealed class FreezeGuest : CodeActivity
         var mode = context.Get(Mode);
         var maxSeconds = context.Get(MaxFreezeSeconds) is > 0 and var s ? s : 30;
         var qmp = await scope.SourceAsync();
-        if (mode == FreezeMode.Agent)
-            throw new NotSupportedException("Guest-agent freeze needs the guest-agent client (GuestAgent driver); use Mode = Pause for guests without an agent.");
 
         var status = await qmp.Client.QueryStatusAsync(scope.Token);
         if (status.Status != RunState.Running)
             throw new InvalidOperationException($"VM {scope.Plan.VmId} is '{status.Status}', not running: refusing to freeze (a later thaw would resume it).");
         var watchdog = MigrationScope.Service<FreezeWatchdog>(context);
-        await scope.RecordAsync(LedgerKinds.GuestFrozen, scope.Plan.SourceNode, scope.Plan.VmId, new JsonObject { ["mode"] = mode.ToString() });
-        watchdog.Arm(scope.Plan.SourceQmpSocket, mode, TimeSpan.FromSeconds(maxSeconds));
-        await qmp.Client.StopAsync(scope.Token);
+        await scope.RecordAsync(LedgerKinds.GuestFrozen, scope.Plan.SourceNode, scope.Plan.VmId,
+            new JsonObject { ["mode"] = mode.ToString(), ["agentSocket"] = scope.Plan.GuestAgentSocket });
+        // Armed before freezing: whatever happens next, the guest is thawed after MaxFreezeSeconds.
+        watchdog.Arm(scope.Plan.SourceQmpSocket, scope.Plan.GuestAgentSocket, mode, TimeSpan.FromSeconds(maxSeconds));
+        string said;
+        try
+        {
+            said = await GuestThaw.FreezeAsync(qmp, scope.Plan.GuestAgentSocket, mode, scope.Token);
+        }
+        catch
+        {
+            // A failed or timed-out freeze may have frozen some filesystems: thaw now rather than at the watchdog.
+            watchdog.Disarm(scope.Plan.SourceQmpSocket);
+            await GuestThaw.ThawAsync(qmp, scope.Plan.GuestAgentSocket, mode, CancellationToken.None);
+            throw;
+        }
         scope.Plan.FrozenMode = mode.ToString();
         scope.Plan.FrozenAt = context.Time.GetUtcNow();
         scope.SavePlan();
-        await context.JournalAsync($"Guest frozen ({mode}), at most {maxSeconds} s", new JsonObject { ["mode"] = mode.ToString(), ["maxFreezeSeconds"] = maxSeconds });
+        await context.JournalAsync($"Guest frozen ({mode}: {said}), at most {maxSeconds} s", new JsonObject { ["mode"] = mode.ToString(), ["maxFreezeSeconds"] = maxSeconds });
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Elsa.Migration.Activities.GuestAgent;
 using Elsa.Migration.Activities.Qemu;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,12 +20,12 @@ public sealed class FreezeWatchdog(QmpSessionPool pool, ILoggerFactory? loggers 
     public ConcurrentQueue<string> Fired { get; } = new();
 
     /// <summary>Thaws the VM behind <paramref name="qmpSocket"/> after <paramref name="maxFreeze"/> unless disarmed first.</summary>
-    public void Arm(string qmpSocket, FreezeMode mode, TimeSpan maxFreeze)
+    public void Arm(string qmpSocket, string? agentSocket, FreezeMode mode, TimeSpan maxFreeze)
     {
         var cts = new CancellationTokenSource();
         if (_armed.TryRemove(qmpSocket, out var old)) old.Cancel();
         _armed[qmpSocket] = cts;
-        _ = FireAsync(qmpSocket, mode, maxFreeze, cts.Token);
+        _ = FireAsync(qmpSocket, agentSocket, mode, maxFreeze, cts.Token);
     }
 
     /// <summary>Stops the watchdog of <paramref name="qmpSocket"/> (ThawGuest ran).</summary>
@@ -33,7 +34,7 @@ public sealed class FreezeWatchdog(QmpSessionPool pool, ILoggerFactory? loggers 
         if (_armed.TryRemove(qmpSocket, out var cts)) cts.Cancel();
     }
 
-    private async Task FireAsync(string qmpSocket, FreezeMode mode, TimeSpan maxFreeze, CancellationToken token)
+    private async Task FireAsync(string qmpSocket, string? agentSocket, FreezeMode mode, TimeSpan maxFreeze, CancellationToken token)
     {
         try
         {
@@ -41,14 +42,14 @@ public sealed class FreezeWatchdog(QmpSessionPool pool, ILoggerFactory? loggers 
             _armed.TryRemove(qmpSocket, out _);
             _logger.LogWarning("Guest behind {Socket} frozen ({Mode}) longer than {Seconds} s: thawing it now", qmpSocket, mode, maxFreeze.TotalSeconds);
             var qmp = await pool.GetAsync(qmpSocket, CancellationToken.None);
-            await GuestThaw.ThawAsync(qmp, mode, CancellationToken.None);
+            await GuestThaw.ThawAsync(qmp, agentSocket, mode, CancellationToken.None);
             Fired.Enqueue(qmpSocket);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             // Disarmed: the workflow thawed in time.
         }
-        catch (Exception ex) when (ex is QmpDisconnectedException or QmpException or TimeoutException)
+        catch (Exception ex) when (ex is QmpDisconnectedException or QmpException or TimeoutException or GuestAgentException or IOException)
         {
             _logger.LogError(ex, "Watchdog could not thaw the guest behind {Socket}; Rollback will retry from the ledger", qmpSocket);
         }
@@ -64,7 +65,7 @@ public sealed class FreezeWatchdog(QmpSessionPool pool, ILoggerFactory? loggers 
 /// <summary>Thawing, shared by ThawGuest, the watchdog and Rollback. Idempotent: thawing a running guest does nothing.</summary>
 internal static class GuestThaw
 {
-    public static async Task<bool> ThawAsync(QmpSession qmp, FreezeMode mode, CancellationToken ct)
+    public static async Task<bool> ThawAsync(QmpSession qmp, string? agentSocket, FreezeMode mode, CancellationToken ct)
     {
         if (mode == FreezeMode.Pause)
         {
@@ -74,7 +75,30 @@ internal static class GuestThaw
             await qmp.Client.ContAsync(ct);
             return true;
         }
-        throw new NotSupportedException(
-            "Guest-agent thaw needs the guest-agent client (GuestAgent driver); use Mode = Pause for guests without an agent.");
+        await using var agent = GuestAgentClient.ForUnixSocket(RequireAgent(agentSocket));
+        await agent.SyncAsync(ct);
+        if (await agent.GetFreezeStatusAsync(AgentTimeout, ct) != GuestFsFreezeStatus.Frozen) return false;
+        await agent.ThawAsync(AgentTimeout, ct);
+        return true;
     }
+
+    /// <summary>Freezes the guest (Agent: fsfreeze through the guest agent; Pause: <c>stop</c>).</summary>
+    public static async Task<string> FreezeAsync(QmpSession qmp, string? agentSocket, FreezeMode mode, CancellationToken ct)
+    {
+        if (mode == FreezeMode.Pause)
+        {
+            await qmp.Client.StopAsync(ct);
+            return "vCPUs stopped";
+        }
+        await using var agent = GuestAgentClient.ForUnixSocket(RequireAgent(agentSocket));
+        await agent.SyncAsync(ct);
+        var frozen = await agent.FreezeAsync(AgentTimeout, ct);
+        return $"{frozen} guest filesystems frozen";
+    }
+
+    /// <summary>fsfreeze waits for the guest to flush: give it time, but not forever.</summary>
+    private static readonly TimeSpan AgentTimeout = TimeSpan.FromSeconds(30);
+
+    private static string RequireAgent(string? socket) => socket ?? throw new InvalidOperationException(
+        "Mode Agent needs a guest agent: enable guestAgent in the VM's QEMU profile (inventory), or use Mode Pause.");
 }

@@ -76,10 +76,13 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
             InventoryPath = inventoryPath,
             SourceQmpSocket = sourcePaths.QmpSocket,
             SourcePidFile = sourcePaths.PidFile,
+            GuestAgentSocket = vm.Qemu.GuestAgent ? sourcePaths.GuestAgentSocket : null,
             TargetQmpSocket = targetPaths.QmpSocket,
             TargetPidFile = targetPaths.PidFile,
             NbdSocket = targetPaths.NbdSocket,
             MigrationSocket = targetPaths.MigrationSocket,
+            // Nodes reached over SSH are other machines: NBD and the migration stream go over TCP to the target's host.
+            TargetTcpHost = inventory.GetNode(targetNode).Transport.Kind == "ssh" ? inventory.GetNode(targetNode).Transport.Host : null,
             QemuBinary = command.Program,
             TargetQemuArgs = command.Arguments,
             Disks = disks,

@@ -149,7 +149,8 @@ internal sealed class LedgerUndo(MigrationScope scope)
         if (await VmOnTargetAsync()) return "guest runs on the target: nothing to thaw on the source";
         var source = await SourceAsync();
         if (source is null) return "source QEMU gone: nothing to thaw";
-        return await GuestThaw.ThawAsync(source, mode, Token) ? $"guest thawed ({mode})" : "guest was not frozen any more";
+        var agentSocket = entry.Details?["agentSocket"]?.GetValue<string>() ?? Plan.GuestAgentSocket;
+        return await GuestThaw.ThawAsync(source, agentSocket, mode, Token) ? $"guest thawed ({mode})" : "guest was not frozen any more";
     }
 
     private async Task<string> StopTargetAsync()

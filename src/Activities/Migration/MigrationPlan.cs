@@ -54,6 +54,8 @@ public sealed class MigrationPlan
     public required string MigrationSocket { get; init; }
     /// <summary>The source QEMU's pid file, when known.</summary>
     public string? SourcePidFile { get; init; }
+    /// <summary>The source VM's guest-agent socket, when its profile has an agent (FreezeGuest Mode Agent).</summary>
+    public string? GuestAgentSocket { get; init; }
     /// <summary>The QEMU binary on the target.</summary>
     public string QemuBinary { get; init; } = "qemu-system-x86_64";
     /// <summary>The full argument list that starts the target QEMU: same device ids, disks at their target paths, QMP socket,
@@ -61,7 +63,20 @@ public sealed class MigrationPlan
     public required IReadOnlyList<string> TargetQemuArgs { get; init; }
     public required List<DiskPlan> Disks { get; init; }
 
-    public string MigrationUri => "unix:" + MigrationSocket;
+    /// <summary>When the nodes are different machines: the target's address for NBD and migration over TCP
+    /// (UNIX sockets only work when both QEMUs share a filesystem, e.g. the lab).</summary>
+    public string? TargetTcpHost { get; init; }
+    public int NbdTcpPort { get; init; } = 10809;
+    public int MigrationTcpPort { get; init; } = 60000;
+
+    [JsonIgnore]
+    public string MigrationUri => TargetTcpHost is { } host ? $"tcp:{host}:{MigrationTcpPort}" : "unix:" + MigrationSocket;
+
+    /// <summary>Where the target's NBD server listens and the source connects.</summary>
+    [JsonIgnore]
+    public Qemu.SocketAddress NbdAddress => TargetTcpHost is { } host
+        ? new Qemu.InetSocketAddress(host, NbdTcpPort)
+        : new Qemu.UnixSocketAddress(NbdSocket);
 
     /// <summary>Set by FreezeGuest, cleared by ThawGuest.</summary>
     public string? FrozenMode { get; set; }
@@ -87,6 +102,7 @@ public sealed class MigrationPlan
     public double? GuestPauseMs { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
 
+    [JsonIgnore]
     public IEnumerable<DiskPlan> AttachedDisks => Disks.Where(d => d.Attached);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
@@ -136,9 +152,13 @@ public sealed class DiskPlan
     /// <summary>The target storage layout (files, zvol, directory): how a non-replicated target volume is created.</summary>
     public required string TargetLayout { get; init; }
 
+    [JsonIgnore]
     public string BitmapName => $"mig-{DeviceId}";
+    [JsonIgnore]
     public string ExportName => $"mig-{DeviceId}";
+    [JsonIgnore]
     public string NbdClientNode => $"mig-tgt-{DeviceId}";
+    [JsonIgnore]
     public string JobId => $"mig-job-{DeviceId}";
 
     /// <summary>The snapshot this migration took for replication (<c>dataset@name</c> short name).</summary>

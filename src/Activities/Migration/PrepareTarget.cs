@@ -53,7 +53,7 @@ public sealed class PrepareTarget : CodeActivity
         var exported = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         if (exported.Count > 0)
         {
-            await qmp.Client.NbdServerStartAsync(new UnixSocketAddress(plan.NbdSocket), scope.Token);
+            await qmp.Client.NbdServerStartAsync(plan.NbdAddress, scope.Token);
             foreach (var disk in exported)
                 await qmp.Client.BlockExportAddNbdAsync(disk.ExportName, disk.NodeName, disk.ExportName, writable: true, scope.Token);
         }

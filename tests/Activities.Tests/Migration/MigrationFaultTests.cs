@@ -85,6 +85,26 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         Assert.Equal(targetSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Target, replica, ct));
     }
 
+    [Fact(Timeout = 300_000)]
+    public async Task BitmapMirrorStrategyNative_OnStockQemu_ShouldRefuseInsteadOfCopyingTheWholeDiskAndRollBack()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var ct = cts.Token;
+        await using var h = await MigrationHarness.CreateAsync(output, ct);
+        var json = MigrationHarness.WorkflowJson("live-migrate.json",
+            w => MigrationHarness.SetInput(w, "bitmapMirror", "strategy", "String", "Native"));
+
+        var (id, status) = await h.RunAsync(json, ct);
+        var journal = await h.JournalAsync(id, ct);
+
+        Assert.Equal(WorkflowStatus.Finished, status);
+        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal("bitmapMirror", fault.ActivityId);
+        Assert.Contains("Strategy Native needs a QEMU whose blockdev-mirror takes a bitmap", fault.Message);
+        Assert.DoesNotContain(journal, e => e.ActivityId == "bitmapMirror" && e.Kind == JournalKind.Message);
+        await AssertRolledBackAsync(h, id, journal, ct);
+    }
+
     /// <summary>The VM runs on the source on its own disks; no bitmap, job or NBD node on the source; no QEMU or non-replicated volume on the target; the ledger is empty.</summary>
     private static async Task AssertRolledBackAsync(MigrationHarness h, string instanceId, IReadOnlyList<JournalEntry> journal, CancellationToken ct)
     {
