@@ -1,0 +1,40 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace Elsa.Migration.Activities.Tests.Lab.Guest;
+
+/// <summary>The real guest under TCG: it boots, mounts its data disk and writes numbered blocks to it.</summary>
+[Collection("guest-vm")]
+public sealed class GuestBootTests(GuestVmFixture fixture, ITestOutputHelper output)
+{
+    [Fact(Timeout = 60_000)]
+    public async Task TheGuestBootsUnderTcgAndItsHeartbeatSequenceRises()
+    {
+        output.WriteLine($"boot (QEMU start to first heartbeat): {fixture.BootTime.TotalSeconds:0.0} s");
+        var console = fixture.Vm.Console;
+        var before = console.ReadLatest()!;
+
+        var later = await console.WaitForSequenceAboveAsync(before.Sequence + GuestVmFixture.BlocksPerSecond * 2, TimeSpan.FromSeconds(30));
+
+        Assert.True(later.UptimeSeconds > before.UptimeSeconds, $"uptime {later.UptimeSeconds} should pass {before.UptimeSeconds}");
+        Assert.Contains(console.RecentLines, l => l.Contains("ELSA-MOUNTED /dev/vda /data", StringComparison.Ordinal));
+        Assert.Null(console.FatalReason);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task TheWriterBlocksLandOnTheDataDiskFileWithTheirSequenceNumbers()
+    {
+        var console = fixture.Vm.Console;
+        var beat = await console.WaitForSequenceAboveAsync(GuestVmFixture.BlocksPerSecond, TimeSpan.FromSeconds(30));
+
+        // cache=none and fsync: a block the guest counted is in the raw file the host sees.
+        var bytes = await File.ReadAllBytesAsync(fixture.Vm.DataDisk);
+        var text = Encoding.Latin1.GetString(bytes);
+        var sequences = Regex.Matches(text, @"ELSA-BLOCK seq=(\d{20}) slot=(\d{10})\n")
+            .Select(m => long.Parse(m.Groups[1].Value)).ToList();
+
+        Assert.NotEmpty(sequences);
+        Assert.True(sequences.Max() >= beat.Sequence, $"disk holds up to seq {sequences.Max()}, the guest reported {beat.Sequence}");
+    }
+}
