@@ -59,7 +59,7 @@ if [ -n "$port" ]; then
   ln -sf "../$port" /dev/virtio-ports/org.qemu.guest_agent.0
   (
     while :; do
-      /usr/sbin/qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run/qga -f /run/qga/qemu-ga.pid
+      /usr/sbin/qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run/qga
       echo "ELSA-QGA exited rc=$? restarting"
       sleep 1
     done

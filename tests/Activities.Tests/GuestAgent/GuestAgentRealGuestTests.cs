@@ -119,6 +119,44 @@ public sealed class GuestAgentRealGuestTests(GuestVmFixture fixture, ITestOutput
         await fixture.Vm.Console.WaitForSequenceAboveAsync(seq + 5, Wait, cts.Token);
     }
 
+    [Fact(Timeout = 90_000)]
+    public async Task TheClient_WhenQemuGaRestartsInTheGuest_ShouldRecoverByResyncing()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(80));
+        await using var client = GuestAgentClient.ForUnixSocket(fixture.Vm.AgentSocket,
+            new GuestAgentClientOptions(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)));
+        Assert.True((await client.GetInfoAsync(cancellationToken: cts.Token)).Supports("guest-exec"), "the agent must allow guest-exec");
+        await client.DisposeAsync();
+
+        // The agent kills itself; the guest's init restarts it a second later.
+        var exited = fixture.Vm.Console.WaitForLineAsync(l => l.StartsWith("ELSA-QGA exited", StringComparison.Ordinal),
+            "the agent's exit", Wait, cts.Token);
+        await RawAgent.ExecuteAsync(fixture.Vm.AgentSocket,
+            """{"execute": "guest-exec", "arguments": {"path": "/bin/sh", "arg": ["-c", "killall qemu-ga"]}}""",
+            cts.Token);
+        await exited;
+        await using var next = GuestAgentClient.ForUnixSocket(fixture.Vm.AgentSocket,
+            new GuestAgentClientOptions(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)));
+        var attempts = 0;
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            attempts++;
+            try
+            {
+                await next.PingAsync(cancellationToken: cts.Token);
+                break;
+            }
+            catch (GuestAgentTimeoutException) when (watch.Elapsed < TimeSpan.FromSeconds(40))
+            {
+                // The agent is down or starting: the client resyncs on the next attempt.
+            }
+        }
+
+        output.WriteLine($"agent answered {watch.Elapsed.TotalMilliseconds:0} ms after its exit was seen, {attempts} attempt(s)");
+        Assert.Equal(GuestFsFreezeStatus.Thawed, await next.GetFreezeStatusAsync(cancellationToken: cts.Token));
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task ASecondClient_AfterTheFirstDisconnected_ShouldSyncOnTheSameSocket()
     {

@@ -14,10 +14,11 @@ public sealed partial class GuestConsole
     private const int RecentLineCount = 30;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _interval;
-    private readonly Queue<string> _recent = new();
+    private readonly Queue<(long Number, string Text)> _recent = new();
     private readonly StringBuilder _partial = new();
     private long _offset;
     private long _heartbeats;
+    private long _lines;
 
     /// <summary>Follows <paramref name="serialLogPath"/>; the file may not exist yet (QEMU creates it).</summary>
     /// <param name="serialLogPath">The serial log QEMU writes.</param>
@@ -40,7 +41,7 @@ public sealed partial class GuestConsole
     public string? FatalReason { get; private set; }
 
     /// <summary>The last lines of the log, for error messages.</summary>
-    public IReadOnlyList<string> RecentLines => _recent.ToList();
+    public IReadOnlyList<string> RecentLines => _recent.Select(l => l.Text).ToList();
 
     /// <summary>Reads what the guest printed since the last call; returns the latest heartbeat.</summary>
     public GuestHeartbeat? ReadLatest()
@@ -101,8 +102,21 @@ public sealed partial class GuestConsole
     }
 
     /// <summary>Waits until the latest heartbeat satisfies <paramref name="condition"/>; fails on timeout or a fatal guest.</summary>
-    public async Task<GuestHeartbeat> WaitForAsync(Func<GuestHeartbeat, bool> condition, string what, TimeSpan timeout,
-        CancellationToken cancellationToken = default)
+    public Task<GuestHeartbeat> WaitForAsync(Func<GuestHeartbeat, bool> condition, string what, TimeSpan timeout,
+        CancellationToken cancellationToken = default) =>
+        WaitCoreAsync(() => Latest is { } latest && condition(latest) ? latest : null, what, timeout, cancellationToken);
+
+    /// <summary>Waits for a line printed after this call that satisfies <paramref name="match"/> (e.g. an <c>ELSA-QGA</c> line).</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match, string what, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ReadLatest();
+        var after = _lines;
+        return WaitCoreAsync(() => _recent.Where(l => l.Number > after && match(l.Text)).Select(l => l.Text).FirstOrDefault(),
+            what, timeout, cancellationToken);
+    }
+
+    private async Task<T> WaitCoreAsync<T>(Func<T?> probe, string what, TimeSpan timeout, CancellationToken cancellationToken)
+        where T : class
     {
         var deadline = _timeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * _timeProvider.TimestampFrequency);
         while (true)
@@ -113,9 +127,9 @@ public sealed partial class GuestConsole
                 throw new GuestFatalException($"the guest stopped itself: {FatalReason} (serial log {SerialLogPath})");
             }
 
-            if (latest is not null && condition(latest))
+            if (probe() is { } found)
             {
-                return latest;
+                return found;
             }
 
             if (_timeProvider.GetTimestamp() >= deadline)
@@ -123,7 +137,7 @@ public sealed partial class GuestConsole
                 throw new TimeoutException(
                     $"waited {timeout.TotalSeconds:0.#} s for {what} on {SerialLogPath}; latest: " +
                     $"{(latest is null ? "no heartbeat" : $"seq={latest.Sequence} uptime={latest.UptimeSeconds}")}. Last lines:\n" +
-                    string.Join('\n', _recent));
+                    string.Join('\n', RecentLines));
             }
 
             await Task.Delay(_interval, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -137,7 +151,7 @@ public sealed partial class GuestConsole
             return;
         }
 
-        _recent.Enqueue(line);
+        _recent.Enqueue((++_lines, line));
         while (_recent.Count > RecentLineCount)
         {
             _recent.Dequeue();

@@ -18,7 +18,7 @@ public sealed class GuestBootTests(GuestVmFixture fixture, ITestOutputHelper out
         var later = await console.WaitForSequenceAboveAsync(before.Sequence + GuestVmFixture.BlocksPerSecond * 2, TimeSpan.FromSeconds(30));
 
         Assert.True(later.UptimeSeconds > before.UptimeSeconds, $"uptime {later.UptimeSeconds} should pass {before.UptimeSeconds}");
-        Assert.Contains(console.RecentLines, l => l.Contains("ELSA-MOUNTED /dev/vda /data", StringComparison.Ordinal));
+        Assert.Contains(fixture.BootLines, l => l.Contains("ELSA-MOUNTED /dev/vda /data", StringComparison.Ordinal));
         Assert.Null(console.FatalReason);
     }
 

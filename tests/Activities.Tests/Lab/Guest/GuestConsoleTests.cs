@@ -79,4 +79,18 @@ public sealed class GuestConsoleTests : IDisposable
 
         Assert.Equal(3, console.ReadLatest()!.Sequence);
     }
+
+    [Fact(Timeout = 10_000)]
+    public async Task WaitForLine_ShouldOnlyMatchLinesPrintedAfterTheCall()
+    {
+        var console = new GuestConsole(Log, interval: TimeSpan.FromMilliseconds(20));
+        await File.WriteAllTextAsync(Log, "ELSA-QGA exited rc=0 restarting\n");
+        var wait = console.WaitForLineAsync(l => l.StartsWith("ELSA-QGA exited", StringComparison.Ordinal), "an agent exit", TimeSpan.FromSeconds(5));
+
+        await Task.Delay(200);
+        Assert.False(wait.IsCompleted);
+        await File.AppendAllTextAsync(Log, "HEARTBEAT seq=1 uptime=1.0\nELSA-QGA exited rc=143 restarting\n");
+
+        Assert.Equal("ELSA-QGA exited rc=143 restarting", await wait);
+    }
 }

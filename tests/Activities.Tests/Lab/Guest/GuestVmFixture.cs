@@ -15,6 +15,9 @@ public sealed class GuestVmFixture : IAsyncLifetime
 
     public GuestHeartbeat FirstHeartbeat { get; private set; } = null!;
 
+    /// <summary>The serial lines up to the first heartbeat (boot messages).</summary>
+    public IReadOnlyList<string> BootLines { get; private set; } = [];
+
     /// <summary>From QEMU's start to the first heartbeat line.</summary>
     public TimeSpan BootTime { get; private set; }
 
@@ -26,6 +29,7 @@ public sealed class GuestVmFixture : IAsyncLifetime
         // 5-15 s measured under TCG; generous because other test runs share the two cores.
         FirstHeartbeat = await _vm.WaitForBootAsync(TimeSpan.FromSeconds(90));
         BootTime = watch.Elapsed;
+        BootLines = _vm.Console.RecentLines;
     }
 
     public async Task DisposeAsync()
