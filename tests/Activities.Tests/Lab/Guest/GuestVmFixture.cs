@@ -9,6 +9,9 @@ public sealed class GuestVmFixture : IAsyncLifetime
     /// <summary>Writer rate of the shared guest: slow enough for TCG, fast enough to see it move each second.</summary>
     public const int BlocksPerSecond = 20;
 
+    /// <summary>Region the shared guest's writer cycles over (8 MiB).</summary>
+    public const int RegionBlocks = 128;
+
     private TestGuestVm? _vm;
 
     internal TestGuestVm Vm => _vm ?? throw new InvalidOperationException("the guest VM fixture did not start");
@@ -25,7 +28,7 @@ public sealed class GuestVmFixture : IAsyncLifetime
     {
         var image = GuestImage.Locate();
         var watch = Stopwatch.StartNew();
-        _vm = TestGuestVm.Start(image, new GuestKernelArgs { BlocksPerSecond = BlocksPerSecond, RegionBlocks = 128 });
+        _vm = TestGuestVm.Start(image, new GuestKernelArgs { BlocksPerSecond = BlocksPerSecond, RegionBlocks = RegionBlocks });
         // 5-15 s measured under TCG; generous because other test runs share the two cores.
         FirstHeartbeat = await _vm.WaitForBootAsync(TimeSpan.FromSeconds(90));
         BootTime = watch.Elapsed;
