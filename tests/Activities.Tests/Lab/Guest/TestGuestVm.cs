@@ -102,6 +102,8 @@ internal sealed class TestGuestVm : IAsyncDisposable
         return await boot;
     }
 
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>One QMP command on a fresh connection (greeting, qmp_capabilities, command); returns the reply line.</summary>
     public async Task<string> QmpAsync(string command, CancellationToken cancellationToken)
     {
