@@ -121,6 +121,6 @@ public static partial class InventoryValidator
             problems.Add($"{at}: duplicate {what} '{group.Key}' ({group.Count()} times)");
     }
 
-    [GeneratedRegex(@"^[a-z][a-z0-9-]{0,62}$")] private static partial Regex IdRegex();
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]{0,62}$")] private static partial Regex MachineRegex();
+    [GeneratedRegex(@"^[a-z][a-z0-9-]{0,62}\z")] private static partial Regex IdRegex();
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]{0,62}\z")] private static partial Regex MachineRegex();
 }

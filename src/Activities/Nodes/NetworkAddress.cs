@@ -43,10 +43,10 @@ public static partial class NetworkAddress
     /// <summary>The host part of a URI: IPv6 literals in brackets.</summary>
     public static string ForUri(string value) => IsIPv6(value) ? $"[{value}]" : value;
 
-    [GeneratedRegex(@"^[0-9.]+$")] private static partial Regex Ipv4ShapeRegex();
-    [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$")] private static partial Regex Ipv4Regex();
-    [GeneratedRegex(@"^[0-9A-Fa-f:.]{2,45}$")] private static partial Regex Ipv6Regex();
+    [GeneratedRegex(@"^[0-9.]+\z")] private static partial Regex Ipv4ShapeRegex();
+    [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}\z")] private static partial Regex Ipv4Regex();
+    [GeneratedRegex(@"^[0-9A-Fa-f:.]{2,45}\z")] private static partial Regex Ipv6Regex();
     // RFC 1123 labels: a letter or digit at both ends, '-' only inside.
-    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\z")]
     private static partial Regex HostNameRegex();
 }
