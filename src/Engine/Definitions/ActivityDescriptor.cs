@@ -20,7 +20,14 @@ public sealed record ActivityDescriptor(
     IReadOnlyList<OutputDescriptor> Outputs,
     RecoveryPolicy Recovery,
     bool IsStart,
-    bool IsTerminal);
+    bool IsTerminal)
+{
+    /// <summary>The input whose list value names the outcome ports (e.g. <c>branches</c> of <c>Elsa.FlowFork</c>), when the ports are dynamic.</summary>
+    public string? DynamicOutcomesInput { get; init; }
+
+    /// <summary>True when the runtime must merge inbound branches before running it (<c>Elsa.FlowJoin</c>).</summary>
+    public bool IsJoin { get; init; }
+}
 
 /// <summary>An input of an activity type. <see cref="Name"/> is the camelCase JSON property name.</summary>
 public sealed record InputDescriptor(

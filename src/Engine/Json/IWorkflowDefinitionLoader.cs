@@ -12,6 +12,10 @@ public interface IWorkflowDefinitionLoader
     /// <summary>Parses and validates; throws <see cref="WorkflowValidationException"/> listing every problem.</summary>
     WorkflowDefinition Load(string json);
 
+    /// <summary>Parses without semantic validation (a draft Studio auto-saves may be incomplete); throws
+    /// <see cref="WorkflowValidationException"/> only when the JSON cannot be read as a definition at all.</summary>
+    WorkflowDefinition LoadDraft(string json);
+
     /// <summary>Writes the definition back as Elsa 3 JSON, preserving properties we do not model.</summary>
     string Export(WorkflowDefinition definition);
 }

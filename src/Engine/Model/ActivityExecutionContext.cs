@@ -43,6 +43,13 @@ public abstract class ActivityExecutionContext
     /// <summary>Writes a workflow variable by name.</summary>
     public abstract void SetVariable(string name, JsonNode? value);
 
+    /// <summary>
+    /// The name of the variable an Elsa definition refers to by id (Studio stores ids) or by name; null when the
+    /// definition has no such variable. The runtime overrides this with the definition's variables; the default
+    /// treats the text as a name.
+    /// </summary>
+    public virtual string? ResolveVariableName(string idOrName) => idOrName;
+
     /// <summary>Completes the activity; the runtime follows the connections leaving the given outcome ports.</summary>
     public abstract ValueTask CompleteAsync(params string[] outcomes);
 

@@ -1,0 +1,10 @@
+namespace Elsa.Migration.Engine.Activities;
+
+/// <summary>How <see cref="FlowJoin"/> merges the branches that reach it (Elsa's <c>FlowJoinMode</c>).</summary>
+public enum FlowJoinMode
+{
+    /// <summary>Continue once every inbound branch that can still arrive has arrived.</summary>
+    WaitAll,
+    /// <summary>Continue with the first branch that arrives; the others are cancelled.</summary>
+    WaitAny,
+}

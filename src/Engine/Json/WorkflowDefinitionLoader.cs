@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Elsa.Migration.Engine.Definitions;
+using Elsa.Migration.Engine.Expressions;
+using Elsa.Migration.Engine.Validation;
+
+namespace Elsa.Migration.Engine.Json;
+
+/// <summary>
+/// Reads, validates and writes Elsa 3 workflow-definition JSON (Flowchart root), as Studio saves and exports it.
+/// See <see cref="DefinitionReader"/> for the accepted forms and <see cref="DefinitionWriter"/> for the round trip.
+/// </summary>
+public sealed class WorkflowDefinitionLoader(IActivityRegistry registry, IExpressionEvaluator evaluator) : IWorkflowDefinitionLoader
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private readonly WorkflowValidator _validator = new(registry, evaluator);
+
+    /// <inheritdoc />
+    public IReadOnlyList<ValidationProblem> Validate(string json) => Read(json).Problems;
+
+    /// <inheritdoc />
+    public WorkflowDefinition Load(string json)
+    {
+        var (definition, problems) = Read(json);
+        return problems.Count == 0 ? definition! : throw new WorkflowValidationException(problems);
+    }
+
+    /// <inheritdoc />
+    public WorkflowDefinition LoadDraft(string json)
+    {
+        var result = DefinitionReader.Read(json);
+        return result.Definition ?? throw new WorkflowValidationException(result.Problems);
+    }
+
+    /// <inheritdoc />
+    public string Export(WorkflowDefinition definition) =>
+        DefinitionWriter.Write(definition, registry).ToJsonString(Indented);
+
+    private (WorkflowDefinition? Definition, IReadOnlyList<ValidationProblem> Problems) Read(string json)
+    {
+        var result = DefinitionReader.Read(json);
+        if (result.Definition is null)
+            return (null, result.Problems);
+        return (result.Definition, [.. result.Problems, .. _validator.Validate(result.Definition, result.Layout)]);
+    }
+}

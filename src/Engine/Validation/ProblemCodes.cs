@@ -1,0 +1,21 @@
+namespace Elsa.Migration.Engine.Validation;
+
+/// <summary>The stable codes of <see cref="ValidationProblem"/> (tests, the CLI and the API rely on them).</summary>
+public static class ProblemCodes
+{
+    public const string JsonSyntax = "json-syntax";
+    public const string MissingRoot = "missing-root";
+    public const string InvalidActivity = "invalid-activity";
+    public const string InvalidConnection = "invalid-connection";
+    public const string UnknownActivityType = "unknown-activity-type";
+    public const string DuplicateActivityId = "duplicate-activity-id";
+    public const string DanglingConnection = "dangling-connection";
+    public const string UnknownPort = "unknown-port";
+    public const string MissingRequiredInput = "missing-required-input";
+    public const string InvalidLiteral = "invalid-literal";
+    public const string JavaScriptSyntax = "javascript-syntax";
+    public const string UnsupportedExpressionType = "unsupported-expression-type";
+    public const string UnknownVariable = "unknown-variable";
+    public const string NoStartActivity = "no-start-activity";
+    public const string UnknownCompensationActivity = "unknown-compensation-activity";
+}
