@@ -58,6 +58,21 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
         await scheduler.DeleteJob(new JobKey(scheduleId, Group), cancellationToken);
     }
 
+    /// <summary>True when Quartz has a job for the schedule.</summary>
+    public async Task<bool> IsRegisteredAsync(string scheduleId, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        return await scheduler.CheckExists(new JobKey(scheduleId, Group), cancellationToken);
+    }
+
+    /// <summary>The ids of the schedules Quartz has jobs for.</summary>
+    public async Task<IReadOnlyList<string>> RegisteredAsync(CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var keys = await scheduler.GetJobKeys(Quartz.Impl.Matchers.GroupMatcher<JobKey>.GroupEquals(Group), cancellationToken);
+        return [.. keys.Select(k => k.Name)];
+    }
+
     /// <summary>The time zone of a cron schedule (UTC when none is given).</summary>
     public static TimeZoneInfo TimeZoneOf(Schedule schedule) =>
         string.IsNullOrEmpty(schedule.TimeZone) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone);

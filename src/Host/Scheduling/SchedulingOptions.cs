@@ -11,6 +11,10 @@ public sealed class SchedulingOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan OnTimeTolerance { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often schedules are reconciled with the database (picks up schedules the CLI added or deleted).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Quartz worker threads: how many schedules can fire at the same moment.</summary>
     [Range(1, 64)]
     public int MaxConcurrentFires { get; set; } = 4;

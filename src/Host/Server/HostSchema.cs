@@ -63,7 +63,7 @@ public sealed class HostSchema(HostDatabase database, ILogger<HostSchema> logger
         {
             // BEGIN IMMEDIATE (Serializable) and re-reading the version inside it: a CLI and a server starting at the
             // same moment apply each script once.
-            await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
+            await using var tx = connection.BeginTransaction(deferred: false);
             var current = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "SELECT COALESCE(MAX(version), 0) FROM host_schema_version", transaction: tx, cancellationToken: cancellationToken));
             if (current >= Scripts.Length)

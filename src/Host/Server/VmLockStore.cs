@@ -31,16 +31,17 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
     private sealed record LockRow(string vm_id, string instance_id, string nodes, string started_by, string acquired_at);
 
     /// <summary>Takes the lock of <paramref name="vmId"/> (null: no VM lock, node limits only) and one slot on each node.</summary>
-    /// <param name="isActiveAsync">Whether an instance is still running or suspended (asks the runtime's store).</param>
+    /// <param name="isActiveAsync">Whether an instance is still running or suspended (asks the runtime's store); null when
+    /// the instance does not exist (yet: the lock is bound just before the runtime creates it).</param>
     public async Task<VmLockResult> TryAcquireAsync(
         string? vmId, IReadOnlyCollection<string> nodes, string startedBy, int maxPerNode,
-        Func<string, CancellationToken, Task<bool>> isActiveAsync, CancellationToken cancellationToken)
+        Func<string, CancellationToken, Task<bool?>> isActiveAsync, CancellationToken cancellationToken)
     {
         await RemoveStaleAsync(isActiveAsync, cancellationToken);
         var reservation = ReservationPrefix + Guid.NewGuid().ToString("N");
         var key = vmId ?? "no-vm:" + reservation;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: false);
         if (vmId is not null)
         {
             var holder = await connection.QuerySingleOrDefaultAsync<LockRow>(new CommandDefinition(
@@ -92,15 +93,16 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
         return [.. rows.Select(r => (r.vm_id, r.instance_id, r.started_by))];
     }
 
-    private async Task RemoveStaleAsync(Func<string, CancellationToken, Task<bool>> isActiveAsync, CancellationToken cancellationToken)
+    private async Task RemoveStaleAsync(Func<string, CancellationToken, Task<bool?>> isActiveAsync, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", cancellationToken: cancellationToken))).ToList();
         foreach (var row in rows)
         {
+            var old = time.GetUtcNow() - DateTimeOffset.Parse(row.acquired_at, System.Globalization.CultureInfo.InvariantCulture) > ReservationLifetime;
             var stale = row.instance_id.StartsWith(ReservationPrefix, StringComparison.Ordinal)
-                ? time.GetUtcNow() - DateTimeOffset.Parse(row.acquired_at, System.Globalization.CultureInfo.InvariantCulture) > ReservationLifetime
-                : !await isActiveAsync(row.instance_id, cancellationToken);
+                ? old
+                : await isActiveAsync(row.instance_id, cancellationToken) switch { null => old, var active => !active.Value };
             if (stale)
             {
                 // Conditional on the same holder: never delete a lock someone re-took in the meantime.
