@@ -10,13 +10,15 @@ namespace Elsa.Migration.Host.Server;
 /// <param name="Urls">Kestrel addresses; default <see cref="MigrationServer.DefaultUrl"/> (loopback only).</param>
 /// <param name="DatabasePath">The SQLite file shared with the CLI (default: the engine's default path).</param>
 /// <param name="Configuration">Extra settings, e.g. <c>Migrations:MaxConcurrentPerNode=1</c> (override appsettings and environment).</param>
-/// <param name="ConfigureServices">Last-word service changes (tests add activity assemblies or a token announcer).</param>
+/// <param name="ConfigureServices">Last-word service changes (tests replace the token announcer).</param>
+/// <param name="ActivityAssemblies">More assemblies to scan for activities (a test's own VmMigration activity).</param>
 public sealed record MigrationServerSettings(
     string? Urls = null,
     string? DatabasePath = null,
     IReadOnlyDictionary<string, string?>? Configuration = null,
     Action<IServiceCollection>? ConfigureServices = null,
-    string[]? Args = null);
+    string[]? Args = null,
+    IReadOnlyList<System.Reflection.Assembly>? ActivityAssemblies = null);
 
 /// <summary>The server's composition: a short list of AddX / MapX.</summary>
 public static class MigrationServer
@@ -44,10 +46,12 @@ public static class MigrationServer
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IWorkflowRuntime>(sp => new RuntimeHandle(sp.GetRequiredService<WorkflowRuntime>()));
         services.AddMigrationEngine(o =>
         {
             o.DatabasePath = settings.DatabasePath ?? configuration["Database:Path"] ?? o.DatabasePath;
             o.ActivityAssemblies.Add(ActivitiesAssembly);
+            o.ActivityAssemblies.AddRange(settings.ActivityAssemblies ?? []);
         });
         services.AddHostPersistence();
         services.AddApiTokenAuth(configuration);
@@ -58,6 +62,10 @@ public static class MigrationServer
         settings.ConfigureServices?.Invoke(services);
 
         var app = builder.Build();
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        QuartzLogging.Attach(loggerFactory);
+        app.Lifetime.ApplicationStarted.Register(() => QuartzLogging.Attach(loggerFactory));
+        app.Lifetime.ApplicationStopped.Register(() => QuartzLogging.Detach(loggerFactory));
         app.UseMiddleware<LoopbackOnlyMiddleware>();
         app.UseHostPagesAndStudioAssets();
         app.UseAuthentication();

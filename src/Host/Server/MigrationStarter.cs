@@ -44,8 +44,8 @@ public sealed class MigrationStarter(
         }
 
         var options = limits.Value;
-        var vmId = Text(request.Inputs.GetValueOrDefault(options.VmInputName));
-        string[] nodes = [.. options.NodeInputNames.Select(n => Text(request.Inputs.GetValueOrDefault(n))).OfType<string>().Distinct()];
+        var vmId = Text(Input(request.Inputs, options.VmInputName));
+        string[] nodes = [.. options.NodeInputNames.Select(n => Text(Input(request.Inputs, n))).OfType<string>().Distinct()];
         if (nodes.Length == 0)
             nodes = ["local"];
         var acquired = await locks.TryAcquireAsync(vmId, nodes, request.StartedBy, options.MaxConcurrentPerNode, IsActiveAsync, cancellationToken);
@@ -82,6 +82,11 @@ public sealed class MigrationStarter(
 
     private async Task<bool?> IsActiveAsync(string instanceId, CancellationToken cancellationToken) =>
         await instances.GetAsync(instanceId, cancellationToken) is { } instance ? !instance.Status.IsTerminal() : null;
+
+    // Input names are matched case-insensitively here: a JSON client may well send "vmId" for "VmId", and a lock that
+    // silently does not apply would be worse than a strict match.
+    private static JsonNode? Input(IReadOnlyDictionary<string, JsonNode?> inputs, string name) =>
+        inputs.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 
     private static string? Text(JsonNode? node) => node switch
     {
