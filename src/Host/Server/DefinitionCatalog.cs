@@ -76,8 +76,22 @@ public sealed class DefinitionCatalog(IWorkflowDefinitionStore store, IWorkflowD
         var stored = version is null
             ? await store.GetLatestAsync(definitionId, cancellationToken)
             : await store.GetVersionAsync(definitionId, version.Value, cancellationToken);
-        return stored is null ? null : JsonNode.Parse(stored.Json)!.ToJsonString(Indented);
+        if (stored is null)
+            return null;
+        // Studio's saves carry no $schema, but Elsa's importer (and Studio's) keys on it: an export always has it, first.
+        var document = (JsonObject)JsonNode.Parse(stored.Json)!;
+        var export = new JsonObject { ["$schema"] = SchemaUrl };
+        foreach (var (key, value) in document.ToList())
+        {
+            document.Remove(key);
+            if (key != "$schema")
+                export[key] = value;
+        }
+        return export.ToJsonString(Indented);
     }
+
+    /// <summary>The <c>$schema</c> of Elsa 3 workflow-definition exports.</summary>
+    public const string SchemaUrl = "https://elsaworkflows.io/schemas/workflow-definition/v3.0.0/schema.json";
 
     public IWorkflowDefinitionStore Store => store;
 
