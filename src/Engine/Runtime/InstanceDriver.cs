@@ -284,7 +284,8 @@ internal sealed partial class InstanceDriver
         var now = Services.Time.GetUtcNow();
         var commit = new InstanceCommit(InstanceId, status, SnapshotVariables(), _state.Serialize(), _error, now,
             status.IsTerminal() ? now : null, _bookmarksDirty ? [.. _bookmarks] : null, TakeJournal());
-        var stored = await Services.Instances.CommitAsync(commit, Services.Stopping.IsCancellationRequested ? Services.Stopping : CancellationToken.None);
+        // Not cancellable: a transition that has begun is committed whole (a short local transaction).
+        var stored = await Services.Instances.CommitAsync(commit, CancellationToken.None);
         _bookmarksDirty = false;
         Status = status;
         Published(stored, status != previous);
