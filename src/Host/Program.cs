@@ -1,10 +1,18 @@
 using System.CommandLine;
+using Elsa.Migration.Host.Cli;
 
 // The CLI: one command per file under Cli/ (and Api/Studio/Scheduling for `serve`).
-var root = new RootCommand("Elsa.Migration: live-migrate QEMU VMs between nodes, reusing their ZFS replication.");
-// Commands are added here, one line each.
-root.Subcommands.Add(Elsa.Migration.Host.Cli.ServeCommand.Create());
-root.Subcommands.Add(Elsa.Migration.Host.Cli.ImportCommand.Create());
-root.Subcommands.Add(Elsa.Migration.Host.Cli.ExportCommand.Create());
-root.Subcommands.Add(Elsa.Migration.Host.Cli.ScheduleCommand.Create());
-return await root.Parse(args).InvokeAsync();
+var database = CliServices.CreateDatabaseOption();
+var root = new RootCommand("Elsa.Migration: live-migrate QEMU VMs between nodes, reusing their ZFS replication.") { database };
+root.Add(ValidateCommand.Create());
+root.Add(RunCommand.Create(database));
+root.Add(InstancesCommand.Create(database));
+root.Add(ShowCommand.Create(database));
+root.Add(DemoCommand.Create(database));
+root.Add(BenchCommand.Create());
+root.Add(ServeCommand.Create(database));
+root.Add(ImportCommand.Create(database));
+root.Add(ExportCommand.Create(database));
+root.Add(ScheduleCommand.Create(database));
+// No process-termination timeout: `run` handles SIGINT/SIGTERM itself and exits after the compensation.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

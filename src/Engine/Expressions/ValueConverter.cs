@@ -82,7 +82,7 @@ public static class ValueConverter
     {
         if (type.IsEnum && node is JsonValue value && value.GetValueKind() == JsonValueKind.Number)
         {
-            var number = value.GetValue<long>();
+            var number = value.Deserialize<long>();
             return Enum.IsDefined(type, Enum.ToObject(type, number)) ? Enum.ToObject(type, number) : throw new FormatException($"{number} is not a value of {type.Name}.");
         }
         return node.Deserialize(type, JsonOptions);
@@ -97,7 +97,10 @@ public static class ValueConverter
             JsonValueKind.String => v.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => v.TryGetValue<long>(out var l) ? l : v.GetValue<double>(),
+            // Through the JSON text: the value may wrap any CLR number type (int, decimal, ...), not just a JsonElement.
+            JsonValueKind.Number => long.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)
+                ? (object)l
+                : double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture),
             _ => null,
         },
         _ => node.DeepClone(),

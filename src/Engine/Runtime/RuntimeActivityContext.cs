@@ -28,8 +28,12 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
     /// <summary>The bookmarks it created.</summary>
     public IReadOnlyList<Bookmark> Bookmarks => _bookmarks;
 
-    public override T? Get<T>(Input<T>? input) where T : default =>
-        input is null ? default : (T?)driver.Evaluate(input.Expression, typeof(T), cancellationToken);
+    public override T? Get<T>(Input<T>? input) where T : default
+    {
+        // Unboxing null into a value type throws: an unset input of a value type yields default(T).
+        var value = input is null ? null : driver.Evaluate(input.Expression, typeof(T), cancellationToken);
+        return value is null ? default : (T)value;
+    }
 
     public override void Set<T>(Output<T>? output, T value)
     {

@@ -26,6 +26,7 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     private readonly Dictionary<string, Task<InstanceDriver?>> _loading = new(StringComparer.Ordinal);
     private readonly HashSet<string> _owned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Waiter>> _waiters = new(StringComparer.Ordinal);
+    private int _disposed;
 
     /// <summary>Creates the runtime; prefer <c>services.AddMigrationEngine()</c>.</summary>
     public WorkflowRuntime(IWorkflowInstanceStore instances, IJournalStore journal, ILedgerStore ledger, IActivityRegistry registry,
@@ -105,13 +106,15 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     /// next start recovers these instances by their activities' recovery policies.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: DI disposes the instance once per registration (WorkflowRuntime and IWorkflowRuntime).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _stopping.CancelAsync();
         await _timers.DisposeAsync();
         List<Task> executions;
         lock (_lock)
             executions = [.. _drivers.Values.SelectMany(d => d.ExecutionTasks)];
         await Task.WhenAny(Task.WhenAll(executions), Task.Delay(TimeSpan.FromSeconds(10)));
-        _stopping.Dispose();
     }
 
     void IInstanceHost.OnOpened(InstanceDriver driver)
@@ -124,6 +127,11 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     {
         foreach (var timer in timers)
             _timers.Nudge(timer.ResumeAt!.Value);
+        if (status.IsTerminal())
+        {
+            lock (_lock)
+                _owned.Remove(driver.InstanceId);
+        }
         Notify(driver.InstanceId, status, null);
     }
 

@@ -31,7 +31,7 @@ public static class EditDistance
         var shortName = name[(name.LastIndexOf('.') + 1)..];
         return [.. candidates
             .Select(c => (Candidate: c, Distance: Math.Min(Between(name, c), Between(shortName, c[(c.LastIndexOf('.') + 1)..]) + 1)))
-            .Where(x => x.Distance <= Math.Max(3, name.Length / 2))
+            .Where(x => x.Distance <= Math.Max(2, shortName.Length / 3))
             .OrderBy(x => x.Distance).ThenBy(x => x.Candidate, StringComparer.Ordinal)
             .Take(count)
             .Select(x => x.Candidate)];

@@ -138,7 +138,7 @@ public sealed class WorkflowValidator(IActivityRegistry registry, IExpressionEva
         }
         catch (FormatException e)
         {
-            return (ProblemCodes.InvalidLiteral, $"{e.Message} The input '{input.Name}' is a {input.TypeName}.");
+            return (ProblemCodes.InvalidLiteral, e.Message);
         }
     }
 

@@ -6,15 +6,14 @@ namespace Elsa.Migration.Host.Cli;
 /// <summary><c>import FILE...</c>: validates Elsa 3 JSON files and stores each as a new (published) definition version.</summary>
 public static class ImportCommand
 {
-    public static Command Create()
+    public static Command Create(Option<string?> db)
     {
         var files = new Argument<FileInfo[]>("FILE") { Description = "Elsa 3 workflow-definition JSON files, e.g. workflows/*.json.", Arity = ArgumentArity.OneOrMore };
         var draft = new Option<bool>("--draft") { Description = "Store as a draft; do not publish." };
-        var db = new Option<string?>("--db") { Description = "The SQLite file (default: the one serve uses)." };
-        var command = new Command("import", "Validate and store workflow definitions (a new version each; nothing is stored for an invalid file).") { files, draft, db };
+        var command = new Command("import", "Validate and store workflow definitions (a new version each; nothing is stored for an invalid file).") { files, draft };
         command.SetAction(async (result, cancellationToken) =>
         {
-            await using var services = CliServices.Build(result.GetValue(db));
+            await using var services = HostCliServices.Build(result.GetValue(db));
             var catalog = services.GetRequiredService<DefinitionCatalog>();
             var failed = 0;
             foreach (var file in result.GetValue(files)!)

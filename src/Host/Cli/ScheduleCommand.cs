@@ -9,9 +9,8 @@ namespace Elsa.Migration.Host.Cli;
 /// Scheduling:SyncInterval (10 s by default).</summary>
 public static class ScheduleCommand
 {
-    public static Command Create()
+    public static Command Create(Option<string?> db)
     {
-        var db = new Option<string?>("--db") { Description = "The SQLite file (default: the one serve uses)." };
         var command = new Command("schedule", "Schedule migrations: one-shot (--at) or recurring (--cron), with an explicit misfire policy.");
         command.Subcommands.Add(Add(db));
         command.Subcommands.Add(List(db));
@@ -30,7 +29,7 @@ public static class ScheduleCommand
         var misfire = new Option<string>("--misfire") { Description = "skip (default): a window missed while the host was down does not start late; run-if-late: it does, within --window.", DefaultValueFactory = _ => "skip" };
         misfire.AcceptOnlyFromAmong("skip", "run-if-late");
         var window = new Option<TimeSpan?>("--window") { Description = "With --misfire run-if-late: how late a missed fire may still start (e.g. 00:30:00)." };
-        var command = new Command("add", "Add a schedule.") { definition, at, cron, timeZone, inputs, misfire, window, db };
+        var command = new Command("add", "Add a schedule.") { definition, at, cron, timeZone, inputs, misfire, window };
         command.SetAction(async (result, cancellationToken) =>
         {
             var values = new JsonObject();
@@ -54,7 +53,7 @@ public static class ScheduleCommand
                     Console.Error.WriteLine(problem);
                 return 2;
             }
-            await using var services = CliServices.Build(result.GetValue(db));
+            await using var services = HostCliServices.Build(result.GetValue(db));
             await services.GetRequiredService<Server.HostSchema>().EnsureAsync(cancellationToken);
             var schedule = new Schedule("sch-" + Guid.NewGuid().ToString("N")[..12], request.DefinitionId, values,
                 request.Cron is null ? ScheduleKind.Once : ScheduleKind.Cron, request.FireAt, request.Cron, request.TimeZone, request.Misfire,
@@ -68,10 +67,10 @@ public static class ScheduleCommand
 
     private static Command List(Option<string?> db)
     {
-        var command = new Command("list", "List schedules.") { db };
+        var command = new Command("list", "List schedules.");
         command.SetAction(async (result, cancellationToken) =>
         {
-            await using var services = CliServices.Build(result.GetValue(db));
+            await using var services = HostCliServices.Build(result.GetValue(db));
             await services.GetRequiredService<Server.HostSchema>().EnsureAsync(cancellationToken);
             foreach (var s in await services.GetRequiredService<ScheduleStore>().ListAsync(cancellationToken))
                 Console.WriteLine($"{s.Id}  {s.DefinitionId}  {(s.Kind == ScheduleKind.Once ? "at " + s.FireAt?.ToString("O", CultureInfo.InvariantCulture) : "cron '" + s.Cron + "'")}  " +
@@ -85,10 +84,10 @@ public static class ScheduleCommand
     private static Command Runs(Option<string?> db)
     {
         var id = new Argument<string>("ID") { Description = "The schedule id." };
-        var command = new Command("runs", "What happened at each fire time of a schedule.") { id, db };
+        var command = new Command("runs", "What happened at each fire time of a schedule.") { id };
         command.SetAction(async (result, cancellationToken) =>
         {
-            await using var services = CliServices.Build(result.GetValue(db));
+            await using var services = HostCliServices.Build(result.GetValue(db));
             await services.GetRequiredService<Server.HostSchema>().EnsureAsync(cancellationToken);
             foreach (var r in await services.GetRequiredService<ScheduleStore>().ListRunsAsync(result.GetValue(id)!, cancellationToken))
                 Console.WriteLine($"{r.ScheduledFor:O}  {r.Outcome}  {r.InstanceId}  {r.Message}");
@@ -100,10 +99,10 @@ public static class ScheduleCommand
     private static Command Delete(Option<string?> db)
     {
         var id = new Argument<string>("ID") { Description = "The schedule id." };
-        var command = new Command("delete", "Delete a schedule (its run history stays).") { id, db };
+        var command = new Command("delete", "Delete a schedule (its run history stays).") { id };
         command.SetAction(async (result, cancellationToken) =>
         {
-            await using var services = CliServices.Build(result.GetValue(db));
+            await using var services = HostCliServices.Build(result.GetValue(db));
             await services.GetRequiredService<Server.HostSchema>().EnsureAsync(cancellationToken);
             var deleted = await services.GetRequiredService<ScheduleStore>().DeleteAsync(result.GetValue(id)!, cancellationToken);
             Console.WriteLine(deleted ? "Deleted." : "No such schedule.");

@@ -7,15 +7,14 @@ namespace Elsa.Migration.Host.Cli;
 /// <summary><c>serve</c>: the REST API, the Studio designer and the scheduler, on 127.0.0.1 by default.</summary>
 public static class ServeCommand
 {
-    public static Command Create()
+    public static Command Create(Option<string?> db)
     {
         var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on (default {MigrationServer.DefaultUrl}; loopback only unless --allow-remote)." };
-        var db = new Option<string?>("--db") { Description = "The SQLite file shared with the CLI (default: $ELSA_MIGRATION_DB or ~/.local/share/elsa-migration/state.db)." };
         var allowRemote = new Option<bool>("--allow-remote") { Description = "Accept non-loopback clients (put TLS in front)." };
         var newToken = new Option<bool>("--new-token") { Description = "Create another API token, print it once, then serve." };
         var command = new Command("serve", "Serve the REST API (/api, OpenAPI at /openapi/v1.json), the Elsa Studio designer (/) and the scheduler.")
         {
-            urls, db, allowRemote, newToken,
+            urls, allowRemote, newToken,
         };
         command.SetAction(async (result, cancellationToken) =>
         {

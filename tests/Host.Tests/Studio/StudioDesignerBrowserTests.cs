@@ -87,7 +87,8 @@ public sealed class StudioDesignerBrowserTests : IAsyncLifetime
 
             // In an export, through the real CLI command on the same SQLite file.
             var exportFile = Path.Combine(_db.Folder, "probe-flow.json");
-            var exitCode = await new RootCommand { ExportCommand.Create() }
+            var database = CliServices.CreateDatabaseOption();
+            var exitCode = await new RootCommand { database, ExportCommand.Create(database) }
                 .Parse(["export", "probe-flow", exportFile, "--db", _db.Path]).InvokeAsync(cancellationToken: _timeout.Token);
             Assert.Equal(0, exitCode);
             var exported = await File.ReadAllTextAsync(exportFile, _timeout.Token);

@@ -24,12 +24,19 @@ internal static class SchemaScripts
             );
             CREATE INDEX ix_definitions_latest ON definitions (definition_id) WHERE is_latest = 1;
 
+            -- The exact definition each instance runs, stored once per distinct JSON (by SHA-256) and kept out of the
+            -- instance row, which is rewritten after every activity.
+            CREATE TABLE definition_snapshots (
+                hash TEXT NOT NULL PRIMARY KEY,
+                json TEXT NOT NULL
+            );
+
             CREATE TABLE instances (
                 id                 TEXT    NOT NULL PRIMARY KEY,
                 definition_id      TEXT    NOT NULL,
                 definition_version INTEGER NOT NULL,
                 definition_name    TEXT    NOT NULL,
-                definition_json    TEXT    NOT NULL,
+                definition_hash    TEXT    NOT NULL REFERENCES definition_snapshots (hash),
                 status             TEXT    NOT NULL,
                 variables          TEXT    NOT NULL,
                 inputs             TEXT    NOT NULL,

@@ -1,4 +1,5 @@
 using System.Data;
+using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Elsa.Migration.Engine.Model;
@@ -11,20 +12,24 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
     public async Task<IReadOnlyList<JournalEntry>> CreateAsync(WorkflowInstanceRecord instance, IReadOnlyList<JournalEntry> journal, CancellationToken cancellationToken)
     {
         const string sql = """
-            INSERT INTO instances (id, definition_id, definition_version, definition_name, definition_json, status, variables, inputs,
+            INSERT INTO instances (id, definition_id, definition_version, definition_name, definition_hash, status, variables, inputs,
                                    state, error, created_at, updated_at, finished_at, correlation_id)
-            VALUES (@Id, @DefinitionId, @DefinitionVersion, @DefinitionName, @DefinitionJson, @Status, @Variables, @Inputs,
+            VALUES (@Id, @DefinitionId, @DefinitionVersion, @DefinitionName, @DefinitionHash, @Status, @Variables, @Inputs,
                     @State, @Error, @CreatedAt, @UpdatedAt, @FinishedAt, @CorrelationId);
             """;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(instance.DefinitionJson)));
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO definition_snapshots (hash, json) VALUES (@hash, @json) ON CONFLICT (hash) DO NOTHING;",
+            new { hash, json = instance.DefinitionJson }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(sql, new
         {
             instance.Id,
             instance.DefinitionId,
             instance.DefinitionVersion,
             instance.DefinitionName,
-            instance.DefinitionJson,
+            DefinitionHash = hash,
             Status = instance.Status.ToString(),
             Variables = DbJson.Write(instance.Variables),
             Inputs = DbJson.Write(instance.Inputs),
@@ -72,9 +77,10 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
     {
         const string sql = """
             SELECT id AS Id, definition_id AS DefinitionId, definition_version AS DefinitionVersion, definition_name AS DefinitionName,
-                   definition_json AS DefinitionJson, status AS Status, variables AS Variables, inputs AS Inputs, state AS State,
+                   s.json AS DefinitionJson, status AS Status, variables AS Variables, inputs AS Inputs, state AS State,
                    error AS Error, created_at AS CreatedAt, updated_at AS UpdatedAt, finished_at AS FinishedAt, correlation_id AS CorrelationId
-            FROM instances WHERE id = @instanceId;
+            FROM instances i JOIN definition_snapshots s ON s.hash = i.definition_hash
+            WHERE i.id = @instanceId;
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<InstanceRow>(new CommandDefinition(sql, new { instanceId }, cancellationToken: cancellationToken));
