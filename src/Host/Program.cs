@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Elsa.Migration.Host.Benchmarks;
 using Elsa.Migration.Host.Cli;
+using Elsa.Migration.Host.Demo;
 
 // The CLI: one command per file under Cli/ (and Api/Studio/Scheduling for `serve`).
 var database = CliServices.CreateDatabaseOption();
@@ -8,8 +10,10 @@ root.Add(ValidateCommand.Create());
 root.Add(RunCommand.Create(database));
 root.Add(InstancesCommand.Create(database));
 root.Add(ShowCommand.Create(database));
-root.Add(DemoCommand.Create(database));
-root.Add(BenchCommand.Create());
+root.Add(MigrationDemoCommand.Create());
+var bench = BenchCommand.Create();
+bench.Add(MigrationBenchCommand.Create());
+root.Add(bench);
 root.Add(ServeCommand.Create(database));
 root.Add(ImportCommand.Create(database));
 root.Add(ExportCommand.Create(database));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -34,5 +35,6 @@ internal static class CliServices
                 o.ResumeTimersOfAllInstances = resumeAllTimers;
                 o.ActivityAssemblies.AddRange(ActivityAssemblies);
             })
+            .AddVmMigration()
             .BuildServiceProvider();
 }

@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+
+namespace Elsa.Migration.Activities.Qemu;
+
+/// <summary>Typed block-layer commands: queries, dirty bitmaps, block nodes, jobs.</summary>
+public static class QmpBlockCommands
+{
+    /// <summary><c>query-block</c>: every BlockBackend with its medium and dirty bitmaps.</summary>
+    public static async Task<IReadOnlyList<BlockDeviceInfo>> QueryBlockAsync(this QmpClient qmp, CancellationToken cancellationToken = default)
+    {
+        var result = await qmp.ExecuteAsync("query-block", cancellationToken: cancellationToken).ConfigureAwait(false);
+        return QmpArgs.Items(result).Select(b =>
+        {
+            var inserted = b["inserted"];
+            // QEMU < 7 listed bitmaps beside "inserted"; newer ones inside it.
+            var bitmaps = inserted?["dirty-bitmaps"] ?? b["dirty-bitmaps"];
+            var medium = inserted is null ? null : new InsertedMedium(QmpArgs.Str(inserted, "node-name"), QmpArgs.Str(inserted, "file"),
+                QmpArgs.Str(inserted, "drv"), QmpArgs.Bool(inserted, "ro"), QmpArgs.Long(inserted["image"], "virtual-size"), QmpArgs.Bitmaps(bitmaps));
+            return new BlockDeviceInfo(QmpArgs.Str(b, "device"), QmpArgs.StrOrNull(b, "qdev"), medium);
+        }).ToList();
+    }
+
+    /// <summary><c>query-named-block-nodes</c> (flat: only the top node of each graph, not their children).</summary>
+    public static async Task<IReadOnlyList<BlockNodeInfo>> QueryNamedBlockNodesAsync(this QmpClient qmp, CancellationToken cancellationToken = default)
+    {
+        var result = await qmp.ExecuteAsync("query-named-block-nodes", new JsonObject { ["flat"] = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return QmpArgs.Items(result).Select(n => new BlockNodeInfo(QmpArgs.Str(n, "node-name"), QmpArgs.Str(n, "drv"), QmpArgs.Str(n, "file"),
+            QmpArgs.Long(n["image"], "virtual-size"), QmpArgs.Bitmaps(n["dirty-bitmaps"]))).ToList();
+    }
+
+    /// <summary><c>query-block-jobs</c>.</summary>
+    public static async Task<IReadOnlyList<BlockJobInfo>> QueryBlockJobsAsync(this QmpClient qmp, CancellationToken cancellationToken = default)
+    {
+        var result = await qmp.ExecuteAsync("query-block-jobs", cancellationToken: cancellationToken).ConfigureAwait(false);
+        return QmpArgs.Items(result).Select(j => new BlockJobInfo(QmpArgs.Str(j, "device"), QmpEnum.Parse<BlockJobType>(QmpArgs.Str(j, "type")),
+            QmpArgs.Long(j, "len"), QmpArgs.Long(j, "offset"), QmpArgs.Long(j, "speed"), QmpArgs.Bool(j, "busy"), QmpArgs.Bool(j, "paused"),
+            QmpArgs.Bool(j, "ready"), QmpEnum.Parse<JobStatus>(QmpArgs.Str(j, "status")), QmpArgs.StrOrNull(j, "error"))).ToList();
+    }
+
+    /// <summary><c>block-dirty-bitmap-add</c> (non-persistent by default: persistent bitmaps fail on raw images). Default granularity is 64 KiB.</summary>
+    public static Task BlockDirtyBitmapAddAsync(this QmpClient qmp, string node, string name, long? granularity = null, bool persistent = false, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("block-dirty-bitmap-add", QmpArgs.Bitmap(node, name, granularity, persistent), cancellationToken: cancellationToken);
+
+    /// <summary><c>block-dirty-bitmap-remove</c>.</summary>
+    public static Task BlockDirtyBitmapRemoveAsync(this QmpClient qmp, string node, string name, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = name }, cancellationToken: cancellationToken);
+
+    /// <summary><c>block-dirty-bitmap-clear</c>.</summary>
+    public static Task BlockDirtyBitmapClearAsync(this QmpClient qmp, string node, string name, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("block-dirty-bitmap-clear", new JsonObject { ["node"] = node, ["name"] = name }, cancellationToken: cancellationToken);
+
+    /// <summary><c>block-dirty-bitmap-merge</c>: ORs <paramref name="sources"/> into <paramref name="target"/> on <paramref name="node"/>.</summary>
+    public static Task BlockDirtyBitmapMergeAsync(this QmpClient qmp, string node, string target, IReadOnlyList<string> sources, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("block-dirty-bitmap-merge", QmpArgs.Merge(node, target, sources), cancellationToken: cancellationToken);
+
+    /// <summary><c>transaction</c>: runs every action atomically (all or none).</summary>
+    public static Task TransactionAsync(this QmpClient qmp, IEnumerable<TransactionAction> actions, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("transaction", new JsonObject { ["actions"] = new JsonArray(actions.Select(a => (JsonNode)a.ToJson()).ToArray()) },
+            cancellationToken: cancellationToken);
+
+    /// <summary><c>blockdev-add</c> of an NBD client node connected to <paramref name="server"/>'s export <paramref name="export"/>.</summary>
+    public static Task BlockdevAddNbdAsync(this QmpClient qmp, string nodeName, SocketAddress server, string export, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("blockdev-add", new JsonObject
+        {
+            ["driver"] = "nbd", ["node-name"] = nodeName, ["server"] = server.ToFlatJson(), ["export"] = export,
+        }, cancellationToken: cancellationToken);
+
+    /// <summary><c>blockdev-add</c> with arbitrary options (any driver).</summary>
+    public static Task BlockdevAddAsync(this QmpClient qmp, JsonObject options, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("blockdev-add", options, cancellationToken: cancellationToken);
+
+    /// <summary><c>blockdev-del</c>.</summary>
+    public static Task BlockdevDelAsync(this QmpClient qmp, string nodeName, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("blockdev-del", new JsonObject { ["node-name"] = nodeName }, cancellationToken: cancellationToken);
+
+    /// <summary><c>blockdev-mirror</c>. Wait for <see cref="BlockJobReadyEvent"/> (register it before calling this).</summary>
+    public static Task BlockdevMirrorAsync(this QmpClient qmp, BlockdevMirrorOptions options, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("blockdev-mirror", QmpArgs.Mirror(options), cancellationToken: cancellationToken);
+
+    /// <summary><c>blockdev-backup</c>. Ends with <see cref="BlockJobCompletedEvent"/>.</summary>
+    public static Task BlockdevBackupAsync(this QmpClient qmp, BlockdevBackupOptions options, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("blockdev-backup", QmpArgs.Backup(options), cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// <c>block-job-cancel</c>. On a READY mirror without <paramref name="force"/> this is the soft cancel the migration uses:
+    /// it drains, emits BLOCK_JOB_COMPLETED, and the source stays on its own disk (never <c>block-job-complete</c> here).
+    /// </summary>
+    public static Task BlockJobCancelAsync(this QmpClient qmp, string jobId, bool force = false, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("block-job-cancel", new JsonObject { ["device"] = jobId, ["force"] = force }, cancellationToken: cancellationToken);
+
+    /// <summary><c>block-job-set-speed</c> (bytes per second, 0 = unlimited).</summary>
+    public static Task BlockJobSetSpeedAsync(this QmpClient qmp, string jobId, long bytesPerSecond, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("block-job-set-speed", new JsonObject { ["device"] = jobId, ["speed"] = bytesPerSecond }, cancellationToken: cancellationToken);
+
+    /// <summary><c>job-dismiss</c>: removes a concluded job that was started with auto-dismiss off.</summary>
+    public static Task JobDismissAsync(this QmpClient qmp, string jobId, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("job-dismiss", new JsonObject { ["id"] = jobId }, cancellationToken: cancellationToken);
+
+    /// <summary><c>nbd-server-start</c>.</summary>
+    public static Task NbdServerStartAsync(this QmpClient qmp, SocketAddress address, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("nbd-server-start", new JsonObject { ["addr"] = address.ToLegacyJson() }, cancellationToken: cancellationToken);
+
+    /// <summary><c>nbd-server-stop</c>.</summary>
+    public static Task NbdServerStopAsync(this QmpClient qmp, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("nbd-server-stop", cancellationToken: cancellationToken);
+
+    /// <summary><c>block-export-add</c> of an NBD export of <paramref name="nodeName"/> named <paramref name="exportName"/>.</summary>
+    public static Task BlockExportAddNbdAsync(this QmpClient qmp, string exportId, string nodeName, string exportName, bool writable = true, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("block-export-add", new JsonObject
+        {
+            ["type"] = "nbd", ["id"] = exportId, ["node-name"] = nodeName, ["name"] = exportName, ["writable"] = writable,
+        }, cancellationToken: cancellationToken);
+
+    /// <summary><c>block-export-del</c>. Fails with "still in use" while a client is connected: <c>blockdev-del</c> the client first.</summary>
+    public static Task BlockExportDelAsync(this QmpClient qmp, string exportId, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("block-export-del", new JsonObject { ["id"] = exportId }, cancellationToken: cancellationToken);
+}
