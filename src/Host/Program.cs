@@ -1,6 +1,22 @@
 using System.CommandLine;
+using Elsa.Migration.Host.Benchmarks;
+using Elsa.Migration.Host.Cli;
+using Elsa.Migration.Host.Demo;
 
 // The CLI: one command per file under Cli/ (and Api/Studio/Scheduling for `serve`).
-var root = new RootCommand("Elsa.Migration: live-migrate QEMU VMs between nodes, reusing their ZFS replication.");
-// Commands are added here, one line each.
-return await root.Parse(args).InvokeAsync();
+var database = CliServices.CreateDatabaseOption();
+var root = new RootCommand("Elsa.Migration: live-migrate QEMU VMs between nodes, reusing their ZFS replication.") { database };
+root.Add(ValidateCommand.Create());
+root.Add(RunCommand.Create(database));
+root.Add(InstancesCommand.Create(database));
+root.Add(ShowCommand.Create(database));
+root.Add(MigrationDemoCommand.Create());
+var bench = BenchCommand.Create();
+bench.Add(MigrationBenchCommand.Create());
+root.Add(bench);
+root.Add(ServeCommand.Create(database));
+root.Add(ImportCommand.Create(database));
+root.Add(ExportCommand.Create(database));
+root.Add(ScheduleCommand.Create(database));
+// No process-termination timeout: `run` handles SIGINT/SIGTERM itself and exits after the compensation.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

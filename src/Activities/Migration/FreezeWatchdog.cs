@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using Elsa.Migration.Activities.Qemu;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Elsa.Migration.Activities.Migration;
+
+/// <summary>
+/// Guarantees the thaw: when a guest stays frozen longer than its maximum freeze time (the workflow stalled or the
+/// step between freeze and thaw hangs), the watchdog thaws it. ThawGuest disarms it; Rollback thaws from the ledger
+/// when the process died.
+/// </summary>
+public sealed class FreezeWatchdog(QmpSessionPool pool, ILoggerFactory? loggers = null) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _armed = new();
+    private readonly ILogger _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<FreezeWatchdog>();
+
+    /// <summary>Fires when a watchdog had to thaw (for the journal of the next activity and for tests).</summary>
+    public ConcurrentQueue<string> Fired { get; } = new();
+
+    /// <summary>Thaws the VM behind <paramref name="qmpSocket"/> after <paramref name="maxFreeze"/> unless disarmed first.</summary>
+    public void Arm(string qmpSocket, FreezeMode mode, TimeSpan maxFreeze)
+    {
+        var cts = new CancellationTokenSource();
+        if (_armed.TryRemove(qmpSocket, out var old)) old.Cancel();
+        _armed[qmpSocket] = cts;
+        _ = FireAsync(qmpSocket, mode, maxFreeze, cts.Token);
+    }
+
+    /// <summary>Stops the watchdog of <paramref name="qmpSocket"/> (ThawGuest ran).</summary>
+    public void Disarm(string qmpSocket)
+    {
+        if (_armed.TryRemove(qmpSocket, out var cts)) cts.Cancel();
+    }
+
+    private async Task FireAsync(string qmpSocket, FreezeMode mode, TimeSpan maxFreeze, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(maxFreeze, token);
+            _armed.TryRemove(qmpSocket, out _);
+            _logger.LogWarning("Guest behind {Socket} frozen ({Mode}) longer than {Seconds} s: thawing it now", qmpSocket, mode, maxFreeze.TotalSeconds);
+            var qmp = await pool.GetAsync(qmpSocket, CancellationToken.None);
+            await GuestThaw.ThawAsync(qmp, mode, CancellationToken.None);
+            Fired.Enqueue(qmpSocket);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Disarmed: the workflow thawed in time.
+        }
+        catch (Exception ex) when (ex is QmpDisconnectedException or QmpException or TimeoutException)
+        {
+            _logger.LogError(ex, "Watchdog could not thaw the guest behind {Socket}; Rollback will retry from the ledger", qmpSocket);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var key in _armed.Keys.ToList()) Disarm(key);
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Thawing, shared by ThawGuest, the watchdog and Rollback. Idempotent: thawing a running guest does nothing.</summary>
+internal static class GuestThaw
+{
+    public static async Task<bool> ThawAsync(QmpSession qmp, FreezeMode mode, CancellationToken ct)
+    {
+        if (mode == FreezeMode.Pause)
+        {
+            var status = await qmp.Client.QueryStatusAsync(ct);
+            // Only a plain pause is ours to undo; a VM in migration states is handled by the migration undo.
+            if (status.Status != RunState.Paused) return false;
+            await qmp.Client.ContAsync(ct);
+            return true;
+        }
+        throw new NotSupportedException(
+            "Guest-agent thaw needs the guest-agent client (GuestAgent driver); use Mode = Pause for guests without an agent.");
+    }
+}

@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Activities.Nodes;
+using Elsa.Migration.Activities.Qemu;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using InventoryDiskKind = Elsa.Migration.Activities.Inventory.DiskKind;
+
+namespace Elsa.Migration.Activities.Migration;
+
+/// <summary>
+/// <see cref="IMigrationSite"/> over the site inventory file: plans from the VM's profile and disks, node executors
+/// from the nodes' transports. An <c>unused</c> disk counts as replicated when both sides are ZFS and already share a
+/// snapshot (the replica exists), else as local (copied at the storage level).
+/// </summary>
+public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMigrationSite
+{
+    private readonly ConcurrentDictionary<string, SiteInventory> _loaded = new();
+    private readonly ILogger _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<InventoryMigrationSite>();
+
+    public async Task<MigrationPlan> CreatePlanAsync(string inventoryPath, string vmId, string sourceNode, string targetNode, CancellationToken cancellationToken)
+    {
+        NameRules.Require(vmId, NameRules.IsVmId, "VM id");
+        NameRules.Require(sourceNode, NameRules.IsNodeName, "source node name");
+        NameRules.Require(targetNode, NameRules.IsNodeName, "target node name");
+        var inventory = await SiteInventory.LoadAsync(inventoryPath, cancellationToken);
+        _loaded[inventoryPath] = inventory;
+        var vm = inventory.GetVm(vmId);
+        inventory.GetNode(sourceNode);
+        inventory.GetNode(targetNode);
+        var source = inventory.CreateExecutor(sourceNode, _logger);
+        var target = inventory.CreateExecutor(targetNode, _logger);
+        var sourcePaths = inventory.RuntimePaths(vmId, sourceNode);
+        var targetPaths = inventory.RuntimePaths(vmId, targetNode);
+
+        var cpuInfo = await target.RunAsync(new NodeCommand("cat", "/proc/cpuinfo"), cancellationToken);
+        var command = QemuCommandLine.Build(inventory, targetNode, vmId, new QemuStartOptions { Incoming = true },
+            QemuCommandLine.CpuInfoHasHardwareVirtualization(cpuInfo.StandardOutput));
+
+        var disks = new List<DiskPlan>();
+        foreach (var definition in vm.Disks)
+        {
+            var s = inventory.ResolveDisk(vmId, definition.Id, sourceNode);
+            var t = inventory.ResolveDisk(vmId, definition.Id, targetNode);
+            if (definition.Format != "raw")
+                throw new InventoryException("plan", [$"disk '{definition.Id}' of VM '{vmId}' is {definition.Format}: the migration handles raw disks only"]);
+            var kind = s.Kind switch
+            {
+                InventoryDiskKind.Shared => MigrationDiskKind.Shared,
+                InventoryDiskKind.Local => MigrationDiskKind.Local,
+                InventoryDiskKind.Replicated => MigrationDiskKind.Replicated,
+                _ => await HasReplicaAsync(source, s, target, t, cancellationToken) ? MigrationDiskKind.Replicated : MigrationDiskKind.Local,
+            };
+            if (kind == MigrationDiskKind.Replicated && (!s.IsZfs || !t.IsZfs))
+                throw new InventoryException("plan", [$"disk '{definition.Id}' of VM '{vmId}' is replicated but its storage is not ZFS on both nodes"]);
+            disks.Add(new DiskPlan
+            {
+                DeviceId = definition.DeviceId ?? definition.Id,
+                DriveId = definition.Id,
+                NodeName = definition.NodeName ?? "",
+                Kind = kind,
+                Attached = s.Kind != InventoryDiskKind.Unused,
+                SizeBytes = definition.SizeBytes,
+                SourcePath = s.Path,
+                TargetPath = t.Path,
+                SourceDataset = s.Dataset,
+                TargetDataset = t.Dataset,
+                TargetLayout = t.Layout,
+            });
+        }
+        return new MigrationPlan
+        {
+            VmId = vmId,
+            SourceNode = sourceNode,
+            TargetNode = targetNode,
+            InventoryPath = inventoryPath,
+            SourceQmpSocket = sourcePaths.QmpSocket,
+            SourcePidFile = sourcePaths.PidFile,
+            TargetQmpSocket = targetPaths.QmpSocket,
+            TargetPidFile = targetPaths.PidFile,
+            NbdSocket = targetPaths.NbdSocket,
+            MigrationSocket = targetPaths.MigrationSocket,
+            QemuBinary = command.Program,
+            TargetQemuArgs = command.Arguments,
+            Disks = disks,
+        };
+    }
+
+    public NodeExecutor GetNode(string inventoryPath, string nodeName)
+    {
+        var inventory = _loaded.GetOrAdd(inventoryPath, p => SiteInventory.Parse(File.ReadAllText(p), p));
+        return inventory.CreateExecutor(nodeName, _logger);
+    }
+
+    private static async Task<bool> HasReplicaAsync(NodeExecutor source, ResolvedDisk s, NodeExecutor target, ResolvedDisk t, CancellationToken ct)
+    {
+        if (!s.IsZfs || !t.IsZfs) return false;
+        var common = ZfsCommands.NewestCommon(
+            await ZfsCommands.ListSnapshotsAsync(source, s.Dataset!, ct),
+            await ZfsCommands.ListSnapshotsAsync(target, t.Dataset!, ct));
+        return common is not null;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Elsa.Migration.Engine.Model;
+
+namespace Elsa.Migration.Activities.Migration;
+
+/// <summary>How a disk reaches the target (PRODUCT.md step 1).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MigrationDiskKind>))]
+public enum MigrationDiskKind
+{
+    /// <summary>On storage both nodes see: nothing to copy.</summary>
+    Shared,
+    /// <summary>Local to the source, not replicated: full copy (mirror when attached, storage copy when unused).</summary>
+    Local,
+    /// <summary>Replicated with ZFS: incremental copy on top of the replica.</summary>
+    Replicated,
+}
+
+/// <summary>How a replicated disk's dirty blocks are copied (<see cref="BitmapMirror"/>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<BitmapStrategy>))]
+public enum BitmapStrategy
+{
+    /// <summary>Native where QEMU offers it, else backup passes.</summary>
+    Auto,
+    /// <summary><c>blockdev-mirror sync:bitmap</c> (Proxmox-patched QEMU only).</summary>
+    Native,
+    /// <summary>Repeated <c>blockdev-backup sync:bitmap bitmap-mode:on-success</c> passes (stock QEMU).</summary>
+    BackupPasses,
+}
+
+/// <summary>
+/// Everything the VmMigration activities share, kept in the workflow variable <see cref="VariableName"/> so it is
+/// committed with the instance after every activity. Names are derived from the VM and disk ids, so rollback can find
+/// what a crashed step created.
+/// </summary>
+public sealed class MigrationPlan
+{
+    /// <summary>The workflow variable holding the plan.</summary>
+    public const string VariableName = "MigrationPlan";
+
+    public required string VmId { get; init; }
+    public required string SourceNode { get; init; }
+    public required string TargetNode { get; init; }
+    /// <summary>The inventory file the plan was built from.</summary>
+    public required string InventoryPath { get; init; }
+    public required string SourceQmpSocket { get; init; }
+    public required string TargetQmpSocket { get; init; }
+    /// <summary>The target QEMU's pid file (the VM's pid file on the target once it runs there).</summary>
+    public required string TargetPidFile { get; init; }
+    /// <summary>The target's NBD server socket (transient: removed when the migration ends).</summary>
+    public required string NbdSocket { get; init; }
+    /// <summary>The target's incoming migration socket (transient).</summary>
+    public required string MigrationSocket { get; init; }
+    /// <summary>The source QEMU's pid file, when known.</summary>
+    public string? SourcePidFile { get; init; }
+    /// <summary>The QEMU binary on the target.</summary>
+    public string QemuBinary { get; init; } = "qemu-system-x86_64";
+    /// <summary>The full argument list that starts the target QEMU: same device ids, disks at their target paths, QMP socket,
+    /// pid file, <c>-daemonize</c>, <c>-incoming defer -S</c>.</summary>
+    public required IReadOnlyList<string> TargetQemuArgs { get; init; }
+    public required List<DiskPlan> Disks { get; init; }
+
+    public string MigrationUri => "unix:" + MigrationSocket;
+
+    /// <summary>Set by FreezeGuest, cleared by ThawGuest.</summary>
+    public string? FrozenMode { get; set; }
+    /// <summary>When FreezeGuest froze the guest.</summary>
+    public DateTimeOffset? FrozenAt { get; set; }
+    /// <summary>Set by LiveMigrate at pre-switchover: the source vCPUs are stopped.</summary>
+    public DateTimeOffset? SwitchoverAt { get; set; }
+    /// <summary>RAM migration passes and time until pre-switchover.</summary>
+    public int? RamPasses { get; set; }
+    public double? RamMigrationMs { get; set; }
+    /// <summary>A source-session mark taken at pre-switchover (CompleteMirror awaits events after it).</summary>
+    public string? SwitchoverEventMark { get; set; }
+    /// <summary>Set by CompleteMirror once <c>migrate-continue</c> was sent: the migration can no longer be cancelled safely.</summary>
+    public bool Continued { get; set; }
+    /// <summary>Time CompleteMirror spent finishing the disks, and in all (ms), inside the switchover window.</summary>
+    public double? SwitchoverDisksMs { get; set; }
+    public double? SwitchoverWorkMs { get; set; }
+    /// <summary>Set by ResumeTarget: the VM runs on the target; never resume the source after this.</summary>
+    public bool TargetRunning { get; set; }
+    /// <summary>QEMU's <c>downtime</c> (ms) from <c>query-migrate</c>.</summary>
+    public long? QemuDowntimeMs { get; set; }
+    /// <summary>Guest pause from the source STOP to the target RESUME (ms).</summary>
+    public double? GuestPauseMs { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public IEnumerable<DiskPlan> AttachedDisks => Disks.Where(d => d.Attached);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+
+    /// <summary>Reads the plan from the workflow variable; fails with what to do when GetDiskInfo has not run.</summary>
+    public static MigrationPlan Read(ActivityExecutionContext context) =>
+        TryRead(context) ?? throw new InvalidOperationException(
+            $"The workflow variable '{VariableName}' holds no migration plan: run VmMigration.GetDiskInfo first and declare the variable in the workflow.");
+
+    /// <summary>Reads the plan, or null when there is none yet (Rollback before GetDiskInfo).</summary>
+    public static MigrationPlan? TryRead(ActivityExecutionContext context)
+    {
+        var node = context.GetVariable(VariableName);
+        if (node is null) return null;
+        if (node is JsonValue value && value.TryGetValue<string>(out var text))
+            return string.IsNullOrWhiteSpace(text) ? null : JsonSerializer.Deserialize<MigrationPlan>(text, Json);
+        return node.Deserialize<MigrationPlan>(Json);
+    }
+
+    /// <summary>Writes the plan back (committed with the instance when the activity ends).</summary>
+    public void Write(ActivityExecutionContext context) => context.SetVariable(VariableName, JsonSerializer.SerializeToNode(this, Json));
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
+
+/// <summary>One disk of the VM and everything created for it.</summary>
+public sealed class DiskPlan
+{
+    /// <summary>The guest device id (<c>-device ...,id=</c>), e.g. <c>vd0</c>: the same on both nodes.</summary>
+    public required string DeviceId { get; init; }
+    /// <summary>The BlockBackend (drive) id, e.g. <c>drive0</c>.</summary>
+    public required string DriveId { get; init; }
+    /// <summary>The format node name the jobs and bitmaps use, e.g. <c>disk0</c>.</summary>
+    public required string NodeName { get; init; }
+    public required MigrationDiskKind Kind { get; init; }
+    /// <summary>False for a disk that belongs to the VM but is not attached to the running QEMU.</summary>
+    public required bool Attached { get; init; }
+    public required long SizeBytes { get; init; }
+    /// <summary>The raw image path (file or zvol device) on the source node.</summary>
+    public required string SourcePath { get; init; }
+    /// <summary>The raw image path on the target node.</summary>
+    public required string TargetPath { get; init; }
+    /// <summary>The ZFS dataset holding the disk on the source (replicated disks, and local ones in a dataset).</summary>
+    public string? SourceDataset { get; init; }
+    /// <summary>The ZFS dataset on the target.</summary>
+    public string? TargetDataset { get; init; }
+    /// <summary>The target storage layout (files, zvol, directory): how a non-replicated target volume is created.</summary>
+    public required string TargetLayout { get; init; }
+
+    public string BitmapName => $"mig-{DeviceId}";
+    public string ExportName => $"mig-{DeviceId}";
+    public string NbdClientNode => $"mig-tgt-{DeviceId}";
+    public string JobId => $"mig-job-{DeviceId}";
+
+    /// <summary>The snapshot this migration took for replication (<c>dataset@name</c> short name).</summary>
+    public string? Snapshot { get; set; }
+    /// <summary>The newest common snapshot the incremental send started from (null for a first full send).</summary>
+    public string? BaseSnapshot { get; set; }
+    /// <summary>A <see cref="QmpSession.Mark"/> taken before this disk's current job started (its events come after it).</summary>
+    public string? JobEventMark { get; set; }
+    /// <summary>The strategy BitmapMirror chose (Native or BackupPasses); null for mirrors.</summary>
+    public BitmapStrategy? Strategy { get; set; }
+    /// <summary>Bytes pushed to the target by QEMU jobs for this disk (all passes).</summary>
+    public long BytesCopied { get; set; }
+    /// <summary>Dirty bytes in the bitmap when the first copy pass started.</summary>
+    public long? InitialDirtyBytes { get; set; }
+    /// <summary>The final pass at switchover: bytes and ms.</summary>
+    public long? FinalPassBytes { get; set; }
+    public double? FinalPassMs { get; set; }
+    /// <summary>Backup passes run so far.</summary>
+    public int Passes { get; set; }
+    /// <summary>Bytes the ZFS send stream carried.</summary>
+    public long? ReplicationBytes { get; set; }
+    /// <summary>The measured rate of the last copy pass (bytes/s).</summary>
+    public double? LastPassRate { get; set; }
+}

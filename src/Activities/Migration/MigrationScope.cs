@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using Elsa.Migration.Activities.Nodes;
+using Elsa.Migration.Engine.Model;
+
+namespace Elsa.Migration.Activities.Migration;
+
+/// <summary>
+/// What every VmMigration activity works with: the plan, the QMP sessions of both QEMUs, the node executors and the
+/// instance's ledger. Built at the start of an activity; <see cref="SavePlan"/> writes the plan back.
+/// </summary>
+internal sealed class MigrationScope
+{
+    private MigrationScope(ActivityExecutionContext context, MigrationPlan plan, QmpSessionPool pool, IMigrationSite site)
+    {
+        Context = context;
+        Plan = plan;
+        Pool = pool;
+        Site = site;
+    }
+
+    public ActivityExecutionContext Context { get; }
+    public MigrationPlan Plan { get; }
+    public QmpSessionPool Pool { get; }
+    public IMigrationSite Site { get; }
+    public CancellationToken Token => Context.CancellationToken;
+
+    /// <summary>Opens the scope; fails with what to do when the plan or the services are missing.</summary>
+    public static MigrationScope Open(ActivityExecutionContext context) =>
+        new(context, MigrationPlan.Read(context), Service<QmpSessionPool>(context), Service<IMigrationSite>(context));
+
+    /// <summary>Like <see cref="Open"/>, null when there is no plan yet.</summary>
+    public static MigrationScope? TryOpen(ActivityExecutionContext context) =>
+        MigrationPlan.TryRead(context) is { } plan ? new(context, plan, Service<QmpSessionPool>(context), Service<IMigrationSite>(context)) : null;
+
+    public static T Service<T>(ActivityExecutionContext context) where T : class =>
+        context.Services.GetService(typeof(T)) as T ?? throw new InvalidOperationException(
+            $"The service {typeof(T).Name} is not registered: the host must call services.AddVmMigration().");
+
+    public Task<QmpSession> SourceAsync() => Pool.GetAsync(Plan.SourceQmpSocket, Token);
+    public Task<QmpSession> TargetAsync() => Pool.GetAsync(Plan.TargetQmpSocket, Token);
+    public NodeExecutor SourceNode => Site.GetNode(Plan.InventoryPath, Plan.SourceNode);
+    public NodeExecutor TargetNode => Site.GetNode(Plan.InventoryPath, Plan.TargetNode);
+
+    public void SavePlan() => Plan.Write(Context);
+
+    /// <summary>Records a resource before it is created (a crash in between leaves an entry whose undo tolerates "not found").</summary>
+    public ValueTask<LedgerEntry> RecordAsync(string kind, string node, string name, JsonObject? details = null) =>
+        Context.RecordResourceAsync(kind, node, name, details);
+
+    /// <summary>Releases every unreleased entry of <paramref name="kind"/> and <paramref name="name"/> (the resource is gone or now belongs to the VM).</summary>
+    public async ValueTask ReleaseAsync(string kind, string name)
+    {
+        foreach (var entry in await Context.GetLedgerAsync())
+            if (entry.ReleasedAt is null && entry.Kind == kind && entry.Name == name)
+                await Context.ReleaseResourceAsync(entry.Id);
+    }
+
+    /// <summary>True when an unreleased entry of <paramref name="kind"/>/<paramref name="name"/> exists.</summary>
+    public async ValueTask<bool> HasAsync(string kind, string name) =>
+        (await Context.GetLedgerAsync()).Any(e => e.ReleasedAt is null && e.Kind == kind && e.Name == name);
+
+    public ValueTask JournalAsync(string message, JsonObject? data = null) => Context.JournalAsync(message, data);
+}

@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using Elsa.Migration.Activities.Nodes;
+using Elsa.Migration.Activities.Qemu;
+using Elsa.Migration.Engine.Model;
+
+namespace Elsa.Migration.Activities.Migration;
+
+/// <summary>
+/// Step 5 (setup): creates the target volumes of local disks, starts the target QEMU with the same device ids waiting
+/// for the incoming migration (<c>-incoming defer -S</c>: without <c>-S</c> it would resume by itself the moment the
+/// migration completes, while its NBD exports are still open), and exports its copied disks over NBD.
+/// </summary>
+[Activity("VmMigration", "VM Migration", "Starts the target QEMU (-incoming defer -S) with the same devices and exports its disks over NBD.")]
+[FlowNode(Outcomes.Done, Outcomes.Failed)]
+[Recovery(RecoveryPolicy.Compensate)]
+public sealed class PrepareTarget : CodeActivity
+{
+    [Input(Description = "How long to wait for the target QEMU's QMP socket.", DefaultValue = 30)]
+    public Input<int>? StartTimeoutSeconds { get; set; }
+
+    protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
+    {
+        var scope = MigrationScope.Open(context);
+        var plan = scope.Plan;
+        var target = scope.TargetNode;
+        var started = context.Time.GetTimestamp();
+
+        foreach (var disk in plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Local))
+        {
+            await scope.RecordAsync(LedgerKinds.TargetVolume, plan.TargetNode, disk.TargetPath, TargetVolumes.Details(disk));
+            await TargetVolumes.CreateAsync(target, disk, scope.Token);
+        }
+        foreach (var disk in plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Replicated))
+        {
+            var exists = await target.TryRunAsync(new NodeCommand("test", "-e", disk.TargetPath), scope.Token);
+            if (!exists.Succeeded)
+                throw new InvalidOperationException($"The replica of disk {disk.DeviceId} is missing on {plan.TargetNode} ({disk.TargetPath}): run ZfsReplicate first.");
+        }
+
+        if ((await target.TryRunAsync(new NodeCommand("test", "-S", plan.TargetQmpSocket), scope.Token)).Succeeded
+            && await scope.Pool.TryGetAsync(plan.TargetQmpSocket, scope.Token) is not null)
+            throw new InvalidOperationException($"A QEMU already answers on {plan.TargetNode}:{plan.TargetQmpSocket}: is VM {plan.VmId} running on the target already?");
+        await scope.RecordAsync(LedgerKinds.TargetQemu, plan.TargetNode, plan.TargetPidFile, new JsonObject { ["qmp"] = plan.TargetQmpSocket });
+        // The arguments carry -daemonize: the target VM must outlive this process (a host restart must not kill a migrated VM).
+        await target.RunAsync(new NodeCommand(plan.QemuBinary, plan.TargetQemuArgs), scope.Token);
+
+        var timeout = TimeSpan.FromSeconds(context.Get(StartTimeoutSeconds) is > 0 and var t ? t : 30);
+        var qmp = await scope.Pool.GetAsync(plan.TargetQmpSocket, scope.Token, timeout);
+        var status = await qmp.Client.QueryStatusAsync(scope.Token);
+        if (status.Status != RunState.Inmigrate)
+            throw new InvalidOperationException($"The target QEMU is '{status.Status}', expected 'inmigrate': it was not started with -incoming defer.");
+
+        var exported = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
+        if (exported.Count > 0)
+        {
+            await qmp.Client.NbdServerStartAsync(new UnixSocketAddress(plan.NbdSocket), scope.Token);
+            foreach (var disk in exported)
+                await qmp.Client.BlockExportAddNbdAsync(disk.ExportName, disk.NodeName, disk.ExportName, writable: true, scope.Token);
+        }
+        var elapsed = context.Time.GetElapsedTime(started);
+        await context.JournalAsync(
+            $"Target QEMU ready on {plan.TargetNode} in {elapsed.TotalMilliseconds:0} ms; NBD exports: {string.Join(", ", exported.Select(d => d.ExportName))}",
+            new JsonObject { ["pidFile"] = plan.TargetPidFile, ["nbdSocket"] = plan.NbdSocket, ["ms"] = elapsed.TotalMilliseconds });
+    }
+}

@@ -1,0 +1,88 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Elsa.Migration.Engine.Persistence.Sqlite;
+
+/// <summary>
+/// Opens connections to the SQLite file: WAL (set by the migrator), a busy timeout so concurrent writers wait
+/// instead of failing, foreign keys on, and <c>synchronous=NORMAL</c> (with WAL a commit survives a process crash;
+/// only a power loss can drop the last commits). The schema is migrated on first use.
+/// </summary>
+public sealed class SqliteDatabase
+{
+    private readonly string _connectionString;
+    private readonly SchemaMigrator _migrator;
+    private readonly SemaphoreSlim _migrateGate = new(1, 1);
+    private readonly int _busyTimeoutMs;
+    private volatile bool _migrated;
+
+    /// <summary>Creates the database accessor for <paramref name="path"/> (the file and its folder are created on first use).</summary>
+    public SqliteDatabase(string path, ILogger<SqliteDatabase> logger, TimeSpan? busyTimeout = null)
+        : this(path, logger, SchemaScripts.All, busyTimeout) { }
+
+    internal SqliteDatabase(string path, ILogger logger, IReadOnlyList<SchemaScript> scripts, TimeSpan? busyTimeout = null)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new ArgumentException("The database path is empty: pass --db, set ELSA_MIGRATION_DB, or configure MigrationEngineOptions.DatabasePath.", nameof(path));
+        Path = System.IO.Path.GetFullPath(path);
+        _busyTimeoutMs = (int)(busyTimeout ?? TimeSpan.FromSeconds(10)).TotalMilliseconds;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = Math.Max(1, _busyTimeoutMs / 1000),
+        }.ToString();
+        _migrator = new SchemaMigrator(scripts, logger);
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Opens a configured connection; the first call creates the file and migrates the schema.</summary>
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (!_migrated)
+            await MigrateAsync(cancellationToken);
+        return await OpenConfiguredAsync(cancellationToken);
+    }
+
+    /// <summary>Migrates the schema to the newest version (idempotent); returns that version.</summary>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
+    {
+        await _migrateGate.WaitAsync(cancellationToken);
+        try
+        {
+            var directory = System.IO.Path.GetDirectoryName(Path);
+            if (!string.IsNullOrEmpty(directory))
+                Directory.CreateDirectory(directory);
+            await using var connection = await OpenConfiguredAsync(cancellationToken);
+            var version = await _migrator.MigrateAsync(connection, cancellationToken);
+            _migrated = true;
+            return version;
+        }
+        finally
+        {
+            _migrateGate.Release();
+        }
+    }
+
+    private async Task<SqliteConnection> OpenConfiguredAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = NORMAL;", cancellationToken: cancellationToken));
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Dapper;
+
+namespace Elsa.Migration.Engine.Persistence.Sqlite;
+
+/// <summary>SQLite <see cref="IJournalStore"/>.</summary>
+public sealed class SqliteJournalStore(SqliteDatabase database) : IJournalStore
+{
+    public async Task<JournalEntry> AppendAsync(JournalEntry entry, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var stored = await JournalSql.InsertAsync(connection, transaction, entry, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return stored;
+    }
+
+    public async Task<IReadOnlyList<JournalEntry>> ReadAsync(string instanceId, long afterId, int limit, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT {JournalSql.SelectColumns} FROM journal WHERE instance_id = @instanceId AND id > @afterId ORDER BY id LIMIT @limit;";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<JournalSql.Row>(new CommandDefinition(sql, new { instanceId, afterId, limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToEntry()).ToList();
+    }
+}

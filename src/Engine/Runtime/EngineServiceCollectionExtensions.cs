@@ -1,0 +1,51 @@
+using Elsa.Migration.Engine.Activities;
+using Elsa.Migration.Engine.Definitions;
+using Elsa.Migration.Engine.Expressions;
+using Elsa.Migration.Engine.Json;
+using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Persistence.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Elsa.Migration.Engine.Runtime;
+
+/// <summary>Registers the engine: activity registry, loader, expressions, SQLite stores, event stream and runtime.</summary>
+public static class EngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the workflow engine as singletons: <see cref="IWorkflowRuntime"/>, <see cref="IWorkflowEventStream"/>,
+    /// <see cref="IWorkflowDefinitionStore"/>, <see cref="IWorkflowInstanceStore"/>, <see cref="IJournalStore"/>,
+    /// <see cref="ILedgerStore"/>, <see cref="IActivityRegistry"/> (built-ins plus <see cref="MigrationEngineOptions.ActivityAssemblies"/>),
+    /// <see cref="IWorkflowDefinitionLoader"/> and <see cref="IExpressionEvaluator"/>. Registrations made before this
+    /// call win (e.g. a fake <see cref="TimeProvider"/> in tests). Call <see cref="IWorkflowRuntime.RecoverAsync"/> at start-up.
+    /// </summary>
+    public static IServiceCollection AddMigrationEngine(this IServiceCollection services, Action<MigrationEngineOptions>? configure = null)
+    {
+        var options = new MigrationEngineOptions();
+        configure?.Invoke(options);
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new SqliteDatabase(options.DatabasePath, Logger<SqliteDatabase>(sp)));
+        services.TryAddSingleton<IWorkflowDefinitionStore>(sp => new SqliteWorkflowDefinitionStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IWorkflowInstanceStore>(sp => new SqliteWorkflowInstanceStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.TryAddSingleton<IJournalStore>(sp => new SqliteJournalStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.TryAddSingleton<ILedgerStore>(sp => new SqliteLedgerStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.TryAddSingleton<IActivityRegistry>(_ => ActivityRegistry.FromAssemblies([typeof(Start).Assembly, .. options.ActivityAssemblies]));
+        services.TryAddSingleton<IExpressionEvaluator>(_ => new ExpressionEvaluator());
+        services.TryAddSingleton<IWorkflowDefinitionLoader>(sp => new WorkflowDefinitionLoader(sp.GetRequiredService<IActivityRegistry>(), sp.GetRequiredService<IExpressionEvaluator>()));
+        services.TryAddSingleton<WorkflowEventHub>();
+        services.TryAddSingleton<IWorkflowEventStream>(sp => sp.GetRequiredService<WorkflowEventHub>());
+        services.TryAddSingleton(sp => new WorkflowRuntime(
+            sp.GetRequiredService<IWorkflowInstanceStore>(), sp.GetRequiredService<IJournalStore>(), sp.GetRequiredService<ILedgerStore>(),
+            sp.GetRequiredService<IActivityRegistry>(), sp.GetRequiredService<IWorkflowDefinitionLoader>(), sp.GetRequiredService<IExpressionEvaluator>(),
+            sp.GetRequiredService<WorkflowEventHub>(), sp.GetRequiredService<TimeProvider>(), sp, options,
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.TryAddSingleton<IWorkflowRuntime>(sp => sp.GetRequiredService<WorkflowRuntime>());
+        return services;
+    }
+
+    private static ILogger<T> Logger<T>(IServiceProvider services) =>
+        services.GetService<ILogger<T>>() ?? NullLogger<T>.Instance;
+}

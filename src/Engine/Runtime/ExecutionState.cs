@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Elsa.Migration.Engine.Model;
+using Elsa.Migration.Engine.Persistence;
+
+namespace Elsa.Migration.Engine.Runtime;
+
+/// <summary>
+/// The part of an instance's state that only the runtime reads (stored as the instance's <c>state</c> JSON): which
+/// activity executions are in progress, which join inbound connections have delivered a token, and whether the
+/// instance is ending (and compensating). Variables and bookmarks are stored in their own columns/table.
+/// </summary>
+internal sealed class ExecutionState
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Activity executions committed as started and not yet ended.</summary>
+    public List<RunningActivity> Running { get; set; } = [];
+
+    /// <summary>Join id → keys of the inbound connections that have delivered a token since the join last fired (WaitAll).</summary>
+    public Dictionary<string, List<string>> JoinArrivals { get; set; } = [];
+
+    /// <summary>Set when the instance is ending: Finished (an Elsa.Finish completed), Faulted or Cancelled.</summary>
+    public WorkflowStatus? EndStatus { get; set; }
+
+    /// <summary>True once the compensation activity was scheduled (it runs at most once per instance).</summary>
+    public bool Compensating { get; set; }
+
+    public string Serialize() => JsonSerializer.Serialize(this, Json);
+
+    public static ExecutionState Deserialize(string json) =>
+        string.IsNullOrWhiteSpace(json) ? new ExecutionState() : JsonSerializer.Deserialize<ExecutionState>(json, Json) ?? new ExecutionState();
+}
+
+/// <summary>An activity execution in progress. <see cref="Resuming"/> is the bookmark being resumed, if this is a resumption;
+/// <see cref="Abandoned"/> marks one that was cancelled (its result is ignored; recovery drops it).</summary>
+internal sealed record RunningActivity(string ExecutionId, string ActivityId, DateTimeOffset StartedAt, Bookmark? Resuming = null, bool Abandoned = false);

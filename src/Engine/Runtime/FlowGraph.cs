@@ -1,0 +1,90 @@
+using System.Collections.Frozen;
+using Elsa.Migration.Engine.Activities;
+using Elsa.Migration.Engine.Definitions;
+using Elsa.Migration.Engine.Model;
+
+namespace Elsa.Migration.Engine.Runtime;
+
+/// <summary>
+/// The immutable, precomputed shape of a definition the runtime executes: one activity object per node, outbound
+/// connections per port, and for every join the nodes upstream of each inbound connection (used to decide which
+/// branches can still arrive). Shared by every instance of the same definition.
+/// </summary>
+internal sealed class FlowGraph
+{
+    private readonly FrozenDictionary<string, Connection[]> _outbound;
+
+    public FlowGraph(WorkflowDefinition definition, string definitionJson, IActivityRegistry registry)
+    {
+        Definition = definition;
+        DefinitionJson = definitionJson;
+        Nodes = definition.Root.Activities.ToFrozenDictionary(a => a.Id, StringComparer.Ordinal);
+        Activities = definition.Root.Activities.ToFrozenDictionary(a => a.Id, registry.Create, StringComparer.Ordinal);
+        Descriptors = definition.Root.Activities.ToFrozenDictionary(a => a.Id,
+            a => registry.Find(a.Type) ?? throw new InvalidOperationException($"Activity '{a.Id}' has the unknown type '{a.Type}'."), StringComparer.Ordinal);
+        _outbound = definition.Root.Connections
+            .Where(c => Nodes.ContainsKey(c.TargetId))
+            .GroupBy(c => PortKey(c.SourceId, c.SourcePort))
+            .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        Joins = Activities.Where(a => a.Value is IJoinActivity)
+            .ToFrozenDictionary(a => a.Key, a => new JoinInfo(a.Key, (IJoinActivity)a.Value, Upstream(definition, a.Key)), StringComparer.Ordinal);
+        StartActivityId = FlowchartStart.Find(definition, registry)?.Id;
+        VariableNamesById = definition.Variables.ToFrozenDictionary(v => v.Id, v => v.Name, StringComparer.Ordinal);
+    }
+
+    public WorkflowDefinition Definition { get; }
+
+    /// <summary>The JSON stored with every instance (exported from <see cref="Definition"/>).</summary>
+    public string DefinitionJson { get; }
+
+    public FrozenDictionary<string, ActivityNode> Nodes { get; }
+    public FrozenDictionary<string, Activity> Activities { get; }
+    public FrozenDictionary<string, ActivityDescriptor> Descriptors { get; }
+    public FrozenDictionary<string, JoinInfo> Joins { get; }
+    public FrozenDictionary<string, string> VariableNamesById { get; }
+    public string? StartActivityId { get; }
+    public string? CompensationActivityId => Definition.CompensationActivityId;
+
+    /// <summary>The connections leaving <paramref name="activityId"/>'s <paramref name="port"/>.</summary>
+    public IReadOnlyList<Connection> Outbound(string activityId, string port) =>
+        _outbound.TryGetValue(PortKey(activityId, port), out var connections) ? connections : [];
+
+    public RecoveryPolicy RecoveryOf(string activityId) => Descriptors[activityId].Recovery;
+
+    /// <summary>Elsa.Finish and the like: completing it ends the instance.</summary>
+    public bool IsTerminal(string activityId) => Descriptors[activityId].IsTerminal;
+
+    public static string ConnectionKey(Connection c) => $"{c.SourceId}:{c.SourcePort}->{c.TargetId}";
+
+    private static string PortKey(string activityId, string port) => activityId + "\n" + port;
+
+    // For each inbound connection of the join: the nodes from which that connection can still be reached without
+    // passing through the join itself (reverse breadth-first search from the connection's source).
+    private static IReadOnlyList<JoinInbound> Upstream(WorkflowDefinition definition, string joinId)
+    {
+        var inboundByTarget = definition.Root.Connections.ToLookup(c => c.TargetId, StringComparer.Ordinal);
+        var result = new List<JoinInbound>();
+        foreach (var connection in inboundByTarget[joinId])
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal) { connection.SourceId };
+            var queue = new Queue<string>([connection.SourceId]);
+            while (queue.TryDequeue(out var node))
+            {
+                foreach (var inbound in inboundByTarget[node])
+                {
+                    if (inbound.SourceId != joinId && seen.Add(inbound.SourceId))
+                        queue.Enqueue(inbound.SourceId);
+                }
+            }
+            seen.Remove(joinId);
+            result.Add(new JoinInbound(ConnectionKey(connection), seen.ToFrozenSet(StringComparer.Ordinal)));
+        }
+        return result;
+    }
+}
+
+/// <summary>A join node and, per inbound connection, the nodes upstream of it.</summary>
+internal sealed record JoinInfo(string Id, IJoinActivity Activity, IReadOnlyList<JoinInbound> Inbound);
+
+/// <summary>One inbound connection of a join (by <see cref="FlowGraph.ConnectionKey"/>) and the nodes that can still reach it.</summary>
+internal sealed record JoinInbound(string ConnectionKey, FrozenSet<string> Upstream);

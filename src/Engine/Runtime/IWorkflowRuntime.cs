@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Definitions;
+using Elsa.Migration.Engine.Persistence;
+
+namespace Elsa.Migration.Engine.Runtime;
+
+/// <summary>
+/// Runs workflow instances durably: every state change is committed to the database before the next activity runs,
+/// so an instance survives a restart (see <see cref="RecoverAsync"/>). Bookmarks suspend an instance without holding
+/// a thread; timer bookmarks are resumed by the runtime itself. Observe instances through <see cref="IWorkflowEventStream"/>.
+/// </summary>
+public interface IWorkflowRuntime
+{
+    /// <summary>Creates an instance of <paramref name="definition"/> (committed as Running) and starts executing it in the
+    /// background; returns its id. Throws <see cref="ArgumentException"/> when a required workflow input is missing.</summary>
+    Task<string> StartAsync(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?>? inputs = null,
+        StartWorkflowOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits until the instance has ended (Finished, Faulted or Cancelled), through any suspensions; returns the final status.</summary>
+    Task<WorkflowStatus> WaitForEndAsync(string instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits until nothing executes: the instance is Suspended or has ended; returns that status.</summary>
+    Task<WorkflowStatus> WaitForIdleAsync(string instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts an instance and waits for its end: <see cref="StartAsync"/> then <see cref="WaitForEndAsync"/>.</summary>
+    Task<(string InstanceId, WorkflowStatus Status)> RunToEndAsync(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?>? inputs = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Requests cooperative cancellation: running activities see their token cancelled, bookmarks are removed,
+    /// the definition's compensation runs, and the instance ends Cancelled. False when the instance has already ended
+    /// (or is compensating already). Returns once the request is committed, not when the instance has ended.</summary>
+    Task<bool> CancelAsync(string instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes one bookmark with an optional input (the activity's <c>OnResumeAsync</c> sees it as
+    /// <c>Bookmark.ResumeInput</c>). False when the instance has no such bookmark (already resumed or cancelled).</summary>
+    Task<bool> ResumeBookmarkAsync(string instanceId, string bookmarkId, JsonNode? input = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Call once at start-up. Instances that were Running when the previous process died are recovered by each
+    /// interrupted activity's <see cref="Model.RecoveryPolicy"/>: Rerun executes it again; Compensate never re-runs it,
+    /// journals it and runs the definition's compensation (the instance ends Faulted). Suspended instances keep their
+    /// bookmarks; due timers are resumed by the timer scheduler, which this call starts.
+    /// </summary>
+    Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Options of one start.</summary>
+/// <param name="InstanceId">Use this id instead of a new one (lets an observer subscribe before the start).</param>
+/// <param name="CorrelationId">A business key to find the instance by, e.g. the VM being migrated.</param>
+public sealed record StartWorkflowOptions(string? InstanceId = null, string? CorrelationId = null);
+
+/// <summary>What <see cref="IWorkflowRuntime.RecoverAsync"/> did.</summary>
+/// <param name="Recovered">Instances that were Running and are executing again (or compensating).</param>
+/// <param name="Failed">Instances that could not be recovered, with the reason (they stay Running in the database).</param>
+public sealed record RecoveryReport(IReadOnlyList<string> Recovered, IReadOnlyList<(string InstanceId, string Error)> Failed);

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Model;
+using Elsa.Migration.Engine.Persistence;
+using Microsoft.Extensions.Logging;
+
+namespace Elsa.Migration.Engine.Runtime;
+
+/// <summary>The runtime's <see cref="ActivityExecutionContext"/>: one per activity execution.</summary>
+internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActivity execution, Activity activity, CancellationToken cancellationToken)
+    : ActivityExecutionContext
+{
+    private readonly List<Bookmark> _bookmarks = [];
+    private readonly Dictionary<string, DateTimeOffset> _lastProgressJournaled = new(StringComparer.Ordinal);
+    private string[]? _outcomes;
+
+    public override string InstanceId => driver.InstanceId;
+    public override Activity Activity => activity;
+    public override CancellationToken CancellationToken => cancellationToken;
+    public override ILogger Logger => driver.ActivityLogger;
+    public override TimeProvider Time => driver.Services.Time;
+    public override IServiceProvider Services => driver.Services.ServiceProvider;
+    public override bool IsCompleted => _outcomes is not null;
+
+    /// <summary>The outcomes it completed with (null while not completed).</summary>
+    public IReadOnlyList<string>? Outcomes => _outcomes;
+
+    /// <summary>The bookmarks it created.</summary>
+    public IReadOnlyList<Bookmark> Bookmarks => _bookmarks;
+
+    public override T? Get<T>(Input<T>? input) where T : default
+    {
+        // Unboxing null into a value type throws: an unset input of a value type yields default(T).
+        var value = input is null ? null : driver.Evaluate(input.Expression, typeof(T), cancellationToken);
+        return value is null ? default : (T)value;
+    }
+
+    public override void Set<T>(Output<T>? output, T value)
+    {
+        if (output?.VariableId is not { } variableId)
+            return;
+        var name = ResolveVariableName(variableId) ?? variableId;
+        driver.SetVariable(name, value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType()));
+    }
+
+    public override JsonNode? GetVariable(string name) => driver.GetVariable(name);
+
+    public override void SetVariable(string name, JsonNode? value) => driver.SetVariable(name, value);
+
+    public override string? ResolveVariableName(string idOrName) => driver.ResolveVariableName(idOrName);
+
+    public override ValueTask CompleteAsync(params string[] outcomes)
+    {
+        _outcomes = outcomes;
+        return ValueTask.CompletedTask;
+    }
+
+    public override Bookmark CreateBookmark(string name, JsonNode? payload = null, DateTimeOffset? resumeAt = null)
+    {
+        var bookmark = new Bookmark(Guid.NewGuid().ToString("N"), activity.Id, name, payload?.DeepClone(), resumeAt);
+        _bookmarks.Add(bookmark);
+        return bookmark;
+    }
+
+    public override async ValueTask JournalAsync(string message, JsonObject? data = null) =>
+        await driver.AppendJournalAsync(JournalKind.Message, activity, message, data, cancellationToken);
+
+    public override async ValueTask ReportProgressAsync(Progress progress)
+    {
+        var now = Time.GetUtcNow();
+        driver.Services.Events.Publish(new ProgressReported(InstanceId, activity.Id, progress, now));
+        var finished = progress.Total is { } total && progress.Done >= total;
+        if (!finished && _lastProgressJournaled.TryGetValue(progress.Subject, out var last) && now - last < driver.Services.Options.ProgressJournalInterval)
+            return;
+        _lastProgressJournaled[progress.Subject] = now;
+        var data = new JsonObject
+        {
+            ["subject"] = progress.Subject,
+            ["done"] = progress.Done,
+            ["total"] = progress.Total,
+            ["unit"] = progress.Unit,
+            ["ratePerSecond"] = progress.RatePerSecond,
+        };
+        var text = progress.Message ?? $"{progress.Subject}: {progress.Done}{(progress.Total is null ? "" : $"/{progress.Total}")} {progress.Unit}";
+        await driver.AppendJournalAsync(JournalKind.Progress, activity, text, data, cancellationToken);
+    }
+
+    public override async ValueTask<LedgerEntry> RecordResourceAsync(string kind, string node, string name, JsonObject? details = null) =>
+        // Not the activity's token: a resource that exists must be recorded even while the activity is being cancelled.
+        await driver.Services.Ledger.RecordAsync(InstanceId, activity.Id, kind, node, name, details, Time.GetUtcNow(), CancellationToken.None);
+
+    public override async ValueTask ReleaseResourceAsync(long ledgerEntryId) =>
+        await driver.Services.Ledger.ReleaseAsync(InstanceId, ledgerEntryId, Time.GetUtcNow(), CancellationToken.None);
+
+    public override async ValueTask<IReadOnlyList<LedgerEntry>> GetLedgerAsync() =>
+        await driver.Services.Ledger.ListAsync(InstanceId, cancellationToken);
+
+    /// <summary>The execution this context belongs to.</summary>
+    public RunningActivity Execution => execution;
+}

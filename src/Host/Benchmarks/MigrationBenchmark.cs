@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Runtime;
+using Elsa.Migration.Host.Demo;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace Elsa.Migration.Host.Benchmarks;
+
+/// <summary>
+/// <c>bench migration</c>: migrates the same size of disk twice per dirty ratio in one run, once replicated (ZFS
+/// incremental + dirty-bitmap copy: what this product does) and once as a plain local disk (full copy: what live
+/// migration does without the replica), and prints bytes moved, wall time and downtime for both, and their ratios.
+/// A measurement, not a test.
+/// </summary>
+internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> dirtyPercents, IAnsiConsole console)
+{
+    private sealed record Result(string Mode, double DirtyPercent, long ZfsBytes, long QemuBytes, TimeSpan Wall, long? DowntimeMs, double? GuestPauseMs, string Compare)
+    {
+        public long Moved => ZfsBytes + QemuBytes;
+    }
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var workflow = MigrationLab.FindRepositoryFile("workflows/live-migrate.json");
+        await using var lab = await MigrationLab.CreateAsync(Math.Max(3L << 30, diskBytes * 3), ct);
+        var results = new List<Result>();
+        var round = 0;
+        foreach (var percent in dirtyPercents)
+        {
+            round++;
+            results.Add(await MigrateAsync(lab, workflow, $"inc{round}", DiskKind.Replicated, percent, ct));
+            results.Add(await MigrateAsync(lab, workflow, $"full{round}", DiskKind.Local, percent, ct));
+        }
+
+        var table = new Table().Title($"[bold]Live migration of a {diskBytes >> 20} MiB disk: incremental (ZFS replica + dirty bitmap) vs full copy[/]")
+            .AddColumns("dirty", "mode", "bytes moved", "(ZFS stream + QEMU copy)", "wall time", "QEMU downtime", "guest pause", "target = source");
+        foreach (var r in results)
+            table.AddRow($"{r.DirtyPercent:0.#} %", r.Mode, Mib(r.Moved), $"{Mib(r.ZfsBytes)} + {Mib(r.QemuBytes)}", $"{r.Wall.TotalSeconds:0.00} s",
+                $"{r.DowntimeMs} ms", $"{r.GuestPauseMs:0.0} ms", Markup.Escape(r.Compare));
+        console.Write(table);
+        foreach (var pair in results.Chunk(2))
+        {
+            var (inc, full) = (pair[0], pair[1]);
+            console.MarkupLine($"dirty {inc.DirtyPercent:0.#} %: full/incremental bytes moved = [bold]{(double)full.Moved / Math.Max(1, inc.Moved):0.0}x[/], " +
+                $"wall time = [bold]{full.Wall / inc.Wall:0.0}x[/], downtime = {(double)(full.DowntimeMs ?? 0) / Math.Max(1, inc.DowntimeMs ?? 1):0.0}x");
+        }
+        return results.All(r => r.Compare.Contains("identical", StringComparison.OrdinalIgnoreCase)) ? 0 : 1;
+    }
+
+    private async Task<Result> MigrateAsync(MigrationLab lab, string workflow, string vmId, DiskKind kind, double percent, CancellationToken ct)
+    {
+        var mode = kind == DiskKind.Replicated ? "incremental" : "full copy";
+        console.MarkupLine($"[grey]{vmId}: {mode}, {percent:0.#} % dirty: preparing the disk...[/]");
+        await lab.CreateVmAsync(vmId, [(kind, diskBytes)], ct);
+        await lab.DirtyAsync(vmId, 0, (long)(diskBytes * percent / 100), ct);
+        await lab.StartVmAsync(vmId, ct);
+        await using var writer = await lab.StartWriterAsync(vmId, [("drive0", diskBytes)], ct);
+        var runtime = lab.Services.GetRequiredService<IWorkflowRuntime>();
+        var clock = Stopwatch.StartNew();
+        var id = await lab.StartMigrationAsync(workflow, vmId, ct);
+        var status = await runtime.WaitForEndAsync(id, ct);
+        clock.Stop();
+        await writer.DisposeAsync();
+        var journal = await lab.JournalAsync(id, ct);
+        if (status != WorkflowStatus.Finished || journal.Any(e => e.Kind == JournalKind.ActivityFaulted))
+            throw new InvalidOperationException($"Migration of {vmId} failed: " + string.Join(" | ", journal.Where(e => e.Kind == JournalKind.ActivityFaulted).Select(e => e.Message)));
+        var disk = journal.Last(e => e.ActivityId == "resumeTarget" && e.Data?["bytesCopied"] is not null).Data!;
+        var summary = journal.Last(e => e.Data?["downtimeMs"] is not null).Data!;
+        var compare = await lab.CompareAsync(vmId, 0, ct);
+        var result = new Result(mode, percent, disk["replicationBytes"]?.GetValue<long?>() ?? 0, disk["bytesCopied"]!.GetValue<long>(), clock.Elapsed,
+            summary["downtimeMs"]?.GetValue<long?>(), summary["guestPauseMs"]?.GetValue<double?>(), compare);
+        console.MarkupLine($"[grey]{vmId}: moved {Mib(result.Moved)} in {result.Wall.TotalSeconds:0.00} s, downtime {result.DowntimeMs} ms; {Markup.Escape(compare)}[/]");
+        // Free the lab for the next round: stop the migrated VM, drop its datasets on both nodes.
+        await lab.Lab.StopVmAsync(vmId, MigrationLab.Target, ct);
+        foreach (var node in new[] { MigrationLab.Source, MigrationLab.Target })
+        {
+            var dataset = lab.Lab.Inventory.ResolveDisk(vmId, "drive0", node).Dataset!;
+            if (await lab.Lab.Zfs(node).ExistsAsync(dataset, ct)) await lab.Lab.Zfs(node).DestroyAsync(dataset, recursive: true, ct);
+        }
+        return result;
+    }
+
+    private static string Mib(long bytes) => $"{bytes / 1048576.0:0.0} MiB";
+}

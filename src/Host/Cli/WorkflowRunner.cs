@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Json;
+using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Persistence.Sqlite;
+using Elsa.Migration.Engine.Runtime;
+using Elsa.Migration.Engine.Validation;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Elsa.Migration.Host.Cli;
+
+/// <summary>
+/// Runs one workflow file in this process, printing its journal live, and maps the final status to an exit code:
+/// 0 Finished, 1 Faulted, 2 Cancelled, 3 not started (invalid definition or inputs). Ctrl-C (SIGINT) or SIGTERM
+/// cancels cooperatively: the compensation runs and the exit code is 2.
+/// </summary>
+internal static class WorkflowRunner
+{
+    public const int NotStarted = 3;
+
+    public static async Task<int> RunAsync(string file, IReadOnlyList<string> inputs, string? databasePath, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(file))
+        {
+            await Console.Error.WriteLineAsync($"{file}: file not found.");
+            return NotStarted;
+        }
+        await using var services = CliServices.Build(databasePath);
+        var loader = services.GetRequiredService<IWorkflowDefinitionLoader>();
+        var runtime = services.GetRequiredService<IWorkflowRuntime>();
+        Engine.Definitions.WorkflowDefinition definition;
+        Dictionary<string, JsonNode?> values;
+        try
+        {
+            definition = loader.Load(await File.ReadAllTextAsync(file, cancellationToken));
+            values = ParseInputs(inputs, definition);
+        }
+        catch (Exception ex) when (ex is WorkflowValidationException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"{file}: {ex.Message}");
+            return NotStarted;
+        }
+
+        var instanceId = Guid.NewGuid().ToString("N");
+        using var subscription = services.GetRequiredService<IWorkflowEventStream>().Subscribe(instanceId);
+        var printer = PrintAsync(subscription);
+        Task<bool>? cancelling = null;
+        void Cancel(PosixSignalContext signal)
+        {
+            signal.Cancel = true; // keep running: compensation must finish before we exit
+            if (Interlocked.CompareExchange(ref cancelling, Task.FromResult(false), null) is null)
+            {
+                Console.Error.WriteLine("Cancelling: running activities are asked to stop, then the compensation runs...");
+                cancelling = runtime.CancelAsync(instanceId, CancellationToken.None);
+            }
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+
+        Console.Out.WriteLine($"Running {definition.Name} ({definition.DefinitionId} v{definition.Version}) as instance {instanceId}");
+        Console.Out.WriteLine($"Database: {services.GetRequiredService<SqliteDatabase>().Path}");
+        WorkflowStatus status;
+        try
+        {
+            await runtime.StartAsync(definition, values, new StartWorkflowOptions(instanceId), cancellationToken);
+            status = await runtime.WaitForEndAsync(instanceId, cancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return NotStarted;
+        }
+        finally
+        {
+            subscription.Dispose();
+            await printer;
+        }
+        if (cancelling is not null)
+            await cancelling; // surfaces a failed cancel request instead of losing it
+        var instance = await services.GetRequiredService<IWorkflowInstanceStore>().GetAsync(instanceId, cancellationToken);
+        Console.Out.WriteLine($"Instance {instanceId} ended {status}{(instance?.Error is { } error ? ": " + error : "")}");
+        return status switch
+        {
+            WorkflowStatus.Finished => 0,
+            WorkflowStatus.Cancelled => 2,
+            _ => 1,
+        };
+    }
+
+    private static async Task PrintAsync(WorkflowEventSubscription subscription)
+    {
+        await foreach (var workflowEvent in subscription.ReadAllAsync())
+        {
+            if (workflowEvent is JournalAppended journal)
+                Console.Out.WriteLine(journal.Entry.ToString());
+        }
+    }
+
+    /// <summary><c>name=value</c> pairs. A value is kept as text for String inputs (and undeclared ones), else read as JSON when it parses.</summary>
+    private static Dictionary<string, JsonNode?> ParseInputs(IReadOnlyList<string> pairs, Engine.Definitions.WorkflowDefinition definition)
+    {
+        var result = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var split = pair.IndexOf('=');
+            if (split <= 0)
+                throw new FormatException($"--input '{pair}' is not name=value.");
+            var (name, text) = (pair[..split], pair[(split + 1)..]);
+            var declared = definition.Inputs.FirstOrDefault(i => i.Name == name);
+            result[name] = declared is null || declared.TypeName.Equals("String", StringComparison.OrdinalIgnoreCase) ? JsonValue.Create(text) : ParseJsonOrText(text);
+        }
+        return result;
+    }
+
+    private static JsonNode? ParseJsonOrText(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return JsonValue.Create(text);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Activities.Migration;
+using Elsa.Migration.Activities.Nodes;
+using Elsa.Migration.Activities.Qemu;
+using Elsa.Migration.Engine.Json;
+using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Elsa.Migration.Host.Demo;
+
+/// <summary>
+/// The two-node lab the demo and the migration benchmark run on: real zfs-fuse pools, real QEMU (TCG), the real runtime
+/// on a throw-away SQLite file, and the VmMigration activities. Everything it creates goes away on dispose.
+/// </summary>
+internal sealed class MigrationLab : IAsyncDisposable
+{
+    public const string Source = "lab-a", Target = "lab-b";
+    private readonly string _dbDir;
+
+    private MigrationLab(LabEnvironment lab, ServiceProvider services, string dbDir)
+    {
+        Lab = lab;
+        Services = services;
+        _dbDir = dbDir;
+    }
+
+    public LabEnvironment Lab { get; }
+    public ServiceProvider Services { get; }
+    public NodeExecutor Local { get; } = NodeExecutor.Local("localhost");
+    public QmpSessionPool Pool => Services.GetRequiredService<QmpSessionPool>();
+
+    public static async Task<MigrationLab> CreateAsync(long poolSizeBytes, CancellationToken ct)
+    {
+        foreach (var tool in new[] { "qemu-system-x86_64", "qemu-img", "zfs-fuse", "zfs", "zpool" })
+            if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"]).Any(d => File.Exists(Path.Combine(d, tool))))
+                throw new InvalidOperationException($"'{tool}' is missing: run ./scripts/setup.sh (or ./elsa-migrate demo, which runs it).");
+        var lab = await LabEnvironment.CreateAsync(new LabOptions { PoolSizeBytes = poolSizeBytes }, cancellationToken: ct);
+        var dbDir = Path.Combine("/tmp", "elsa-demo-db-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dbDir);
+        var services = new ServiceCollection()
+            .AddMigrationEngine(o =>
+            {
+                o.DatabasePath = Path.Combine(dbDir, "demo.db");
+                o.ActivityAssemblies.Add(typeof(GetDiskInfo).Assembly);
+                o.ProgressJournalInterval = TimeSpan.FromSeconds(1);
+            })
+            .AddVmMigration()
+            .BuildServiceProvider();
+        return new MigrationLab(lab, services, dbDir);
+    }
+
+    /// <summary>Defines the VM, creates its disks on the source with random content and, for replicated disks, the replica on the target.</summary>
+    public async Task CreateVmAsync(string vmId, IReadOnlyList<(DiskKind Kind, long Size)> disks, CancellationToken ct)
+    {
+        await Lab.AddVmAsync(Lab.DefineVm(vmId, disks), ct);
+        await Lab.CreateDisksAsync(vmId, Source, ct);
+        for (var i = 0; i < disks.Count; i++)
+        {
+            var disk = Lab.Inventory.ResolveDisk(vmId, $"drive{i}", Source);
+            await FillAsync(disk.Path, 0, disks[i].Size, ct);
+            if (disks[i].Kind != DiskKind.Replicated) continue;
+            await Lab.Zfs(Source).SnapshotAsync(disk.Dataset!, "repl-0", ct);
+            await new NodePipe().RunAsync(Local, new NodeCommand("zfs", "send", $"{disk.Dataset}@repl-0"),
+                Local, new NodeCommand("zfs", "recv", "-F", Lab.Inventory.ResolveDisk(vmId, $"drive{i}", Target).Dataset!), cancellationToken: ct);
+        }
+    }
+
+    /// <summary>Writes random data into <paramref name="length"/> bytes of the source disk, in 64 KiB blocks at random offsets (what the guest changed since the last replication).</summary>
+    public async Task DirtyAsync(string vmId, int disk, long length, CancellationToken ct)
+    {
+        var resolved = Lab.Inventory.ResolveDisk(vmId, $"drive{disk}", Source);
+        var block = new byte[64 * 1024];
+        await using var fs = new FileStream(resolved.Path, FileMode.Open, FileAccess.Write);
+        var blocks = resolved.SizeBytes / block.Length;
+        var random = new Random(7);
+        for (long done = 0; done < length; done += block.Length)
+        {
+            random.NextBytes(block);
+            fs.Position = random.NextInt64(0, blocks) * block.Length;
+            await fs.WriteAsync(block, ct);
+        }
+    }
+
+    public async Task StartVmAsync(string vmId, CancellationToken ct)
+    {
+        // QEMU serves one QMP client at a time: drop the lab's connection, the migration's pool takes over.
+        await using var qmp = await Lab.StartVmAsync(vmId, Source, cancellationToken: ct);
+    }
+
+    public async Task<DemoWriter> StartWriterAsync(string vmId, IReadOnlyList<(string Drive, long Size)> drives, CancellationToken ct)
+    {
+        var session = await Pool.GetAsync(Lab.Inventory.RuntimePaths(vmId, Source).QmpSocket, ct);
+        var writer = new DemoWriter(session, drives);
+        writer.Start();
+        return writer;
+    }
+
+    /// <summary>Starts the shipped workflow for <paramref name="vmId"/> (source to target) and returns the instance id.</summary>
+    public async Task<string> StartMigrationAsync(string workflowFile, string vmId, CancellationToken ct)
+    {
+        var json = await File.ReadAllTextAsync(workflowFile, ct);
+        var definition = Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(json);
+        var inputs = new Dictionary<string, JsonNode?>
+        {
+            ["VmId"] = vmId, ["SourceNode"] = Source, ["TargetNode"] = Target, ["Inventory"] = Lab.InventoryPath,
+        };
+        return await Services.GetRequiredService<IWorkflowRuntime>().StartAsync(definition, inputs, cancellationToken: ct);
+    }
+
+    public Task<IReadOnlyList<JournalEntry>> JournalAsync(string instanceId, CancellationToken ct) =>
+        Services.GetRequiredService<IJournalStore>().ReadAsync(instanceId, 0, 100_000, ct);
+
+    /// <summary><c>qemu-img compare</c> (O_DIRECT, force-share) of a disk on both nodes.</summary>
+    public async Task<string> CompareAsync(string vmId, int disk, CancellationToken ct)
+    {
+        var a = Lab.Inventory.ResolveDisk(vmId, $"drive{disk}", Source).Path;
+        var b = Lab.Inventory.ResolveDisk(vmId, $"drive{disk}", Target).Path;
+        var r = await Local.TryRunAsync(new NodeCommand("qemu-img", "compare", "-U", "-T", "none", "-f", "raw", "-F", "raw", a, b), ct);
+        return (r.StandardOutput + r.StandardError).Trim();
+    }
+
+    /// <summary>Locates a file of the repository (the CLI runs from artifacts/cli).</summary>
+    public static string FindRepositoryFile(string relative)
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
+        throw new FileNotFoundException($"{relative} not found above {Environment.CurrentDirectory}: run from the repository (./elsa-migrate ...).");
+    }
+
+    private static async Task FillAsync(string path, long offset, long length, CancellationToken ct)
+    {
+        var buffer = new byte[1 << 20];
+        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Write);
+        fs.Position = offset;
+        for (long done = 0; done < length; done += buffer.Length)
+        {
+            Random.Shared.NextBytes(buffer);
+            await fs.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done)), ct);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Pool.DisposeAsync();
+        try
+        {
+            await Services.DisposeAsync();
+        }
+        catch (ObjectDisposedException ex)
+        {
+            // The engine's WorkflowRuntime is registered twice and disposed twice (reported to the engine branch).
+            Debug.WriteLine(ex.Message);
+        }
+        await Lab.DisposeAsync();
+        Directory.Delete(_dbDir, recursive: true);
+    }
+}
+
+/// <summary>Guest-like writes through the source QEMU's block layer (HMP qemu-io) while the vCPUs run.</summary>
+internal sealed class DemoWriter(QmpSession session, IReadOnlyList<(string Drive, long Size)> drives) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Random _random = new(42);
+    private volatile bool _paused;
+    private IDisposable? _subscription;
+    private Task _loop = Task.CompletedTask;
+
+    public long BytesWritten { get; private set; }
+    public int Writes { get; private set; }
+
+    public void Start()
+    {
+        _subscription = session.Client.Subscribe(e => _paused = e is StopEvent || (e is not ResumeEvent && _paused));
+        _loop = Task.Run(LoopAsync);
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            if (!_paused)
+            {
+                var (drive, size) = drives[_random.Next(drives.Count)];
+                var length = 4096L * _random.Next(1, 17);
+                try
+                {
+                    await BlockLayerWriter.WriteAsync(session.Client, drive, 4096L * _random.NextInt64(0, (size - length) / 4096), length, (byte)_random.Next(1, 255), _stop.Token);
+                    Writes++;
+                    BytesWritten += length;
+                }
+                catch (QmpDisconnectedException)
+                {
+                    return; // the source QEMU quit: the VM runs on the target now
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            try
+            {
+                await Task.Delay(20, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _subscription?.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,86 @@
+using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Activities.Migration;
+using Elsa.Migration.Activities.Qemu;
+
+namespace Elsa.Migration.Activities.Tests.Migration;
+
+/// <summary>
+/// Writes through the source QEMU's block layer (HMP qemu-io) for the whole migration, like a guest would: only while the
+/// vCPUs run. It uses the migration's own QMP session, so its writes are ordered with the migration's commands on one
+/// connection: a write sent before the switchover STOP is executed before anything CompleteMirror sends at switchover.
+/// (qemu-io itself would still write to a stopped VM, which a real guest cannot; hence the gate.)
+/// </summary>
+internal sealed class GuestLikeWriter : IAsyncDisposable
+{
+    private readonly QmpSession _session;
+    private readonly IReadOnlyList<(string Drive, long Size)> _drives;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly IDisposable _subscription;
+    private readonly Random _random = new(42);
+    private volatile bool _paused;
+    private Task _loop = Task.CompletedTask;
+
+    public GuestLikeWriter(QmpSession session, IReadOnlyList<(string Drive, long Size)> drives)
+    {
+        _session = session;
+        _drives = drives;
+        _subscription = session.Client.Subscribe(e =>
+        {
+            if (e is StopEvent) _paused = true;
+            else if (e is ResumeEvent) _paused = false;
+        });
+    }
+
+    public int Writes { get; private set; }
+    public long BytesWritten { get; private set; }
+    public int SkippedWhilePaused { get; private set; }
+
+    public void Start() => _loop = Task.Run(LoopAsync);
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            if (_paused)
+            {
+                SkippedWhilePaused++;
+            }
+            else
+            {
+                var (drive, size) = _drives[_random.Next(_drives.Count)];
+                var length = 4096L * _random.Next(1, 17); // 4-64 KiB
+                var offset = 4096L * _random.NextInt64(0, (size - length) / 4096);
+                try
+                {
+                    await BlockLayerWriter.WriteAsync(_session.Client, drive, offset, length, (byte)_random.Next(1, 255), _stop.Token);
+                    Writes++;
+                    BytesWritten += length;
+                }
+                catch (QmpDisconnectedException)
+                {
+                    return; // the source QEMU quit (Cleanup): the VM runs elsewhere now
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+            try
+            {
+                await Task.Delay(10, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _loop;
+        _subscription.Dispose();
+        _stop.Dispose();
+    }
+}

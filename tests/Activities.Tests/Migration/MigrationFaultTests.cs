@@ -1,0 +1,110 @@
+using Elsa.Migration.Activities.Migration;
+using Elsa.Migration.Activities.Nodes;
+using Elsa.Migration.Activities.Qemu;
+using Elsa.Migration.Engine.Persistence;
+using Xunit.Abstractions;
+
+namespace Elsa.Migration.Activities.Tests.Migration;
+
+/// <summary>
+/// Faults during a real migration (real QEMU, real zfs-fuse, real runtime, writer running): each must end with the VM
+/// running on the source on its own disk, nothing the migration created left on either node, and a journal entry
+/// saying what failed.
+/// </summary>
+[Collection("zfs")]
+public sealed class MigrationFaultTests(ITestOutputHelper output)
+{
+    [Fact(Timeout = 300_000)]
+    public async Task TargetQemuKilledMidCopy_ShouldRollBackToTheSourceAndLeaveNothingBehind()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var ct = cts.Token;
+        await using var h = await MigrationHarness.CreateAsync(output, ct);
+        await using var writer = await h.StartWriterAsync(ct);
+        // A site that throttles its full copies: 1 MiB/s keeps the local disk's mirror busy long enough to kill the target mid-copy.
+        var json = MigrationHarness.WorkflowJson("live-migrate.json",
+            w => MigrationHarness.SetInput(w, "driveMirror", "bandwidthBytesPerSecond", "Int64", 1L << 20));
+
+        var run = h.RunAsync(json, ct);
+        var source = await h.Pool.GetAsync(h.SourcePaths.QmpSocket, ct);
+        var killed = false;
+        while (!run.IsCompleted && !killed)
+        {
+            // Kill while WaitConvergence waits for the mirror: the copy is under way and its end must be noticed from events.
+            var waiting = await h.ActivityStartedAsync("waitConvergence", ct);
+            var job = (await source.Client.QueryBlockJobsAsync(ct)).FirstOrDefault(j => j.Device == "mig-job-vd1");
+            if (waiting && job is { Offset: > 0, Ready: false })
+            {
+                var pid = int.Parse(await File.ReadAllTextAsync(h.TargetPaths.PidFile, ct));
+                output.WriteLine($"killing target QEMU {pid} at mirror offset {job.Offset}/{job.Length}");
+                await h.Local.RunAsync(new NodeCommand("kill", "-KILL", pid.ToString()), ct);
+                killed = true;
+            }
+            else
+            {
+                await Task.Delay(50, ct);
+            }
+        }
+        Assert.True(killed, "the workflow ended before the mirror started: nothing was killed");
+        var (id, status) = await run;
+        var journal = await h.JournalAsync(id, ct);
+
+        Assert.Equal(WorkflowStatus.Finished, status);
+        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal("waitConvergence", fault.ActivityId);
+        Assert.Contains("Mirror of disk vd1", fault.Message);
+        await AssertRolledBackAsync(h, id, journal, ct);
+        Assert.True(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(0).Dataset!, ct), "the replica must be kept");
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task FailingZfsReceive_ShouldRemoveTheBitmapsRollBackAndLeaveNothingBehind()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var ct = cts.Token;
+        await using var h = await MigrationHarness.CreateAsync(output, ct);
+        await using var writer = await h.StartWriterAsync(ct);
+        // The target replica has no room for the incremental stream: zfs recv fails with a real error.
+        var replica = h.TargetDisk(0).Dataset!;
+        var used = (await h.Local.RunAsync(new NodeCommand("zfs", "get", "-H", "-o", "value", "used", replica), ct)).StandardOutput.Trim();
+        await h.Local.RunAsync(new NodeCommand("zfs", "set", $"quota={used}", replica), ct);
+        var targetSnapsBefore = await h.SnapshotsAsync(MigrationHarness.Target, replica, ct);
+        var sourceSnapsBefore = await h.SnapshotsAsync(MigrationHarness.Source, h.SourceDisk(0).Dataset!, ct);
+
+        var (id, status) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
+        var journal = await h.JournalAsync(id, ct);
+
+        Assert.Equal(WorkflowStatus.Finished, status);
+        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal("zfsReplicate", fault.ActivityId);
+        Assert.Contains("ZFS replication of VM vm1", fault.Message);
+        Assert.Contains("zfs recv", fault.Message);
+        Assert.DoesNotContain(journal, e => e.ActivityId == "prepareTarget");
+        await AssertRolledBackAsync(h, id, journal, ct);
+        Assert.Equal(sourceSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Source, h.SourceDisk(0).Dataset!, ct));
+        Assert.Equal(targetSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Target, replica, ct));
+    }
+
+    /// <summary>The VM runs on the source on its own disks; no bitmap, job or NBD node on the source; no QEMU or non-replicated volume on the target; the ledger is empty.</summary>
+    private static async Task AssertRolledBackAsync(MigrationHarness h, string instanceId, IReadOnlyList<JournalEntry> journal, CancellationToken ct)
+    {
+        Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
+        var source = await h.Pool.GetAsync(h.SourcePaths.QmpSocket, ct);
+        Assert.Equal(RunState.Running, (await source.Client.QueryStatusAsync(ct)).Status);
+        var block = await source.Client.QueryBlockAsync(ct);
+        Assert.Equal(h.SourceDisk(0).Path, block.Single(b => b.Device == "drive0").Inserted!.File);
+        Assert.Equal(h.SourceDisk(1).Path, block.Single(b => b.Device == "drive1").Inserted!.File);
+        var nodes = await source.Client.QueryNamedBlockNodesAsync(ct);
+        Assert.DoesNotContain(nodes, n => n.DirtyBitmaps.Count > 0);
+        Assert.DoesNotContain(nodes, n => n.NodeName.StartsWith("mig-", StringComparison.Ordinal));
+        Assert.Empty(await source.Client.QueryBlockJobsAsync(ct));
+        Assert.False((await source.Client.QueryMigrateAsync(ct)).Status is MigrationStatus.Active or MigrationStatus.PreSwitchover);
+
+        Assert.False(MigrationHarness.QemuAlive(h.TargetPaths.PidFile), "a target QEMU is still alive");
+        Assert.False(File.Exists(h.TargetPaths.QmpSocket), "the target QMP socket is left behind");
+        Assert.False(File.Exists(h.TargetPaths.NbdSocket), "the target NBD socket is left behind");
+        Assert.False(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(1).Dataset!, ct), "the local disk's target volume is left behind");
+        Assert.False(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(2).Dataset!, ct), "the unused disk's target copy is left behind");
+        Assert.All(await h.LedgerAsync(instanceId, ct), e => Assert.NotNull(e.ReleasedAt));
+    }
+}

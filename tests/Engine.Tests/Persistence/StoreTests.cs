@@ -1,0 +1,111 @@
+using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Model;
+using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Persistence.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Elsa.Migration.Engine.Tests.Persistence;
+
+/// <summary>The SQLite stores against a fresh database file per test class instance.</summary>
+public sealed class StoreTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "elsa-store-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly SqliteDatabase _database;
+
+    public StoreTests()
+    {
+        Directory.CreateDirectory(_directory);
+        _database = new SqliteDatabase(Path.Combine(_directory, "state.db"), NullLogger<SqliteDatabase>.Instance);
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task DefinitionStore_ShouldVersionDraftsAndKeepOnePublishedVersion()
+    {
+        var store = new SqliteWorkflowDefinitionStore(_database, _time);
+        var ct = CancellationToken.None;
+
+        var first = await store.SaveDraftAsync("live", "Live", """{"definitionId":"live","name":"Live","x":1}""", ct);
+        var edited = await store.SaveDraftAsync("live", "Live", """{"definitionId":"live","name":"Live","x":2}""", ct);
+        var published = await store.PublishAsync("live", null, ct);
+        var second = await store.SaveDraftAsync("live", "Live v2", """{"definitionId":"live","name":"Live v2","x":3}""", ct);
+
+        Assert.Equal(1, first.Version);
+        Assert.Equal(1, edited.Version);
+        Assert.True(published.IsPublished);
+        Assert.Equal(2, second.Version);
+        Assert.False(second.IsPublished);
+        Assert.Equal(1, (await store.GetPublishedAsync("live", ct))!.Version);
+        Assert.Equal(2, (await store.GetLatestAsync("live", ct))!.Version);
+        Assert.Equal([2, 1], (await store.ListVersionsAsync("live", ct)).Select(v => v.Version));
+        var document = JsonNode.Parse((await store.GetVersionAsync("live", 1, ct))!.Json)!;
+        Assert.Equal(2, document["x"]!.GetValue<int>());
+        Assert.True(document["isPublished"]!.GetValue<bool>());
+        Assert.False(document["isLatest"]!.GetValue<bool>());
+
+        await store.PublishAsync("live", 2, ct);
+        Assert.False((await store.GetVersionAsync("live", 1, ct))!.IsPublished);
+        Assert.Equal("Live v2", Assert.Single(await store.ListLatestAsync(ct)).Name);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => store.PublishAsync("live", 7, ct));
+        Assert.True(await store.DeleteAsync("live", ct));
+        Assert.Null(await store.GetLatestAsync("live", ct));
+    }
+
+    [Fact]
+    public async Task InstanceStore_Commit_ShouldWriteStateBookmarksAndJournalInOneTransaction()
+    {
+        var store = new SqliteWorkflowInstanceStore(_database);
+        var ct = CancellationToken.None;
+        var now = _time.GetUtcNow();
+        await store.CreateAsync(new WorkflowInstanceRecord("i1", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null, "vm-100"),
+            [new JournalEntry(0, "i1", now, JournalKind.Status, Message: "Running")], ct);
+        var timer = new Bookmark("b1", "delay", "Delay", new JsonObject { ["k"] = 1 }, now.AddMinutes(5));
+
+        var stored = await store.CommitAsync(new InstanceCommit("i1", WorkflowStatus.Suspended, new JsonObject { ["v"] = "x" }, """{"running":[]}""", null, now,
+            null, [timer], [new JournalEntry(0, "i1", now, JournalKind.ActivitySuspended, "delay", "Elsa.Delay")]), ct);
+
+        Assert.True(stored.Single().Id > 1);
+        var instance = await store.GetAsync("i1", ct);
+        Assert.Equal(WorkflowStatus.Suspended, instance!.Status);
+        Assert.Equal("x", instance.Variables["v"]!.GetValue<string>());
+        Assert.Equal(timer.ResumeAt, Assert.Single(await store.GetTimersDueAsync(now.AddMinutes(5), 10, ct)).Bookmark.ResumeAt);
+        Assert.Empty(await store.GetTimersDueAsync(now.AddMinutes(4), 10, ct));
+        Assert.Equal(now.AddMinutes(5), await store.GetNextTimerAsync(ct));
+        Assert.Equal("i1", Assert.Single(await store.ListAsync(new InstanceQuery(CorrelationId: "vm-100"), ct)).Id);
+
+        // A commit that fails part-way (unknown instance) leaves nothing behind.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitAsync(new InstanceCommit("missing", WorkflowStatus.Running, [], "{}", null, now, null, [],
+            [new JournalEntry(0, "missing", now, JournalKind.Status)]), ct));
+        Assert.Equal(2, (await new SqliteJournalStore(_database).ReadAsync("i1", 0, 100, ct)).Count);
+        Assert.Empty(await new SqliteJournalStore(_database).ReadAsync("missing", 0, 100, ct));
+    }
+
+    [Fact]
+    public async Task LedgerStore_ShouldRecordReleaseAndListEntries()
+    {
+        var instances = new SqliteWorkflowInstanceStore(_database);
+        var ledger = new SqliteLedgerStore(_database);
+        var ct = CancellationToken.None;
+        var now = _time.GetUtcNow();
+        await instances.CreateAsync(new WorkflowInstanceRecord("i2", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null), [], ct);
+
+        var bitmap = await ledger.RecordAsync("i2", "a1", "dirty-bitmap", "node-a", "drive0/mig", new JsonObject { ["node"] = "drive0" }, now, ct);
+        await ledger.RecordAsync("i2", "a2", "snapshot", "node-a", "tank/vm-100@mig", null, now, ct);
+
+        Assert.True(await ledger.ReleaseAsync("i2", bitmap.Id, now.AddMinutes(1), ct));
+        Assert.False(await ledger.ReleaseAsync("i2", bitmap.Id, now.AddMinutes(2), ct));
+        var entries = await ledger.ListAsync("i2", ct);
+        Assert.Equal(["drive0/mig", "tank/vm-100@mig"], entries.Select(e => e.Name));
+        Assert.Equal(now.AddMinutes(1), entries[0].ReleasedAt);
+        Assert.Equal("drive0", entries[0].Details!["node"]!.GetValue<string>());
+        Assert.Null(entries[1].ReleasedAt);
+    }
+}
