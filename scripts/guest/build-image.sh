@@ -198,5 +198,14 @@ mv "$result" "$out.partial.$$"
 mv "$out.partial.$$" "$out"
 if [[ $mode == ensure ]]; then
   echo "$key" >"$cache/current"
+  # Older images (~70 MB each) and .debs of other versions are of no further use once this one exists.
+  for d in "$cache"/*/; do
+    d=${d%/}
+    [[ "$(basename "$d")" =~ ^[0-9a-f]{16}$ && "$d" != "$out" && -f "$d/manifest" ]] && rm -rf "$d"
+  done
+  keep=" ${deb_files[*]} "
+  for f in "$debs"/*.deb; do
+    [[ "$keep" == *" $f "* ]] || rm -f "$f"
+  done
   echo "guest image: $out (vmlinux, initrd.cpio.gz, manifest)" >&2
 fi

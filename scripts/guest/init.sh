@@ -59,7 +59,7 @@ if [ -n "$port" ]; then
   ln -sf "../$port" /dev/virtio-ports/org.qemu.guest_agent.0
   (
     while :; do
-      /usr/sbin/qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run/qga -f /run/qga/qemu-ga.pid
+      /usr/sbin/qemu-ga -m virtio-serial -p /dev/virtio-ports/org.qemu.guest_agent.0 -t /run/qga
       echo "ELSA-QGA exited rc=$? restarting"
       sleep 1
     done
@@ -79,7 +79,7 @@ if [ "$format" = force ] || { [ "$format" = auto ] && [ "$magic" != 53ef ] && cm
   # By absolute path: busybox's mke2fs applet of the same name rejects -t.
   /usr/lib/elsa/mke2fs -q -F -t ext4 -L elsadata "/dev/$disk" || fatal "mke2fs on /dev/$disk failed"
 elif [ "$magic" != 53ef ]; then
-  fatal "/dev/$disk has no ext filesystem and is not blank (elsa_format=$format): refusing to format it"
+  fatal "/dev/$disk has no ext filesystem (elsa_format=$format; auto formats only a blank disk, force always)"
 fi
 mount -t ext4 "/dev/$disk" /data || fatal "mount of /dev/$disk on /data failed"
 echo "ELSA-MOUNTED /dev/$disk /data"

@@ -14,5 +14,9 @@ root.Add(MigrationDemoCommand.Create());
 var bench = BenchCommand.Create();
 bench.Add(MigrationBenchCommand.Create());
 root.Add(bench);
+root.Add(ServeCommand.Create(database));
+root.Add(ImportCommand.Create(database));
+root.Add(ExportCommand.Create(database));
+root.Add(ScheduleCommand.Create(database));
 // No process-termination timeout: `run` handles SIGINT/SIGTERM itself and exits after the compensation.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

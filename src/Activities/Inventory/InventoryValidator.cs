@@ -34,6 +34,8 @@ public static partial class InventoryValidator
     {
         if (!NameRules.IsNodeName(node.Name)) problems.Add($"{at}.name: '{node.Name}' is not a valid node name (lowercase letter, then lowercase letters, digits, '-')");
         if (!NameRules.IsSafeAbsolutePath(node.QmpSocketDir)) problems.Add($"{at}.qmpSocketDir: '{node.QmpSocketDir}' must be a safe absolute path");
+        if (node.MigrationAddress is not null && NetworkAddress.Problem(node.MigrationAddress) is { } addressProblem)
+            problems.Add($"{at}.migrationAddress: '{node.MigrationAddress}' {addressProblem}");
         var t = node.Transport ?? new TransportDefinition();
         switch (t.Kind)
         {
@@ -119,6 +121,6 @@ public static partial class InventoryValidator
             problems.Add($"{at}: duplicate {what} '{group.Key}' ({group.Count()} times)");
     }
 
-    [GeneratedRegex(@"^[a-z][a-z0-9-]{0,62}$")] private static partial Regex IdRegex();
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]{0,62}$")] private static partial Regex MachineRegex();
+    [GeneratedRegex(@"^[a-z][a-z0-9-]{0,62}\z")] private static partial Regex IdRegex();
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]{0,62}\z")] private static partial Regex MachineRegex();
 }

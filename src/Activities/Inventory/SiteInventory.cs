@@ -100,11 +100,11 @@ public sealed record SiteInventory
     public NodeExecutor CreateExecutor(string nodeName, ILogger? logger = null)
     {
         var node = GetNode(nodeName);
-        INodeTransport transport = node.Transport.Kind == "ssh"
-            ? new SshTransport(new SshEndpoint(node.Transport.Host!, node.Transport.Port, node.Transport.User!, node.Transport.IdentityFile!, node.Transport.KnownHostsFile!))
-            : new LocalTransport();
-        return new NodeExecutor(node.Name, transport, logger);
+        return new NodeExecutor(node.Name, node.CreateTransport(), logger);
     }
+
+    /// <summary>A connector to UNIX sockets (QMP, guest agent) on the node: direct when local, through ssh + socat otherwise.</summary>
+    public NodeSocketConnector CreateSocketConnector(string nodeName, ILogger? logger = null) => GetNode(nodeName).CreateSocketConnector(logger);
 
     /// <summary>Where disk <paramref name="diskId"/> of VM <paramref name="vmId"/> lives on node <paramref name="nodeName"/>.</summary>
     public ResolvedDisk ResolveDisk(string vmId, string diskId, string nodeName)

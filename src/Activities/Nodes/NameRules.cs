@@ -47,14 +47,14 @@ public static partial class NameRules
         return value!;
     }
 
-    [GeneratedRegex(@"^[a-z][a-z0-9-]{0,62}$")] private static partial Regex NodeNameRegex();
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")] private static partial Regex VmIdRegex();
-    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_-]{0,30}$")] private static partial Regex QemuIdRegex();
-    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9][A-Za-z0-9_.:-]*)*$")] private static partial Regex DatasetRegex();
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")] private static partial Regex SnapshotRegex();
-    [GeneratedRegex(@"^/[A-Za-z0-9_./@+-]*$")] private static partial Regex PathRegex();
-    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,254}$")] private static partial Regex FileNameRegex();
-    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?$")] private static partial Regex HostRegex();
-    [GeneratedRegex(@"^[0-9A-Fa-f:]{2,39}$")] private static partial Regex Ipv6Regex();
-    [GeneratedRegex(@"^[a-z_][a-z0-9_-]{0,31}$")] private static partial Regex UserRegex();
+    [GeneratedRegex(@"^[a-z][a-z0-9-]{0,62}\z")] private static partial Regex NodeNameRegex();
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\z")] private static partial Regex VmIdRegex();
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_-]{0,30}\z")] private static partial Regex QemuIdRegex();
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9][A-Za-z0-9_.:-]*)*\z")] private static partial Regex DatasetRegex();
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}\z")] private static partial Regex SnapshotRegex();
+    [GeneratedRegex(@"^/[A-Za-z0-9_./@+-]*\z")] private static partial Regex PathRegex();
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,254}\z")] private static partial Regex FileNameRegex();
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?\z")] private static partial Regex HostRegex();
+    [GeneratedRegex(@"^[0-9A-Fa-f:]{2,39}\z")] private static partial Regex Ipv6Regex();
+    [GeneratedRegex(@"^[a-z_][a-z0-9_-]{0,31}\z")] private static partial Regex UserRegex();
 }

@@ -31,7 +31,7 @@ public sealed partial record NodeCommand
     /// <inheritdoc />
     public override string ToString() => string.Join(' ', new[] { Program }.Concat(Arguments.Select(ShellQuoting.QuoteForDisplay)));
 
-    [GeneratedRegex(@"^[A-Za-z0-9_/][A-Za-z0-9_./+-]*$")] private static partial Regex ProgramRegex();
+    [GeneratedRegex(@"^[A-Za-z0-9_/][A-Za-z0-9_./+-]*\z")] private static partial Regex ProgramRegex();
 }
 
 /// <summary>How to start a process locally: the file and its exact argv.</summary>

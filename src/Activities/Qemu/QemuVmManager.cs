@@ -11,8 +11,8 @@ public sealed record VmProcessStatus(string VmId, string Node, int? Pid, bool Pr
 
 /// <summary>
 /// Starts, inspects and stops a VM's QEMU on a node from the inventory profile. Process control goes through the
-/// node's executor (so it works locally and over SSH); QMP sockets are local files, so connecting to one needs
-/// the node to be this machine (or the socket forwarded).
+/// node's executor (so it works locally and over SSH). To talk QMP to the started VM on any node, use
+/// <see cref="QmpConnector.ConnectVmAsync"/> (direct socket when local, ssh + socat otherwise).
 /// </summary>
 public sealed class QemuVmManager
 {

@@ -53,7 +53,7 @@ public sealed record JournalEntry(
     public override string ToString()
     {
         var activity = ActivityId is null ? "" : $" {ActivityId}" + (ActivityType is null ? "" : $" ({ActivityType})");
-        var outcome = Outcome is null ? "" : $" -> {Outcome}";
+        var outcome = string.IsNullOrEmpty(Outcome) ? "" : $" -> {Outcome}";
         var duration = DurationMs is null ? "" : $" in {DurationMs:0.#} ms";
         var message = Message is null ? "" : $": {Message}";
         return $"{At:HH:mm:ss.fff} {Kind}{activity}{outcome}{duration}{message}";

@@ -121,6 +121,9 @@ internal sealed class DurableTimerScheduler(
         {
             Volatile.Write(ref _ticking, 0);
         }
+        // The timer may have fired after the loop's last check and before _ticking was cleared: do not lose that wake-up.
+        if (_again && !stopping.IsCancellationRequested)
+            OnTimer();
     }
 
     public async ValueTask DisposeAsync()

@@ -107,7 +107,17 @@ internal sealed partial class InstanceDriver
 
     private void Arrive(JoinInfo join, string connectionKey, HashSet<string> firedNow)
     {
-        if (JoinMode(join) == FlowJoinMode.WaitAny)
+        FlowJoinMode mode;
+        try
+        {
+            mode = JoinMode(join);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            EndAs(WorkflowStatus.Faulted, $"The mode of join '{join.Id}' could not be evaluated: {ex.Message}", "the instance faulted");
+            return;
+        }
+        if (mode == FlowJoinMode.WaitAny)
         {
             if (!firedNow.Add(join.Id))
                 return;
@@ -193,7 +203,8 @@ internal sealed partial class InstanceDriver
     {
         if (_handles.Count > 0)
             return WorkflowStatus.Running;
-        if (_state.EndStatus is WorkflowStatus.Faulted or WorkflowStatus.Cancelled && !_state.Compensating && Graph.CompensationActivityId is { } compensation)
+        if (_state.EndStatus is WorkflowStatus.Faulted or WorkflowStatus.Cancelled && !_state.Compensating
+            && Graph.CompensationActivityId is { } compensation && Graph.Nodes.ContainsKey(compensation))
         {
             _state.Compensating = true;
             Journal(JournalKind.Message, null, $"Compensating: running '{compensation}' ({Graph.Nodes[compensation].Type}) and whatever follows it.");

@@ -73,8 +73,8 @@ internal sealed partial class InstanceDriver
         var variables = graph.Definition.Variables.ToDictionary(v => v.Name, v => v.Value?.DeepClone(), StringComparer.Ordinal);
         var driver = new InstanceDriver(services, host, graph, instanceId, WorkflowStatus.Running, variables, inputs, new ExecutionState(), [], null);
         var now = services.Time.GetUtcNow();
-        driver.Schedule(start, resuming: null);
         driver.Journal(JournalKind.Status, null, WorkflowStatus.Running.ToString());
+        driver.Schedule(start, resuming: null);
         var record = new WorkflowInstanceRecord(instanceId, graph.Definition.DefinitionId, graph.Definition.Version, graph.Definition.Name,
             graph.DefinitionJson, WorkflowStatus.Running, driver.SnapshotVariables(), ToObject(inputs), driver._state.Serialize(), null, now, now, null, correlationId);
         var stored = await services.Instances.CreateAsync(record, driver.TakeJournal(), cancellationToken);
@@ -284,7 +284,8 @@ internal sealed partial class InstanceDriver
         var now = Services.Time.GetUtcNow();
         var commit = new InstanceCommit(InstanceId, status, SnapshotVariables(), _state.Serialize(), _error, now,
             status.IsTerminal() ? now : null, _bookmarksDirty ? [.. _bookmarks] : null, TakeJournal());
-        var stored = await Services.Instances.CommitAsync(commit, Services.Stopping.IsCancellationRequested ? Services.Stopping : CancellationToken.None);
+        // Not cancellable: a transition that has begun is committed whole (a short local transaction).
+        var stored = await Services.Instances.CommitAsync(commit, CancellationToken.None);
         _bookmarksDirty = false;
         Status = status;
         Published(stored, status != previous);

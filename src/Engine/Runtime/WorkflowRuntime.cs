@@ -127,6 +127,11 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     {
         foreach (var timer in timers)
             _timers.Nudge(timer.ResumeAt!.Value);
+        if (status.IsTerminal())
+        {
+            lock (_lock)
+                _owned.Remove(driver.InstanceId);
+        }
         Notify(driver.InstanceId, status, null);
     }
 

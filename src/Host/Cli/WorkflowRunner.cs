@@ -44,14 +44,14 @@ internal static class WorkflowRunner
         var instanceId = Guid.NewGuid().ToString("N");
         using var subscription = services.GetRequiredService<IWorkflowEventStream>().Subscribe(instanceId);
         var printer = PrintAsync(subscription);
-        var cancelRequested = 0;
+        Task<bool>? cancelling = null;
         void Cancel(PosixSignalContext signal)
         {
             signal.Cancel = true; // keep running: compensation must finish before we exit
-            if (Interlocked.Exchange(ref cancelRequested, 1) == 0)
+            if (Interlocked.CompareExchange(ref cancelling, Task.FromResult(false), null) is null)
             {
                 Console.Error.WriteLine("Cancelling: running activities are asked to stop, then the compensation runs...");
-                _ = runtime.CancelAsync(instanceId, CancellationToken.None);
+                cancelling = runtime.CancelAsync(instanceId, CancellationToken.None);
             }
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
@@ -75,6 +75,8 @@ internal static class WorkflowRunner
             subscription.Dispose();
             await printer;
         }
+        if (cancelling is not null)
+            await cancelling; // surfaces a failed cancel request instead of losing it
         var instance = await services.GetRequiredService<IWorkflowInstanceStore>().GetAsync(instanceId, cancellationToken);
         Console.Out.WriteLine($"Instance {instanceId} ended {status}{(instance?.Error is { } error ? ": " + error : "")}");
         return status switch

@@ -25,7 +25,8 @@ internal sealed class SshdFixture : IAsyncDisposable
 
     public SshEndpoint Endpoint(string? knownHosts = null) => new("127.0.0.1", Port, Environment.UserName, ClientKey, knownHosts ?? KnownHosts);
 
-    public static async Task<SshdFixture> StartAsync(CancellationToken ct)
+    /// <summary>Starts sshd; <paramref name="extraConfig"/> lines are appended to its sshd_config (e.g. <c>SetEnv PATH=...</c>).</summary>
+    public static async Task<SshdFixture> StartAsync(CancellationToken ct, string extraConfig = "")
     {
         TestTools.Require("/usr/sbin/sshd", "ssh", "ssh-keygen");
         var dir = TestTools.CreateTempDir("elsa-sshd");
@@ -51,6 +52,7 @@ internal sealed class SshdFixture : IAsyncDisposable
             KbdInteractiveAuthentication no
             UsePAM no
             LogLevel ERROR
+            {extraConfig}
             """, ct);
         System.IO.Directory.CreateDirectory("/run/sshd");
         var psi = new ProcessStartInfo("/usr/sbin/sshd") { RedirectStandardError = true, RedirectStandardOutput = true };

@@ -26,7 +26,7 @@ public sealed class RuntimeHarness : IAsyncDisposable
         _options = new MigrationEngineOptions { DatabasePath = Path.Combine(_directory, "state.db") };
         configure?.Invoke(_options);
         Registry = ActivityRegistry.FromTypes([.. typeof(Start).Assembly.GetExportedTypes(),
-            typeof(Step), typeof(GatedStep), typeof(FailStep), typeof(FlakyStep), typeof(WaitSignal), typeof(RecordStep), typeof(GatedNoRerunStep)]);
+            typeof(Step), typeof(GatedStep), typeof(FailStep), typeof(FlakyStep), typeof(WaitSignal), typeof(RecordStep), typeof(GatedNoRerunStep), typeof(ProgressStep)]);
         Evaluator = new ExpressionEvaluator();
         Loader = new WorkflowDefinitionLoader(Registry, Evaluator);
         Database = new SqliteDatabase(_options.DatabasePath, NullLogger<SqliteDatabase>.Instance);

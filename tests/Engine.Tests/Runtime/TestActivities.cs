@@ -161,3 +161,18 @@ public sealed class GatedNoRerunStep : CodeActivity
         context.Service<ExecutionLog>().Add(context.Activity.Id);
     }
 }
+
+/// <summary>Reports <see cref="Reports"/> progress steps of 10 units as fast as it can.</summary>
+[Activity("RuntimeTest", TypeName = "Progress")]
+[Recovery(RecoveryPolicy.Rerun)]
+public sealed class ProgressStep : CodeActivity
+{
+    [Input] public Input<int>? Reports { get; set; }
+
+    protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
+    {
+        var reports = context.Get(Reports);
+        for (var i = 1; i <= reports; i++)
+            await context.ReportProgressAsync(new Progress("disk vd0", i * 10, reports * 10, "bytes", 1000));
+    }
+}

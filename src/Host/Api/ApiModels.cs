@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Persistence;
+
+namespace Elsa.Migration.Host.Api;
+
+/// <summary>Start a migration: the definition (its published version) and the workflow inputs, e.g. <c>{"VmId": "101"}</c>.</summary>
+public sealed record StartMigrationBody(string DefinitionId, JsonObject? Inputs, string? CorrelationId = null);
+
+/// <summary>The started instance.</summary>
+public sealed record StartedMigration(string InstanceId, string Location);
+
+/// <summary>Why nothing was started or changed: a stable code and what to do.</summary>
+public sealed record ApiError(string Code, string Message, IReadOnlyList<string>? Problems = null);
+
+/// <summary>One progress report of an activity (the latest per activity and subject is kept).</summary>
+public sealed record ProgressView(string? ActivityId, DateTimeOffset At, string? Message, JsonObject? Data);
+
+/// <summary>An instance with its journal and the latest progress of each activity.</summary>
+public sealed record MigrationView(
+    string Id, string DefinitionId, int DefinitionVersion, string DefinitionName, WorkflowStatus Status, string? Error,
+    string? CorrelationId, JsonObject Inputs, JsonObject Variables, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt,
+    IReadOnlyList<JournalEntry> Journal, IReadOnlyList<ProgressView> Progress);
+
+/// <summary>A definition version as listed by the API.</summary>
+public sealed record DefinitionView(string DefinitionId, int Version, string Name, bool IsLatest, bool IsPublished, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static DefinitionView From(StoredWorkflowDefinition d) => new(d.DefinitionId, d.Version, d.Name, d.IsLatest, d.IsPublished, d.CreatedAt, d.UpdatedAt);
+}
+
+/// <summary>The result of an import: the stored version.</summary>
+public sealed record ImportedDefinition(string DefinitionId, int Version, bool IsPublished);

@@ -1,0 +1,33 @@
+using Elsa.Migration.Host.Scheduling;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Elsa.Migration.Host.Api;
+
+/// <summary><c>/api/schedules</c>: create (one-shot or cron, with a misfire policy), list, runs, delete.</summary>
+public static class ScheduleEndpoints
+{
+    public static RouteGroupBuilder MapSchedules(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/schedules").WithTags("Schedules");
+        group.MapPost("/", CreateAsync).WithSummary(
+            "Creates a schedule that starts a definition with inputs: fireAt (one-shot) or cron (Quartz syntax, with seconds). " +
+            "misfire: Skip (default: a window missed while the host was down does not start late) or RunIfLate with misfireWindow.");
+        group.MapGet("/", async (ScheduleService schedules, CancellationToken ct) => TypedResults.Ok(await schedules.ListAsync(ct)));
+        group.MapGet("/{id}", async Task<Results<Ok<Schedule>, NotFound>> (string id, ScheduleService schedules, CancellationToken ct) =>
+            await schedules.FindAsync(id, ct) is { } s ? TypedResults.Ok(s) : TypedResults.NotFound());
+        group.MapGet("/{id}/runs", async (string id, ScheduleService schedules, CancellationToken ct) => TypedResults.Ok(await schedules.ListRunsAsync(id, ct)))
+            .WithSummary("What happened at each fire time: Started (with the instance), Missed, Refused (VM busy, node full) or Failed.");
+        group.MapDelete("/{id}", async Task<Results<NoContent, NotFound>> (string id, ScheduleService schedules, CancellationToken ct) =>
+            await schedules.DeleteAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound());
+        return api;
+    }
+
+    private static async Task<Results<Created<Schedule>, BadRequest<ApiError>>> CreateAsync(
+        CreateScheduleRequest body, ScheduleService schedules, CancellationToken ct)
+    {
+        var (schedule, problems) = await schedules.CreateAsync(body, ct);
+        return schedule is null
+            ? TypedResults.BadRequest(new ApiError("invalid-schedule", "The schedule is not valid.", problems))
+            : TypedResults.Created($"/api/schedules/{schedule.Id}", schedule);
+    }
+}

@@ -1,0 +1,87 @@
+using Dapper;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Elsa.Migration.Host.Server;
+
+/// <summary>
+/// The host's own tables (API tokens, schedules and their runs, VM locks), created by numbered scripts recorded in
+/// <c>host_schema_version</c>. They live in the same SQLite file as the runtime's tables but are versioned separately,
+/// so the runtime's schema migrations and ours never step on each other.
+/// </summary>
+public sealed class HostSchema(HostDatabase database, ILogger<HostSchema> logger)
+{
+    private static readonly string[] Scripts =
+    [
+        // 1: API tokens (hashed), schedules, schedule runs, VM locks.
+        """
+        CREATE TABLE host_api_tokens (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL);
+        CREATE TABLE host_schedules (
+            id TEXT PRIMARY KEY,
+            definition_id TEXT NOT NULL,
+            inputs_json TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('Once', 'Cron')),
+            fire_at TEXT NULL,
+            cron TEXT NULL,
+            time_zone TEXT NULL,
+            misfire TEXT NOT NULL CHECK (misfire IN ('Skip', 'RunIfLate')),
+            misfire_window_seconds INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            last_fire_time TEXT NULL,
+            completed INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE host_schedule_runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            schedule_id TEXT NOT NULL,
+            scheduled_for TEXT NOT NULL,
+            happened_at TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            instance_id TEXT NULL,
+            message TEXT NULL);
+        CREATE INDEX ix_host_schedule_runs_schedule ON host_schedule_runs(schedule_id);
+        CREATE TABLE host_vm_locks (
+            vm_id TEXT PRIMARY KEY,
+            instance_id TEXT NOT NULL,
+            nodes TEXT NOT NULL,
+            started_by TEXT NOT NULL,
+            acquired_at TEXT NOT NULL);
+        CREATE INDEX ix_host_vm_locks_instance ON host_vm_locks(instance_id);
+        """,
+    ];
+
+    /// <summary>Applies the scripts not yet applied, each in its own transaction.</summary>
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "CREATE TABLE IF NOT EXISTS host_schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)",
+            cancellationToken: cancellationToken));
+        while (true)
+        {
+            // BEGIN IMMEDIATE (Serializable) and re-reading the version inside it: a CLI and a server starting at the
+            // same moment apply each script once.
+            await using var tx = connection.BeginTransaction(deferred: false);
+            var current = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COALESCE(MAX(version), 0) FROM host_schema_version", transaction: tx, cancellationToken: cancellationToken));
+            if (current >= Scripts.Length)
+                return;
+            var version = (int)current + 1;
+            await connection.ExecuteAsync(new CommandDefinition(Scripts[version - 1], transaction: tx, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO host_schema_version (version, applied_at) VALUES (@version, @now)",
+                new { version, now = DateTimeOffset.UtcNow.ToString("O") }, tx, cancellationToken: cancellationToken));
+            await tx.CommitAsync(cancellationToken);
+            logger.LogInformation("Host schema migrated to version {Version} in {Path}", version, database.Path);
+        }
+    }
+}
+
+/// <summary>Creates the host's tables before anything else starts (registered first among hosted services).</summary>
+public sealed class HostSchemaInitializer(HostSchema schema) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => schema.EnsureAsync(cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

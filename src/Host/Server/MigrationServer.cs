@@ -1,0 +1,77 @@
+using Elsa.Migration.Engine.Runtime;
+using Elsa.Migration.Host.Api;
+using Elsa.Migration.Host.Auth;
+using Elsa.Migration.Host.Scheduling;
+using Elsa.Migration.Host.Studio;
+
+namespace Elsa.Migration.Host.Server;
+
+/// <summary>How to start the server (from <c>serve</c>'s options, or from a test).</summary>
+/// <param name="Urls">Kestrel addresses; default <see cref="MigrationServer.DefaultUrl"/> (loopback only).</param>
+/// <param name="DatabasePath">The SQLite file shared with the CLI (default: the engine's default path).</param>
+/// <param name="Configuration">Extra settings, e.g. <c>Migrations:MaxConcurrentPerNode=1</c> (override appsettings and environment).</param>
+/// <param name="ConfigureServices">Last-word service changes (tests replace the token announcer).</param>
+/// <param name="ActivityAssemblies">More assemblies to scan for activities (a test's own VmMigration activity).</param>
+public sealed record MigrationServerSettings(
+    string? Urls = null,
+    string? DatabasePath = null,
+    IReadOnlyDictionary<string, string?>? Configuration = null,
+    Action<IServiceCollection>? ConfigureServices = null,
+    string[]? Args = null,
+    IReadOnlyList<System.Reflection.Assembly>? ActivityAssemblies = null);
+
+/// <summary>The server's composition: a short list of AddX / MapX.</summary>
+public static class MigrationServer
+{
+    /// <summary>Loopback only by default; remote clients also need <c>Server:AllowRemote=true</c>.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>The VmMigration.* activities (Elsa.Migration.Activities), scanned besides the built-in Elsa activities.</summary>
+    public static System.Reflection.Assembly ActivitiesAssembly => System.Reflection.Assembly.Load(new System.Reflection.AssemblyName("Elsa.Migration.Activities"));
+
+    public static WebApplication Build(MigrationServerSettings settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = settings.Args ?? [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (settings.Configuration is not null)
+            builder.Configuration.AddInMemoryCollection(settings.Configuration);
+        builder.WebHost.UseUrls(settings.Urls ?? builder.Configuration["urls"] ?? DefaultUrl);
+        // Long enough for running activities to persist their state; instances still running stay Running in the
+        // database and are recovered by the next start (IWorkflowRuntime.RecoverAsync).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IWorkflowRuntime>(sp => new RuntimeHandle(sp.GetRequiredService<WorkflowRuntime>()));
+        services.AddMigrationEngine(o =>
+        {
+            o.DatabasePath = settings.DatabasePath ?? configuration["Database:Path"] ?? o.DatabasePath;
+            o.ActivityAssemblies.Add(ActivitiesAssembly);
+            o.ActivityAssemblies.AddRange(settings.ActivityAssemblies ?? []);
+        });
+        services.AddHostPersistence();
+        services.AddApiTokenAuth(configuration);
+        services.AddMigrationAdmission(configuration);
+        services.AddMigrationScheduling(configuration);
+        services.AddStudioFacade(configuration);
+        services.AddMigrationApi();
+        settings.ConfigureServices?.Invoke(services);
+
+        var app = builder.Build();
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        QuartzLogging.Attach(loggerFactory);
+        app.Lifetime.ApplicationStarted.Register(() => QuartzLogging.Attach(loggerFactory));
+        app.Lifetime.ApplicationStopped.Register(() => QuartzLogging.Detach(loggerFactory));
+        app.UseMiddleware<LoopbackOnlyMiddleware>();
+        app.UseHostPagesAndStudioAssets();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapMigrationApi();
+        app.MapStudioFacade();
+        return app;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+
+namespace Elsa.Migration.Host.Server;
+
+/// <summary>Which version of a definition to start.</summary>
+public enum StartVersion
+{
+    /// <summary>The published version (what scripts and schedules should run).</summary>
+    Published,
+    /// <summary>The latest version, draft or not (Studio's Run button).</summary>
+    Latest,
+}
+
+/// <summary>A request to start a migration, from the API, Studio's Run button or a schedule.</summary>
+/// <param name="StartedBy">Who asked, for the lock table and logs: <c>api</c>, <c>studio</c>, <c>schedule:ID</c>.</param>
+public sealed record StartMigrationRequest(
+    string DefinitionId,
+    IReadOnlyDictionary<string, JsonNode?> Inputs,
+    string StartedBy,
+    StartVersion Version = StartVersion.Published,
+    string? CorrelationId = null);
+
+/// <summary>What became of a start request.</summary>
+public abstract record StartMigrationResult
+{
+    private StartMigrationResult() { }
+
+    /// <summary>The instance was created and is running.</summary>
+    public sealed record Started(string InstanceId) : StartMigrationResult;
+
+    /// <summary>Nothing was started; <see cref="Reason"/> says why and what to do.</summary>
+    /// <param name="Code"><c>definition-not-found</c>, <c>vm-busy</c>, <c>node-limit</c>, <c>invalid-inputs</c>.</param>
+    public sealed record Refused(string Code, string Reason) : StartMigrationResult;
+}
+
+/// <summary>
+/// The one way the host starts migrations: API, Studio and the scheduler all go through it, so the VM lock and the
+/// per-node limit hold whatever started a migration.
+/// </summary>
+public interface IMigrationStarter
+{
+    Task<StartMigrationResult> StartAsync(StartMigrationRequest request, CancellationToken cancellationToken);
+}

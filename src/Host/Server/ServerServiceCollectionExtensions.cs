@@ -1,0 +1,48 @@
+using Elsa.Migration.Engine.Runtime;
+using Microsoft.Extensions.Hosting;
+
+namespace Elsa.Migration.Host.Server;
+
+/// <summary>Registrations of the host's own persistence and of migration admission (VM locks, node limits).</summary>
+public static class ServerServiceCollectionExtensions
+{
+    /// <summary>The host's tables in the engine's SQLite file, created before any other hosted service starts.</summary>
+    public static IServiceCollection AddHostPersistence(this IServiceCollection services)
+    {
+        services.AddSingleton<HostDatabase>();
+        services.AddSingleton<HostSchema>();
+        // Hosted services start in registration order: schema first, then recovery of interrupted instances.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, HostSchemaInitializer>());
+        services.AddHostedService<RuntimeRecovery>();
+        services.AddSingleton<DefinitionCatalog>();
+        return services;
+    }
+
+    /// <summary>The one start path (<see cref="IMigrationStarter"/>) with its VM lock and per-node limit.</summary>
+    public static IServiceCollection AddMigrationAdmission(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MigrationLimitsOptions>().Bind(configuration.GetSection(MigrationLimitsOptions.Section))
+            .Validate(o => o.MaxConcurrentPerNode >= 1, "Migrations:MaxConcurrentPerNode must be at least 1.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.VmInputName), "Migrations:VmInputName must name the input that holds the VM id.")
+            .ValidateOnStart();
+        services.AddSingleton<VmLockStore>();
+        services.AddSingleton<IMigrationStarter, MigrationStarter>();
+        services.AddHostedService<VmLockReleaser>();
+        return services;
+    }
+}
+
+/// <summary>Recovers instances that were running when the previous process stopped (once, at start-up).</summary>
+public sealed class RuntimeRecovery(IWorkflowRuntime runtime, ILogger<RuntimeRecovery> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var report = await runtime.RecoverAsync(cancellationToken);
+        if (report.Recovered.Count > 0)
+            logger.LogInformation("Recovered {Count} interrupted instance(s): {Ids}", report.Recovered.Count, string.Join(", ", report.Recovered));
+        foreach (var (instanceId, error) in report.Failed)
+            logger.LogError("Could not recover instance {InstanceId}: {Error}", instanceId, error);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

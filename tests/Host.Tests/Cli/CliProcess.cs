@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Elsa.Migration.Host.Tests.Cli;
+
+/// <summary>Runs the built CLI (<c>elsa-migrate.dll</c> from this test's output) as a real process.</summary>
+internal sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private CliProcess(IEnumerable<string> arguments, string databasePath)
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "elsa-migrate.dll");
+        if (!File.Exists(cli))
+            throw new FileNotFoundException($"The CLI is not built at {cli}: build tests/Host.Tests (it references src/Host).");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(cli);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment["ELSA_MIGRATION_DB"] = databasePath;
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) => { if (e.Data is null) _outputClosed.TrySetResult(); else lock (_stdout) _stdout.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Id => _process.Id;
+
+    public string Output { get { lock (_stdout) return _stdout.ToString(); } }
+
+    public string Error { get { lock (_stderr) return _stderr.ToString(); } }
+
+    /// <summary>Starts the CLI; <paramref name="databasePath"/> is passed as ELSA_MIGRATION_DB.</summary>
+    public static CliProcess Start(string databasePath, params string[] arguments) => new(arguments, databasePath);
+
+    /// <summary>Runs the CLI to its end and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string databasePath, params string[] arguments)
+    {
+        using var cli = Start(databasePath, arguments);
+        var exitCode = await cli.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        return (exitCode, cli.Output, cli.Error);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+            await _outputClosed.Task.WaitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The CLI did not exit within {timeout}. Output:\n{Output}\nErrors:\n{Error}");
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until the output contains <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            while (!Output.Contains(text, StringComparison.Ordinal))
+            {
+                if (_process.HasExited)
+                    throw new InvalidOperationException($"The CLI exited ({_process.ExitCode}) before printing '{text}'. Output:\n{Output}\nErrors:\n{Error}");
+                await Task.Delay(20, cancellation.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The CLI did not print '{text}' within {timeout}. Output:\n{Output}\nErrors:\n{Error}");
+        }
+    }
+
+    /// <summary>Sends SIGINT (what Ctrl-C sends) with the system's <c>kill</c>.</summary>
+    public async Task InterruptAsync()
+    {
+        var kill = new ProcessStartInfo("kill") { UseShellExecute = false };
+        kill.ArgumentList.Add("-INT");
+        kill.ArgumentList.Add(_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var process = Process.Start(kill) ?? throw new InvalidOperationException("Could not run kill.");
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"kill -INT {_process.Id} exited {process.ExitCode}.");
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}
