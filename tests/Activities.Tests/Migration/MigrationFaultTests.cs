@@ -2,6 +2,7 @@ using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
@@ -112,6 +113,16 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
         Assert.True(fault.ActivityId is "completeMirror" or "resumeTarget", $"unexpected fault in {fault.ActivityId}: {fault.Message}");
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.Contains("migrate_cancel", StringComparison.Ordinal) == true);
+        await AssertRolledBackAsync(h, id, journal, ct);
+
+        // Safe twice: replay Rollback over the whole ledger marked unreleased (a host that died mid-rollback finds it so).
+        var record = await h.Services.GetRequiredService<IWorkflowInstanceStore>().GetAsync(id, ct);
+        var replay = new LedgerReplayContext(new Rollback { Id = "rollback-again", Type = "VmMigration.Rollback" }, h.Services,
+            await h.LedgerAsync(id, ct), record!.Variables, ct);
+        await replay.Activity.ExecuteAsync(replay);
+        foreach (var line in replay.Journal) output.WriteLine("replay: " + line);
+        Assert.Contains(replay.Journal, l => l.StartsWith("Rollback complete", StringComparison.Ordinal));
+        Assert.All(replay.Ledger, e => Assert.NotNull(e.ReleasedAt));
         await AssertRolledBackAsync(h, id, journal, ct);
     }
 
