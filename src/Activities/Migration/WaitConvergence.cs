@@ -42,9 +42,16 @@ public sealed class WaitConvergence : CodeActivity
             ? ConvergePassesAsync(scope, qmp, d, budget, speed, deadline)
             : WaitReadyAsync(scope, qmp, d, deadline));
         var all = Task.WhenAll(waits.Values);
+        // A dead target shows first as its QMP connection closing; a throttled job may notice its I/O error only much later.
+        var targetGone = (await scope.TargetAsync()).Client.Completion;
         // Progress while waiting (a sampling timer for the display only; convergence itself is event-driven).
-        while (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(1), scope.Token)) != all)
+        while (await Task.WhenAny(all, targetGone, Task.Delay(TimeSpan.FromSeconds(1), scope.Token)) != all)
+        {
+            if (targetGone.IsCompleted)
+                throw new InvalidOperationException($"The target QEMU on {scope.Plan.TargetNode} exited while the disks were being copied " +
+                    $"(its QMP connection closed); copies so far: {Describe(disks)}. Check the target's log; rolling back.");
             await ReportAsync(context, qmp, disks, scope.Token);
+        }
         try
         {
             await all;

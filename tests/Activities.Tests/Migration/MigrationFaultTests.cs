@@ -53,7 +53,7 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         Assert.Equal(WorkflowStatus.Finished, status);
         var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
         Assert.Equal("waitConvergence", fault.ActivityId);
-        Assert.Contains("Mirror of disk vd1", fault.Message);
+        Assert.Contains("target QEMU on lab-b exited while the disks were being copied", fault.Message);
         await AssertRolledBackAsync(h, id, journal, ct);
         Assert.True(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(0).Dataset!, ct), "the replica must be kept");
     }
