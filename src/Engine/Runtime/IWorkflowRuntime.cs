@@ -28,11 +28,14 @@ public interface IWorkflowRuntime
 
     /// <summary>Requests cooperative cancellation: running activities see their token cancelled, bookmarks are removed,
     /// the definition's compensation runs, and the instance ends Cancelled. False when the instance has already ended
-    /// (or is compensating already). Returns once the request is committed, not when the instance has ended.</summary>
+    /// (or is compensating already). Returns once the request is committed, not when the instance has ended.
+    /// Throws <see cref="KeyNotFoundException"/> for an unknown instance.</summary>
     Task<bool> CancelAsync(string instanceId, CancellationToken cancellationToken = default);
 
     /// <summary>Resumes one bookmark with an optional input (the activity's <c>OnResumeAsync</c> sees it as
-    /// <c>Bookmark.ResumeInput</c>). False when the instance has no such bookmark (already resumed or cancelled).</summary>
+    /// <c>Bookmark.ResumeInput</c>). False when the instance has no such bookmark (already resumed or cancelled) or has
+    /// ended; throws <see cref="KeyNotFoundException"/> for an unknown instance. Find bookmarks waiting for a stimulus
+    /// with <see cref="IWorkflowInstanceStore.FindBookmarksAsync"/>.</summary>
     Task<bool> ResumeBookmarkAsync(string instanceId, string bookmarkId, JsonNode? input = null, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -11,7 +11,7 @@ internal sealed class CliProcess : IDisposable
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private CliProcess(IEnumerable<string> arguments, string databasePath)
+    private CliProcess(IEnumerable<string> arguments, string? databasePath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "elsa-migrate.dll");
         if (!File.Exists(cli))
@@ -20,7 +20,11 @@ internal sealed class CliProcess : IDisposable
         start.ArgumentList.Add(cli);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        start.Environment["ELSA_MIGRATION_DB"] = databasePath;
+        start.Environment.Remove("ELSA_MIGRATION_DB");
+        if (databasePath is not null)
+            start.Environment["ELSA_MIGRATION_DB"] = databasePath;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => { if (e.Data is null) _outputClosed.TrySetResult(); else lock (_stdout) _stdout.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
@@ -37,6 +41,13 @@ internal sealed class CliProcess : IDisposable
 
     /// <summary>Starts the CLI; <paramref name="databasePath"/> is passed as ELSA_MIGRATION_DB.</summary>
     public static CliProcess Start(string databasePath, params string[] arguments) => new(arguments, databasePath);
+
+    /// <summary>Runs the CLI without ELSA_MIGRATION_DB and with the given environment, to its end.</summary>
+    public static async Task<int> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        using var cli = new CliProcess(arguments, null, environment);
+        return await cli.WaitForExitAsync(TimeSpan.FromSeconds(90));
+    }
 
     /// <summary>Runs the CLI to its end and returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string databasePath, params string[] arguments)

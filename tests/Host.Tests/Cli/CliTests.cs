@@ -102,6 +102,30 @@ public sealed class CliTests : IDisposable
         Assert.Contains("ended Cancelled", cli.Output);
     }
 
+    [Fact]
+    public async Task DatabasePath_WithoutDbOrEnvironmentVariable_ShouldDefaultUnderXdgDataHome()
+    {
+        var dataHome = Path.Combine(_directory, "xdg");
+
+        var exitCode = await CliProcess.RunWithEnvironmentAsync(new Dictionary<string, string> { ["XDG_DATA_HOME"] = dataHome }, "instances");
+
+        Assert.Equal(0, exitCode);
+        Assert.True(File.Exists(Path.Combine(dataHome, "elsa-migration", "state.db")));
+        Assert.False(File.Exists(_db));
+    }
+
+    [Fact]
+    public async Task DatabasePath_DbOption_ShouldWinOverTheEnvironmentVariable()
+    {
+        var explicitDb = Path.Combine(_directory, "explicit.db");
+
+        var (exitCode, _, _) = await CliProcess.RunAsync(_db, "instances", "--db", explicitDb);
+
+        Assert.Equal(0, exitCode);
+        Assert.True(File.Exists(explicitDb));
+        Assert.False(File.Exists(_db));
+    }
+
     private string Write(string name, JsonObject document)
     {
         var path = Path.Combine(_directory, name);
