@@ -12,9 +12,11 @@ for proj in tests/*/*.Tests.csproj; do
   log=$(mktemp)
   dotnet test "$proj" -c Release --no-build --nologo "${filter[@]}" --logger "console;verbosity=normal" 2>&1 | tee "$log"
   [[ ${PIPESTATUS[0]} -eq 0 ]] || rc=1
-  line=$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)
-  f=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$line"); p=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$line")
-  s=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$line")
+  # vstest's summary: "Total tests: N" then "     Passed: N" / "     Failed: N" / "    Skipped: N" (absent when 0).
+  p=$(sed -nE 's/^ +Passed: +([0-9]+)$/\1/p' "$log" | tail -n 1)
+  f=$(sed -nE 's/^ +Failed: +([0-9]+)$/\1/p' "$log" | tail -n 1)
+  s=$(sed -nE 's/^ +Skipped: +([0-9]+)$/\1/p' "$log" | tail -n 1)
+  grep -qE '^Total tests: [0-9]+' "$log" || { echo "test.sh: $proj printed no test summary (crashed?)" >&2; rc=1; failed=$((failed + 1)); }
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
   rm -f "$log"
 done

@@ -13,6 +13,7 @@ namespace Elsa.Migration.Activities.Zfs;
 public sealed class ZfsDriver
 {
     private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromMilliseconds(300);
+    private const int BusyAttempts = 6;
     private readonly ILogger _logger;
 
     public ZfsDriver(NodeExecutor node, ILogger? logger = null)
@@ -110,21 +111,24 @@ public sealed class ZfsDriver
         return output.TrimEnd('\n');
     }
 
-    /// <summary><c>zfs destroy [-r] target</c>, retried once when ZFS says the dataset is busy.</summary>
+    /// <summary><c>zfs destroy [-r] target</c>, retried a few times (with a growing pause) while ZFS says the dataset is busy.</summary>
     public async Task DestroyAsync(string target, bool recursive = false, CancellationToken cancellationToken = default)
     {
         RequireDatasetOrSnapshot(target);
         string[] args = recursive ? ["destroy", "-r", target] : ["destroy", target];
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await RunAsync(args, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ZfsException ex) when (ex.StandardError.Contains("busy", StringComparison.OrdinalIgnoreCase))
-        {
-            // zfs-fuse sometimes reports busy once right after a mount or receive (see the facts doc).
-            _logger.LogInformation("zfs destroy {Target} on {Node} was busy; retrying once", target, Node.NodeName);
-            await Task.Delay(BusyRetryDelay, cancellationToken).ConfigureAwait(false);
-            await RunAsync(args, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RunAsync(args, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ZfsException ex) when (attempt < BusyAttempts && ex.StandardError.Contains("busy", StringComparison.OrdinalIgnoreCase))
+            {
+                // zfs-fuse reports busy for a moment after a mount, unmount or receive (see the facts doc).
+                _logger.LogInformation("zfs destroy {Target} on {Node} was busy (attempt {Attempt}); retrying", target, Node.NodeName, attempt);
+                await Task.Delay(BusyRetryDelay * attempt, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
