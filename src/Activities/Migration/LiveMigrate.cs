@@ -47,9 +47,18 @@ public sealed class LiveMigrate : CodeActivity
         var mark = source.LastSequence;
         var started = context.Time.GetTimestamp();
         await source.Client.MigrateAsync(plan.MigrationUri, scope.Token);
-        var ev = await source.WaitForEventAsync<MigrationEvent>(mark,
+        var waiting = source.WaitForEventAsync<MigrationEvent>(mark,
             e => e.Status is MigrationStatus.PreSwitchover or MigrationStatus.Failed or MigrationStatus.Cancelled, timeout,
             "MIGRATION pre-switchover", scope.Token);
+        // RAM progress for observers while the pre-copy runs; the switchover itself is awaited as an event.
+        while (await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromMilliseconds(500), scope.Token)) != waiting)
+        {
+            var progress = await source.Client.QueryMigrateAsync(scope.Token);
+            if (progress.Ram is { } ram && !waiting.IsCompleted)
+                await context.ReportProgressAsync(new Progress("ram", ram.Transferred, ram.Total, "bytes", ram.Mbps * 125_000,
+                    $"RAM pass {ram.DirtySyncCount}: {ram.Transferred} bytes sent, {ram.Remaining} remaining"));
+        }
+        var ev = await waiting;
         if (ev.Status != MigrationStatus.PreSwitchover)
         {
             var info = await source.Client.QueryMigrateAsync(scope.Token);

@@ -2,6 +2,7 @@ using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
@@ -83,6 +84,46 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         await AssertRolledBackAsync(h, id, journal, ct);
         Assert.Equal(sourceSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Source, h.SourceDisk(0).Dataset!, ct));
         Assert.Equal(targetSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Target, replica, ct));
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task TargetQemuKilledAtSwitchover_WhileTheSourceIsPaused_ShouldResumeTheVmOnTheSource()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var ct = cts.Token;
+        await using var h = await MigrationHarness.CreateAsync(output, ct);
+        await using var writer = await h.StartWriterAsync(ct);
+        var source = await h.Pool.GetAsync(h.SourcePaths.QmpSocket, ct);
+        var killedAt = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The worst moment: the source vCPUs are stopped at pre-switchover and the disks are being finished.
+        using var trap = source.Client.Subscribe(e =>
+        {
+            if (e is not MigrationEvent { Status: MigrationStatus.PreSwitchover } || killedAt.Task.IsCompleted) return;
+            var pid = int.Parse(File.ReadAllText(h.TargetPaths.PidFile).Trim());
+            System.Diagnostics.Process.GetProcessById(pid).Kill();
+            killedAt.TrySetResult($"killed target QEMU {pid} at pre-switchover");
+        });
+
+        var (id, status) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
+        var journal = await h.JournalAsync(id, ct);
+        output.WriteLine(killedAt.Task.IsCompleted ? await killedAt.Task : "never reached pre-switchover");
+
+        Assert.True(killedAt.Task.IsCompleted, "the migration never reached pre-switchover");
+        Assert.Equal(WorkflowStatus.Finished, status);
+        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.True(fault.ActivityId is "completeMirror" or "resumeTarget", $"unexpected fault in {fault.ActivityId}: {fault.Message}");
+        Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.Contains("migrate_cancel", StringComparison.Ordinal) == true);
+        await AssertRolledBackAsync(h, id, journal, ct);
+
+        // Safe twice: replay Rollback over the whole ledger marked unreleased (a host that died mid-rollback finds it so).
+        var record = await h.Services.GetRequiredService<IWorkflowInstanceStore>().GetAsync(id, ct);
+        var replay = new LedgerReplayContext(new Rollback { Id = "rollback-again", Type = "VmMigration.Rollback" }, h.Services,
+            await h.LedgerAsync(id, ct), record!.Variables, ct);
+        await replay.Activity.ExecuteAsync(replay);
+        foreach (var line in replay.Journal) output.WriteLine("replay: " + line);
+        Assert.Contains(replay.Journal, l => l.StartsWith("Rollback complete", StringComparison.Ordinal));
+        Assert.All(replay.Ledger, e => Assert.NotNull(e.ReleasedAt));
+        await AssertRolledBackAsync(h, id, journal, ct);
     }
 
     [Fact(Timeout = 300_000)]

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Elsa.Migration.Activities.Migration;
+
+namespace Elsa.Migration.Activities.Tests.Migration;
+
+/// <summary>The plan is the state every activity shares through a workflow variable: it must serialise plainly and completely.</summary>
+public sealed class MigrationPlanTests
+{
+    private static MigrationPlan Plan() => new()
+    {
+        VmId = "vm1", SourceNode = "a", TargetNode = "b", InventoryPath = "/x/inventory.json",
+        SourceQmpSocket = "/a/vm1.qmp", TargetQmpSocket = "/b/vm1.qmp", TargetPidFile = "/b/vm1.pid",
+        NbdSocket = "/b/vm1.nbd", MigrationSocket = "/b/vm1.migrate", TargetQemuArgs = ["-name", "vm1"],
+        Disks =
+        [
+            new DiskPlan
+            {
+                DeviceId = "vd0", DriveId = "drive0", NodeName = "disk0", Kind = MigrationDiskKind.Replicated, Attached = true,
+                SizeBytes = 1 << 20, SourcePath = "/a/d0", TargetPath = "/b/d0", SourceDataset = "pa/d0", TargetDataset = "pb/d0", TargetLayout = "files",
+                Strategy = BitmapStrategy.BackupPasses, BytesCopied = 65536, Snapshot = "elsa-mig-1",
+            },
+        ],
+    };
+
+    [Fact]
+    public void ToJson_ShouldWriteEnumsAsNamesAndLeaveDerivedNamesOut()
+    {
+        var json = JsonNode.Parse(Plan().ToJson())!.AsObject();
+        var disk = json["disks"]![0]!.AsObject();
+
+        Assert.Equal("Replicated", disk["kind"]!.GetValue<string>());
+        Assert.Equal("BackupPasses", disk["strategy"]!.GetValue<string>());
+        Assert.False(json.ContainsKey("attachedDisks"));
+        Assert.False(json.ContainsKey("nbdAddress"));
+        Assert.False(disk.ContainsKey("jobId"));
+    }
+
+    [Fact]
+    public void DerivedNames_ShouldComeFromTheDeviceIdSoRollbackFindsThemWithoutTheActivityThatMadeThem()
+    {
+        var disk = Plan().Disks[0];
+        Assert.Equal("mig-vd0", disk.BitmapName);
+        Assert.Equal("mig-tgt-vd0", disk.NbdClientNode);
+        Assert.Equal("mig-job-vd0", disk.JobId);
+        Assert.Equal("unix:/b/vm1.migrate", Plan().MigrationUri);
+    }
+
+    [Theory]
+    [InlineData(new[] { "repl-0", "repl-1", "elsa-mig-2" }, new[] { "repl-0", "repl-1" }, "repl-1")]
+    [InlineData(new[] { "repl-0", "repl-1" }, new[] { "other" }, null)]
+    [InlineData(new[] { "repl-0" }, new string[0], null)]
+    public void NewestCommonSnapshot_ShouldBeTheNewestSourceSnapshotTheTargetHas(string[] source, string[] target, string? expected) =>
+        Assert.Equal(expected, ZfsCommands.NewestCommon(source, target));
+}
