@@ -31,7 +31,7 @@ public sealed class RealGuestFreezeFaultTests(ITestOutputHelper output)
         var console = h.Console(RealGuestHarness.Source);
         await console.WaitForNewHeartbeatsAsync(1, TimeSpan.FromSeconds(30), ct);
 
-        var (id, status) = await h.RunAsync(RealGuestHarness.FreezeWorkflow(verify: null), ct);
+        var (id, status) = await h.RunAsync(RealGuestHarness.FreezeWorkflow(verify: false), ct);
         var journal = await h.JournalAsync(id, ct);
 
         Assert.Equal(WorkflowStatus.Finished, status);

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Elsa.Migration.Activities.Tests.Migration.RealGuest;
 
 /// <summary>
-/// live-migrate-freeze.json in Agent mode on the real guest (real qemu-ga, real ext4, writer fsync'ing numbered blocks
+/// live-migrate-freeze-verify.json (live-migrate-freeze.json in Agent mode plus VerifyDisks) on the real guest (real qemu-ga, real ext4, writer fsync'ing numbered blocks
 /// the whole time), real QEMU under TCG, real zfs-fuse, with VerifyDisks (Full) between CompleteMirror and ResumeTarget.
 /// </summary>
 [Collection("zfs")]
@@ -24,7 +24,7 @@ public sealed class RealGuestFreezeMigrationTests(ITestOutputHelper output)
         var sourceConsole = h.Console(RealGuestHarness.Source);
         var beforeMigration = await sourceConsole.WaitForNewHeartbeatsAsync(2, TimeSpan.FromSeconds(30), ct);
 
-        var (id, status) = await h.RunAsync(RealGuestHarness.FreezeWorkflow(VerifyMode.Full), ct);
+        var (id, status) = await h.RunAsync(RealGuestHarness.FreezeWorkflow(verify: true), ct);
         var journal = await h.JournalAsync(id, ct);
 
         Assert.Equal(WorkflowStatus.Finished, status);

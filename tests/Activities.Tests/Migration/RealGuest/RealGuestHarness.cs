@@ -65,6 +65,7 @@ internal sealed class RealGuestHarness : IAsyncDisposable
             {
                 o.DatabasePath = Path.Combine(dbDir, "elsa.db");
                 o.ActivityAssemblies.Add(typeof(GetDiskInfo).Assembly);
+                o.ActivityAssemblies.Add(typeof(CorruptTargetDisk).Assembly); // test-only fault activities
                 o.ProgressJournalInterval = TimeSpan.FromMilliseconds(500);
             })
             .AddVmMigration()
@@ -119,38 +120,13 @@ internal sealed class RealGuestHarness : IAsyncDisposable
     /// <summary>The guest's console on a node.</summary>
     public GuestConsole Console(string node) => Lab.GuestConsole(VmId, node);
 
-    /// <summary>live-migrate-freeze.json with FreezeGuest in Agent mode and, optionally, VerifyDisks between CompleteMirror and ResumeTarget.</summary>
-    public static string FreezeWorkflow(VerifyMode? verify)
-    {
-        return MigrationHarness.WorkflowJson("live-migrate-freeze.json", w =>
-        {
-            MigrationHarness.SetInput(w, "freezeGuest", "mode", "String", "Agent");
-            if (verify is { } mode) InsertVerifyDisks(w, mode);
-        });
-    }
-
-    /// <summary>What a cautious site does to its procedure: CompleteMirror -> VerifyDisks -> ResumeTarget; Different and Failed -> Rollback.</summary>
-    public static void InsertVerifyDisks(JsonObject workflow, VerifyMode mode)
-    {
-        var root = workflow["root"]!;
-        var prefix = workflow["definitionId"]!.GetValue<string>();
-        root["activities"]!.AsArray().Add(new JsonObject
-        {
-            ["id"] = "verifyDisks", ["nodeId"] = $"{prefix}:flow:verifyDisks", ["name"] = "VerifyDisks", ["type"] = "VmMigration.VerifyDisks",
-            ["version"] = 1, ["customProperties"] = new JsonObject(), ["metadata"] = new JsonObject(),
-            ["mode"] = new JsonObject { ["typeName"] = "String", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = mode.ToString() } },
-        });
-        var connections = root["connections"]!.AsArray();
-        var done = connections.Single(c => c!["source"]!["activity"]!.GetValue<string>() == "completeMirror" && c["source"]!["port"]!.GetValue<string>() == "Done")!;
-        done["target"]!["activity"] = "verifyDisks";
-        foreach (var (port, target) in new[] { ("Done", "resumeTarget"), (VerifyDisks.Different, "rollback"), ("Failed", "rollback") })
-            connections.Add(new JsonObject
-            {
-                ["source"] = new JsonObject { ["activity"] = "verifyDisks", ["port"] = port },
-                ["target"] = new JsonObject { ["activity"] = target, ["port"] = "In" },
-                ["vertices"] = new JsonArray(),
-            });
-    }
+    /// <summary>
+    /// The shipped live-migrate-freeze-verify.json (Agent freeze, VerifyDisks Full between CompleteMirror and ResumeTarget),
+    /// or live-migrate-freeze.json with FreezeGuest switched to Agent mode.
+    /// </summary>
+    public static string FreezeWorkflow(bool verify) => verify
+        ? MigrationHarness.WorkflowJson("live-migrate-freeze-verify.json")
+        : MigrationHarness.WorkflowJson("live-migrate-freeze.json", w => MigrationHarness.SetInput(w, "freezeGuest", "mode", "String", "Agent"));
 
     /// <summary>Runs the workflow through the real runtime with the lab's inputs.</summary>
     public async Task<(string InstanceId, WorkflowStatus Status)> RunAsync(string json, CancellationToken ct)
