@@ -33,11 +33,13 @@ internal static class DiskComparer
         {
             await using var s = DiskRegionReader.Open(source, disk.SourcePath, regionBytes, first, count);
             await using var t = DiskRegionReader.Open(target, disk.TargetPath, regionBytes, first, count);
-            for (var i = 0L; i < count; i++)
+            var (sourceEnded, targetEnded) = (false, false);
+            for (var i = 0L; i < count && !sourceEnded && !targetEnded; i++)
             {
                 var readA = s.ReadBlockAsync(a, ct);
                 var readB = t.ReadBlockAsync(b, ct);
                 var (na, nb) = (await readA, await readB);
+                (sourceEnded, targetEnded) = (na < regionBytes, nb < regionBytes);
                 if (na == 0 && nb == 0) break; // past the end of both (the last run may ask for more than the disk has)
                 regions++;
                 bytes += Math.Min(na, nb);
@@ -46,9 +48,10 @@ internal static class DiskComparer
                     different++;
                     if (offsets.Count < MaxReportedDifferences) offsets.Add((first + i) * regionBytes);
                 }
-                if (na < regionBytes || nb < regionBytes) break;
             }
-            await Task.WhenAll(s.FinishAsync(ct), t.FinishAsync(ct));
+            // A side that ended early (short disk, or dd failed) says why; the other side's rest is not needed (killed on dispose).
+            if (sourceEnded == targetEnded) await Task.WhenAll(s.FinishAsync(ct), t.FinishAsync(ct));
+            else await (sourceEnded ? s : t).FinishAsync(ct);
         }
         return new DiskComparison(disk.DeviceId, bytes, regions, offsets, different);
     }
