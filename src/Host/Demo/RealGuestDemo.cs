@@ -123,7 +123,7 @@ internal sealed class RealGuestDemo
             var onTarget = lab.Lab.GuestConsole(VmId, MigrationLab.Target);
             var first = await onTarget.WaitForFirstHeartbeatAsync(TimeSpan.FromSeconds(30), ct);
             var later = await onTarget.WaitForNewHeartbeatsAsync(3, TimeSpan.FromSeconds(30), ct);
-            console.MarkupLine($"The guest lives on on [bold]lab-b[/]: last heartbeat on lab-a block {last.Sequence} (uptime {last.UptimeSeconds:0.0} s), " +
+            console.MarkupLine($"The guest keeps running on [bold]lab-b[/]: last heartbeat on lab-a block {last.Sequence} (uptime {last.UptimeSeconds:0.0} s), " +
                 $"on lab-b block {first.Sequence} (uptime {first.UptimeSeconds:0.0} s), then {later.Sequence}.");
         }
         console.MarkupLine($"Total time: [bold]{total.TotalSeconds:0.00} s[/].");
