@@ -146,18 +146,28 @@ internal sealed class MigrationLab : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Pool.DisposeAsync();
+        // Every step runs whatever the one before did: a lab left behind keeps QEMUs and pools alive on the machine.
         try
         {
-            await Services.DisposeAsync();
+            await Pool.DisposeAsync();
         }
-        catch (ObjectDisposedException ex)
+        finally
         {
-            // The engine's WorkflowRuntime is registered twice and disposed twice (reported to the engine branch).
-            Debug.WriteLine(ex.Message);
+            try
+            {
+                await Services.DisposeAsync();
+            }
+            catch (ObjectDisposedException ex)
+            {
+                // The engine's WorkflowRuntime is registered twice and disposed twice (reported to the engine branch).
+                Debug.WriteLine(ex.Message);
+            }
+            finally
+            {
+                await Lab.DisposeAsync();
+                Directory.Delete(_dbDir, recursive: true);
+            }
         }
-        await Lab.DisposeAsync();
-        Directory.Delete(_dbDir, recursive: true);
     }
 }
 

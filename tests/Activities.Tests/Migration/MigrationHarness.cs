@@ -198,25 +198,28 @@ internal sealed class MigrationHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Pool.DisposeAsync();
+        // Every step runs whatever the one before did: a lab left behind keeps QEMUs and pools alive on the machine.
         try
         {
-            await Services.DisposeAsync();
+            await Pool.DisposeAsync();
         }
-        catch (ObjectDisposedException ex)
+        finally
         {
-            // The engine registers WorkflowRuntime twice (concrete + interface factory), so the container disposes it
-            // twice and the second DisposeAsync throws. Reported to the engine-runtime branch; harmless for this test.
-            _output.WriteLine($"engine double dispose: {ex.Message}");
-        }
-        await Lab.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dbDir, recursive: true);
-        }
-        catch (IOException ex)
-        {
-            _output.WriteLine($"could not delete {_dbDir}: {ex.Message}");
+            try
+            {
+                await Services.DisposeAsync();
+            }
+            catch (ObjectDisposedException ex)
+            {
+                // The engine registers WorkflowRuntime twice (concrete + interface factory), so the container disposes it
+                // twice and the second DisposeAsync throws. Reported to the engine-runtime branch; harmless here.
+                _output.WriteLine($"engine double dispose: {ex.Message}");
+            }
+            finally
+            {
+                await Lab.DisposeAsync();
+                Directory.Delete(_dbDir, recursive: true);
+            }
         }
     }
 }
