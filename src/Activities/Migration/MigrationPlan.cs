@@ -100,6 +100,8 @@ public sealed class MigrationPlan
     public long? QemuDowntimeMs { get; set; }
     /// <summary>Guest pause from the source STOP to the target RESUME (ms).</summary>
     public double? GuestPauseMs { get; set; }
+    /// <summary>Time VerifyDisks spent comparing the disks inside the pause (ms), when it ran.</summary>
+    public double? VerifyDisksMs { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
 
     [JsonIgnore]

@@ -81,8 +81,9 @@ public sealed class ResumeTarget : CodeActivity<long>
                     ["diskSize"] = disk.SizeBytes, ["initialDirtyBytes"] = disk.InitialDirtyBytes, ["passes"] = disk.Passes,
                     ["finalPassBytes"] = disk.FinalPassBytes, ["replicationBytes"] = disk.ReplicationBytes,
                 });
-        await context.JournalAsync($"VM {plan.VmId} runs on {plan.TargetNode}; QEMU downtime {info.DowntimeMs} ms, guest pause {plan.GuestPauseMs:0.0} ms",
-            new JsonObject { ["downtimeMs"] = info.DowntimeMs, ["guestPauseMs"] = plan.GuestPauseMs, ["totalTimeMs"] = info.TotalTimeMs });
+        await context.JournalAsync($"VM {plan.VmId} runs on {plan.TargetNode}; QEMU downtime {info.DowntimeMs} ms, guest pause {plan.GuestPauseMs:0.0} ms" +
+            (plan.VerifyDisksMs is { } verify ? $" (of which VerifyDisks {verify:0} ms)" : ""),
+            new JsonObject { ["downtimeMs"] = info.DowntimeMs, ["guestPauseMs"] = plan.GuestPauseMs, ["totalTimeMs"] = info.TotalTimeMs, ["verifyDisksMs"] = plan.VerifyDisksMs });
     }
 
     internal static async Task RemoveTransientSocketsAsync(MigrationScope scope)

@@ -68,7 +68,22 @@ public sealed class ZfsReplicate : CodeActivity
                 new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset });
         }
         var started = scope.Context.Time.GetTimestamp();
-        await ZfsCommands.SnapshotAsync(scope.SourceNode, todo.Select(d => (Need(d.SourceDataset, d), name)).ToList(), scope.Token);
+        try
+        {
+            await ZfsCommands.SnapshotAsync(scope.SourceNode, todo.Select(d => (Need(d.SourceDataset, d), name)).ToList(), scope.Token);
+        }
+        catch (Nodes.NodeCommandException)
+        {
+            // zfs snapshot of several datasets is atomic: a command that ran and failed created none of them. Forget them, so
+            // that Rollback does not destroy a snapshot of the same name it never took (e.g. the one that made it fail).
+            foreach (var disk in todo)
+            {
+                await scope.ReleaseAsync(LedgerKinds.ZfsSnapshot, $"{disk.SourceDataset}@{name}");
+                disk.Snapshot = null;
+            }
+            scope.SavePlan();
+            throw;
+        }
         scope.SavePlan();
         await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))} in {scope.Context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms",
             new JsonObject { ["snapshot"] = name });

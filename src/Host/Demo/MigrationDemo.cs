@@ -69,7 +69,7 @@ internal sealed class MigrationDemo
         }
     }
 
-    private static async Task<WorkflowStatus> ShowProgressAsync(IAnsiConsole console, IWorkflowRuntime runtime, WorkflowEventSubscription events,
+    internal static async Task<WorkflowStatus> ShowProgressAsync(IAnsiConsole console, IWorkflowRuntime runtime, WorkflowEventSubscription events,
         string instanceId, CancellationToken ct)
     {
         var end = runtime.WaitForEndAsync(instanceId, ct);

@@ -1,0 +1,83 @@
+using Elsa.Migration.Activities.Nodes;
+
+namespace Elsa.Migration.Activities.Migration;
+
+/// <summary>What <see cref="DiskComparer"/> found for one disk.</summary>
+/// <param name="DeviceId">The guest device id.</param>
+/// <param name="BytesCompared">Bytes read and compared on each side.</param>
+/// <param name="RegionsCompared">Regions compared.</param>
+/// <param name="DifferentOffsets">Byte offsets of the regions that differ (at most <see cref="DiskComparer.MaxReportedDifferences"/>).</param>
+/// <param name="DifferentRegions">How many regions differ in all.</param>
+internal sealed record DiskComparison(string DeviceId, long BytesCompared, long RegionsCompared, IReadOnlyList<long> DifferentOffsets, long DifferentRegions)
+{
+    public bool Identical => DifferentRegions == 0;
+}
+
+/// <summary>
+/// Compares runs of regions of a disk on the source node with the same regions on the target node, reading both
+/// sides at once with <see cref="DiskRegionReader"/> (O_DIRECT) and comparing region by region in memory.
+/// </summary>
+internal static class DiskComparer
+{
+    public const int MaxReportedDifferences = 16;
+
+    /// <summary>Compares the <paramref name="runs"/> (first region, region count) of the disk on both nodes.</summary>
+    public static async Task<DiskComparison> CompareAsync(DiskPlan disk, NodeExecutor source, NodeExecutor target, long regionBytes,
+        IReadOnlyList<(long First, long Count)> runs, CancellationToken ct)
+    {
+        var a = new byte[regionBytes];
+        var b = new byte[regionBytes];
+        long bytes = 0, regions = 0, different = 0;
+        var offsets = new List<long>();
+        foreach (var (first, count) in runs)
+        {
+            await using var s = DiskRegionReader.Open(source, disk.SourcePath, regionBytes, first, count);
+            await using var t = DiskRegionReader.Open(target, disk.TargetPath, regionBytes, first, count);
+            var (sourceEnded, targetEnded) = (false, false);
+            for (var i = 0L; i < count && !sourceEnded && !targetEnded; i++)
+            {
+                var readA = s.ReadBlockAsync(a, ct);
+                var readB = t.ReadBlockAsync(b, ct);
+                var (na, nb) = (await readA, await readB);
+                (sourceEnded, targetEnded) = (na < regionBytes, nb < regionBytes);
+                if (na == 0 && nb == 0) break; // past the end of both (the last run may ask for more than the disk has)
+                regions++;
+                bytes += Math.Min(na, nb);
+                if (na != nb || !a.AsSpan(0, na).SequenceEqual(b.AsSpan(0, nb)))
+                {
+                    different++;
+                    if (offsets.Count < MaxReportedDifferences) offsets.Add((first + i) * regionBytes);
+                }
+            }
+            // A side that ended early (short disk, or dd failed) says why; the other side's rest is not needed (killed on dispose).
+            if (sourceEnded == targetEnded) await Task.WhenAll(s.FinishAsync(ct), t.FinishAsync(ct));
+            else await (sourceEnded ? s : t).FinishAsync(ct);
+        }
+        return new DiskComparison(disk.DeviceId, bytes, regions, offsets, different);
+    }
+
+    /// <summary>Every region of a disk of <paramref name="sizeBytes"/> as one run.</summary>
+    public static IReadOnlyList<(long First, long Count)> FullRuns(long sizeBytes, long regionBytes) =>
+        [(0, RegionCount(sizeBytes, regionBytes))];
+
+    /// <summary>
+    /// <paramref name="samples"/> distinct random regions plus every region in <paramref name="mustInclude"/>, sorted and
+    /// merged into runs of adjacent regions (one reader per run).
+    /// </summary>
+    public static IReadOnlyList<(long First, long Count)> SampledRuns(long sizeBytes, long regionBytes, int samples, IEnumerable<long> mustInclude, Random random)
+    {
+        var total = RegionCount(sizeBytes, regionBytes);
+        var chosen = new SortedSet<long>(mustInclude.Where(r => r >= 0 && r < total));
+        var wanted = Math.Min(total, chosen.Count + Math.Max(0, samples));
+        while (chosen.Count < wanted) chosen.Add(random.NextInt64(total));
+        var runs = new List<(long First, long Count)>();
+        foreach (var region in chosen)
+        {
+            if (runs.Count > 0 && runs[^1].First + runs[^1].Count == region) runs[^1] = (runs[^1].First, runs[^1].Count + 1);
+            else runs.Add((region, 1));
+        }
+        return runs;
+    }
+
+    public static long RegionCount(long sizeBytes, long regionBytes) => (sizeBytes + regionBytes - 1) / regionBytes;
+}
