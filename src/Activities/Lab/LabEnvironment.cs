@@ -21,6 +21,12 @@ public sealed record LabOptions
 
     /// <summary>Storage id of each node's pool in the inventory.</summary>
     public string StorageId { get; init; } = "lab-zfs";
+
+    /// <summary>
+    /// Edits a node's inventory entry before the file is written, e.g. an <c>ssh</c> transport to a loopback sshd and a
+    /// <c>migrationAddress</c> of 127.0.0.1: the node is still this machine, but everything reaches it as a remote node.
+    /// </summary>
+    public Func<NodeDefinition, NodeDefinition>? ConfigureNode { get; init; }
 }
 
 /// <summary>
@@ -51,7 +57,7 @@ public sealed class LabEnvironment : IAsyncDisposable
                 Transport = new TransportDefinition { Kind = "local" },
                 QmpSocketDir = $"{directory}/{n}/run",
                 Storages = [new StorageDefinition { Id = options.StorageId, Layout = "files", Pool = PoolName(n), Mountpoint = $"{directory}/{n}/mnt" }],
-            }).ToList(),
+            }).Select(n => options.ConfigureNode?.Invoke(n) ?? n).ToList(),
             Vms = [],
         };
     }
@@ -152,7 +158,8 @@ public sealed class LabEnvironment : IAsyncDisposable
         var manager = new QemuVmManager(Inventory, _logger);
         lock (_started) _started.Add((node, vmId));
         var status = await manager.StartAsync(node, vmId, new QemuStartOptions { Incoming = incoming }, cancellationToken).ConfigureAwait(false);
-        return await QmpClient.ConnectAsync(status.QmpSocket, new QmpClientOptions { Name = $"{node}/{vmId}" }, _logger, cancellationToken).ConfigureAwait(false);
+        // Direct on a local node, ssh + socat on a node reached over SSH.
+        return await QmpConnector.ConnectAsync(Inventory.GetNode(node), status.QmpSocket, new QmpClientOptions { Name = $"{node}/{vmId}" }, _logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops the VM's QEMU on the node (no-op when it is not running).</summary>

@@ -27,7 +27,7 @@ public sealed class Cleanup : CodeActivity
         var undo = new LedgerUndo(scope);
         var said = new List<string>();
 
-        var source = await scope.Pool.TryGetAsync(plan.SourceQmpSocket, scope.Token);
+        var source = await scope.TryGetSourceAsync();
         if (source is not null)
         {
             foreach (var entry in (await context.GetLedgerAsync()).Where(e => e.ReleasedAt is null && e.Kind is LedgerKinds.BlockJob or LedgerKinds.NbdClient or LedgerKinds.DirtyBitmap).OrderByDescending(e => e.Id))
@@ -55,7 +55,7 @@ public sealed class Cleanup : CodeActivity
                 // It exited while answering quit.
             }
             await source.Client.Completion.WaitAsync(TimeSpan.FromSeconds(30), scope.Token);
-            await scope.Pool.DropAsync(plan.SourceQmpSocket);
+            await scope.DropSourceAsync();
             said.Add("source QEMU quit");
         }
 

@@ -35,17 +35,17 @@ public sealed class FreezeGuest : CodeActivity
         await scope.RecordAsync(LedgerKinds.GuestFrozen, scope.Plan.SourceNode, scope.Plan.VmId,
             new JsonObject { ["mode"] = mode.ToString(), ["agentSocket"] = scope.Plan.GuestAgentSocket });
         // Armed before freezing: whatever happens next, the guest is thawed after MaxFreezeSeconds.
-        watchdog.Arm(scope.Plan.SourceQmpSocket, scope.Plan.GuestAgentSocket, mode, TimeSpan.FromSeconds(maxSeconds));
+        watchdog.Arm(scope.SourceNode, scope.Plan.SourceQmpSocket, scope.Plan.GuestAgentSocket, mode, TimeSpan.FromSeconds(maxSeconds));
         string said;
         try
         {
-            said = await GuestThaw.FreezeAsync(qmp, scope.Plan.GuestAgentSocket, mode, scope.Token);
+            said = await GuestThaw.FreezeAsync(qmp, scope.SourceNode, scope.Plan.GuestAgentSocket, mode, scope.Token);
         }
         catch
         {
             // A failed or timed-out freeze may have frozen some filesystems: thaw now rather than at the watchdog.
             watchdog.Disarm(scope.Plan.SourceQmpSocket);
-            await GuestThaw.ThawAsync(qmp, scope.Plan.GuestAgentSocket, mode, CancellationToken.None);
+            await GuestThaw.ThawAsync(qmp, scope.SourceNode, scope.Plan.GuestAgentSocket, mode, CancellationToken.None);
             throw;
         }
         scope.Plan.FrozenMode = mode.ToString();

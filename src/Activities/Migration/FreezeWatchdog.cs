@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Elsa.Migration.Activities.GuestAgent;
+using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,13 +20,13 @@ public sealed class FreezeWatchdog(QmpSessionPool pool, ILoggerFactory? loggers 
     /// <summary>Fires when a watchdog had to thaw (for the journal of the next activity and for tests).</summary>
     public ConcurrentQueue<string> Fired { get; } = new();
 
-    /// <summary>Thaws the VM behind <paramref name="qmpSocket"/> after <paramref name="maxFreeze"/> unless disarmed first.</summary>
-    public void Arm(string qmpSocket, string? agentSocket, FreezeMode mode, TimeSpan maxFreeze)
+    /// <summary>Thaws the VM behind <paramref name="qmpSocket"/> on <paramref name="node"/> after <paramref name="maxFreeze"/> unless disarmed first.</summary>
+    public void Arm(NodeExecutor node, string qmpSocket, string? agentSocket, FreezeMode mode, TimeSpan maxFreeze)
     {
         var cts = new CancellationTokenSource();
         if (_armed.TryRemove(qmpSocket, out var old)) old.Cancel();
         _armed[qmpSocket] = cts;
-        _ = FireAsync(qmpSocket, agentSocket, mode, maxFreeze, cts.Token);
+        _ = FireAsync(node, qmpSocket, agentSocket, mode, maxFreeze, cts.Token);
     }
 
     /// <summary>Stops the watchdog of <paramref name="qmpSocket"/> (ThawGuest ran).</summary>
@@ -34,15 +35,15 @@ public sealed class FreezeWatchdog(QmpSessionPool pool, ILoggerFactory? loggers 
         if (_armed.TryRemove(qmpSocket, out var cts)) cts.Cancel();
     }
 
-    private async Task FireAsync(string qmpSocket, string? agentSocket, FreezeMode mode, TimeSpan maxFreeze, CancellationToken token)
+    private async Task FireAsync(NodeExecutor node, string qmpSocket, string? agentSocket, FreezeMode mode, TimeSpan maxFreeze, CancellationToken token)
     {
         try
         {
             await Task.Delay(maxFreeze, token);
             _armed.TryRemove(qmpSocket, out _);
             _logger.LogWarning("Guest behind {Socket} frozen ({Mode}) longer than {Seconds} s: thawing it now", qmpSocket, mode, maxFreeze.TotalSeconds);
-            var qmp = await pool.GetAsync(qmpSocket, CancellationToken.None);
-            await GuestThaw.ThawAsync(qmp, agentSocket, mode, CancellationToken.None);
+            var qmp = await pool.GetAsync(node, qmpSocket, CancellationToken.None);
+            await GuestThaw.ThawAsync(qmp, node, agentSocket, mode, CancellationToken.None);
             Fired.Enqueue(qmpSocket);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -65,7 +66,7 @@ public sealed class FreezeWatchdog(QmpSessionPool pool, ILoggerFactory? loggers 
 /// <summary>Thawing, shared by ThawGuest, the watchdog and Rollback. Idempotent: thawing a running guest does nothing.</summary>
 internal static class GuestThaw
 {
-    public static async Task<bool> ThawAsync(QmpSession qmp, string? agentSocket, FreezeMode mode, CancellationToken ct)
+    public static async Task<bool> ThawAsync(QmpSession qmp, NodeExecutor node, string? agentSocket, FreezeMode mode, CancellationToken ct)
     {
         if (mode == FreezeMode.Pause)
         {
@@ -75,7 +76,7 @@ internal static class GuestThaw
             await qmp.Client.ContAsync(ct);
             return true;
         }
-        await using var agent = GuestAgentClient.ForUnixSocket(RequireAgent(agentSocket));
+        await using var agent = Agent(node, RequireAgent(agentSocket));
         await agent.SyncAsync(ct);
         if (await agent.GetFreezeStatusAsync(AgentTimeout, ct) != GuestFsFreezeStatus.Frozen) return false;
         await agent.ThawAsync(AgentTimeout, ct);
@@ -83,14 +84,14 @@ internal static class GuestThaw
     }
 
     /// <summary>Freezes the guest (Agent: fsfreeze through the guest agent; Pause: <c>stop</c>).</summary>
-    public static async Task<string> FreezeAsync(QmpSession qmp, string? agentSocket, FreezeMode mode, CancellationToken ct)
+    public static async Task<string> FreezeAsync(QmpSession qmp, NodeExecutor node, string? agentSocket, FreezeMode mode, CancellationToken ct)
     {
         if (mode == FreezeMode.Pause)
         {
             await qmp.Client.StopAsync(ct);
             return "vCPUs stopped";
         }
-        await using var agent = GuestAgentClient.ForUnixSocket(RequireAgent(agentSocket));
+        await using var agent = Agent(node, RequireAgent(agentSocket));
         await agent.SyncAsync(ct);
         var frozen = await agent.FreezeAsync(AgentTimeout, ct);
         return $"{frozen} guest filesystems frozen";
@@ -98,6 +99,11 @@ internal static class GuestThaw
 
     /// <summary>fsfreeze waits for the guest to flush: give it time, but not forever.</summary>
     private static readonly TimeSpan AgentTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The agent's chardev socket on the VM's node: opened directly on a local node, through ssh + socat otherwise.</summary>
+    private static GuestAgentClient Agent(NodeExecutor node, string socket) => node.Transport is LocalTransport
+        ? GuestAgentClient.ForUnixSocket(socket)
+        : new GuestAgentClient(ct => NodeSocketConnector.For(node).ConnectAsync(socket, ct), $"{node.NodeName}:{socket}");
 
     private static string RequireAgent(string? socket) => socket ?? throw new InvalidOperationException(
         "Mode Agent needs a guest agent: enable guestAgent in the VM's QEMU profile (inventory), or use Mode Pause.");

@@ -40,7 +40,7 @@ public sealed class GetDiskInfo : CodeActivity<string>
         plan.StartedAt = context.Time.GetUtcNow();
 
         // The running QEMU is the truth for attached disks: every attached disk of the plan must be there, by node-name.
-        var qmp = await pool.GetAsync(plan.SourceQmpSocket, context.CancellationToken);
+        var qmp = await pool.GetAsync(site.GetNode(plan.InventoryPath, plan.SourceNode), plan.SourceQmpSocket, context.CancellationToken);
         var status = await qmp.Client.QueryStatusAsync(context.CancellationToken);
         if (status.Status is not (RunState.Running or RunState.Paused))
             throw new InvalidOperationException($"VM {plan.VmId} on {plan.SourceNode} is '{status.Status}', not running: start it or migrate it offline.");
@@ -58,7 +58,8 @@ public sealed class GetDiskInfo : CodeActivity<string>
         }).ToArray());
         await context.JournalAsync(
             $"VM {plan.VmId}: {plan.SourceNode} -> {plan.TargetNode}, disks: " +
-            string.Join(", ", plan.Disks.Select(d => $"{d.DeviceId} {d.Kind}{(d.Attached ? "" : " (unused)")} {d.SizeBytes} B")),
-            new JsonObject { ["disks"] = disks });
+            string.Join(", ", plan.Disks.Select(d => $"{d.DeviceId} {d.Kind}{(d.Attached ? "" : " (unused)")} {d.SizeBytes} B")) +
+            $"; {plan.EndpointsDescription}",
+            new JsonObject { ["disks"] = disks, ["migrationUri"] = plan.MigrationUri, ["tcpHost"] = plan.TargetTcpHost });
     }
 }

@@ -33,6 +33,8 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
         var sourcePaths = inventory.RuntimePaths(vmId, sourceNode);
         var targetPaths = inventory.RuntimePaths(vmId, targetNode);
 
+        var endpoints = await ResolveEndpointsAsync(inventory.GetNode(sourceNode), inventory.GetNode(targetNode), target, vmId, cancellationToken);
+
         var cpuInfo = await target.RunAsync(new NodeCommand("cat", "/proc/cpuinfo"), cancellationToken);
         var command = QemuCommandLine.Build(inventory, targetNode, vmId, new QemuStartOptions { Incoming = true },
             QemuCommandLine.CpuInfoHasHardwareVirtualization(cpuInfo.StandardOutput));
@@ -81,8 +83,9 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
             TargetPidFile = targetPaths.PidFile,
             NbdSocket = targetPaths.NbdSocket,
             MigrationSocket = targetPaths.MigrationSocket,
-            // Nodes reached over SSH are other machines: NBD and the migration stream go over TCP to the target's host.
-            TargetTcpHost = inventory.GetNode(targetNode).Transport.Kind == "ssh" ? inventory.GetNode(targetNode).Transport.Host : null,
+            TargetTcpHost = (endpoints.NbdServer as InetSocketAddress)?.Host,
+            NbdTcpPort = (endpoints.NbdServer as InetSocketAddress)?.Port ?? 0,
+            MigrationTcpPort = endpoints.NbdServer is InetSocketAddress ? MigrationPort(endpoints.MigrationUri) : 0,
             QemuBinary = command.Program,
             TargetQemuArgs = command.Arguments,
             Disks = disks,
@@ -94,6 +97,27 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
         var inventory = _loaded.GetOrAdd(inventoryPath, p => SiteInventory.Parse(File.ReadAllText(p), p));
         return inventory.CreateExecutor(nodeName, _logger);
     }
+
+    /// <summary>
+    /// NBD and migration endpoints (<see cref="MigrationEndpoints"/>): TCP on the target's <c>migrationAddress</c> on ports
+    /// no process listens on there yet, or UNIX sockets when both nodes are this machine; refused (with what to
+    /// configure) when the nodes are different machines and the target has no migration address.
+    /// </summary>
+    private static async Task<MigrationEndpointSet> ResolveEndpointsAsync(NodeDefinition source, NodeDefinition target, NodeExecutor targetNode, string vmId, CancellationToken ct)
+    {
+        var resolver = new MigrationEndpoints();
+        var busy = target.MigrationAddress is null ? null : await MigrationEndpoints.ListeningTcpPortsAsync(targetNode, ct);
+        try
+        {
+            return resolver.Resolve(source, target, vmId, busy);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InventoryException("plan", [ex.Message], ex);
+        }
+    }
+
+    private static int MigrationPort(string uri) => int.Parse(uri[(uri.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<bool> HasReplicaAsync(NodeExecutor source, ResolvedDisk s, NodeExecutor target, ResolvedDisk t, CancellationToken ct)
     {

@@ -52,13 +52,13 @@ internal sealed class LedgerUndo(MigrationScope scope)
     {
         if (_vmOnTarget is { } known) return known;
         if (Plan.TargetRunning) return (_vmOnTarget = true).Value;
-        var target = await scope.Pool.TryGetAsync(Plan.TargetQmpSocket, Token);
+        var target = await scope.TryGetTargetAsync();
         var running = target is not null && (await target.Client.QueryStatusAsync(Token)).Status == RunState.Running;
         _vmOnTarget = running;
         return running;
     }
 
-    private async Task<QmpSession?> SourceAsync() => await scope.Pool.TryGetAsync(Plan.SourceQmpSocket, Token);
+    private Task<QmpSession?> SourceAsync() => scope.TryGetSourceAsync();
 
     private async Task<string> UndoMigrationAsync()
     {
@@ -150,13 +150,13 @@ internal sealed class LedgerUndo(MigrationScope scope)
         var source = await SourceAsync();
         if (source is null) return "source QEMU gone: nothing to thaw";
         var agentSocket = entry.Details?["agentSocket"]?.GetValue<string>() ?? Plan.GuestAgentSocket;
-        return await GuestThaw.ThawAsync(source, agentSocket, mode, Token) ? $"guest thawed ({mode})" : "guest was not frozen any more";
+        return await GuestThaw.ThawAsync(source, scope.SourceNode, agentSocket, mode, Token) ? $"guest thawed ({mode})" : "guest was not frozen any more";
     }
 
     private async Task<string> StopTargetAsync()
     {
         if (await VmOnTargetAsync()) return "target QEMU runs the VM: kept";
-        var target = await scope.Pool.TryGetAsync(Plan.TargetQmpSocket, Token);
+        var target = await scope.TryGetTargetAsync();
         var said = "target QEMU already gone";
         if (target is not null)
         {
@@ -171,7 +171,7 @@ internal sealed class LedgerUndo(MigrationScope scope)
             await Task.WhenAny(target.Client.Completion, Task.Delay(EventTimeout, Token));
             said = "target QEMU quit";
         }
-        await scope.Pool.DropAsync(Plan.TargetQmpSocket);
+        await scope.DropTargetAsync();
         said += await KillByPidFileAsync();
         await scope.TargetNode.TryRunAsync(new NodeCommand("rm", "-f", "--", Plan.TargetPidFile, Plan.TargetQmpSocket), Token);
         await ResumeTarget.RemoveTransientSocketsAsync(scope);

@@ -63,14 +63,24 @@ public sealed class MigrationPlan
     public required IReadOnlyList<string> TargetQemuArgs { get; init; }
     public required List<DiskPlan> Disks { get; init; }
 
-    /// <summary>When the nodes are different machines: the target's address for NBD and migration over TCP
-    /// (UNIX sockets only work when both QEMUs share a filesystem, e.g. the lab).</summary>
+    /// <summary>The target's <c>migrationAddress</c> when NBD and the migration stream go over TCP (nodes on different
+    /// machines, see <see cref="Qemu.MigrationEndpoints"/>); null for UNIX sockets (both nodes local: one filesystem).</summary>
     public string? TargetTcpHost { get; init; }
-    public int NbdTcpPort { get; init; } = 10809;
-    public int MigrationTcpPort { get; init; } = 60000;
+    /// <summary>The target's NBD server port (TCP only), picked from the migration port range.</summary>
+    public int NbdTcpPort { get; init; } = 60000;
+    /// <summary>The target's incoming migration port (TCP only).</summary>
+    public int MigrationTcpPort { get; init; } = 60001;
 
     [JsonIgnore]
-    public string MigrationUri => TargetTcpHost is { } host ? $"tcp:{host}:{MigrationTcpPort}" : "unix:" + MigrationSocket;
+    public string MigrationUri => TargetTcpHost is { } host
+        ? $"tcp:{Nodes.NetworkAddress.ForUri(host)}:{MigrationTcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+        : "unix:" + MigrationSocket;
+
+    /// <summary>Where NBD and the migration stream go, for journals: <c>tcp host:nbd / tcp:host:port</c> or the UNIX sockets.</summary>
+    [JsonIgnore]
+    public string EndpointsDescription => TargetTcpHost is { } h
+        ? $"NBD tcp {Nodes.NetworkAddress.ForUri(h)}:{NbdTcpPort}, migration {MigrationUri}"
+        : $"NBD unix:{NbdSocket}, migration {MigrationUri}";
 
     /// <summary>Where the target's NBD server listens and the source connects.</summary>
     [JsonIgnore]

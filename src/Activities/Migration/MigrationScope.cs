@@ -36,8 +36,17 @@ internal sealed class MigrationScope
         context.Services.GetService(typeof(T)) as T ?? throw new InvalidOperationException(
             $"The service {typeof(T).Name} is not registered: the host must call services.AddVmMigration().");
 
-    public Task<QmpSession> SourceAsync() => Pool.GetAsync(Plan.SourceQmpSocket, Token);
-    public Task<QmpSession> TargetAsync() => Pool.GetAsync(Plan.TargetQmpSocket, Token);
+    public Task<QmpSession> SourceAsync() => Pool.GetAsync(SourceNode, Plan.SourceQmpSocket, Token);
+    public Task<QmpSession> TargetAsync(TimeSpan? connectTimeout = null) => Pool.GetAsync(TargetNode, Plan.TargetQmpSocket, Token, connectTimeout);
+
+    /// <summary>The source QEMU's session, null when it is gone (nothing listens on its socket).</summary>
+    public Task<QmpSession?> TryGetSourceAsync() => Pool.TryGetAsync(SourceNode, Plan.SourceQmpSocket, Token);
+
+    /// <summary>The target QEMU's session, null when it is gone.</summary>
+    public Task<QmpSession?> TryGetTargetAsync() => Pool.TryGetAsync(TargetNode, Plan.TargetQmpSocket, Token);
+
+    public Task DropSourceAsync() => Pool.DropAsync(SourceNode, Plan.SourceQmpSocket);
+    public Task DropTargetAsync() => Pool.DropAsync(TargetNode, Plan.TargetQmpSocket);
     public NodeExecutor SourceNode => Site.GetNode(Plan.InventoryPath, Plan.SourceNode);
     public NodeExecutor TargetNode => Site.GetNode(Plan.InventoryPath, Plan.TargetNode);
 

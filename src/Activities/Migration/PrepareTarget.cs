@@ -38,14 +38,14 @@ public sealed class PrepareTarget : CodeActivity
         }
 
         if ((await target.TryRunAsync(new NodeCommand("test", "-S", plan.TargetQmpSocket), scope.Token)).Succeeded
-            && await scope.Pool.TryGetAsync(plan.TargetQmpSocket, scope.Token) is not null)
+            && await scope.TryGetTargetAsync() is not null)
             throw new InvalidOperationException($"A QEMU already answers on {plan.TargetNode}:{plan.TargetQmpSocket}: is VM {plan.VmId} running on the target already?");
         await scope.RecordAsync(LedgerKinds.TargetQemu, plan.TargetNode, plan.TargetPidFile, new JsonObject { ["qmp"] = plan.TargetQmpSocket });
         // The arguments carry -daemonize: the target VM must outlive this process (a host restart must not kill a migrated VM).
         await target.RunAsync(new NodeCommand(plan.QemuBinary, plan.TargetQemuArgs), scope.Token);
 
         var timeout = TimeSpan.FromSeconds(context.Get(StartTimeoutSeconds) is > 0 and var t ? t : 30);
-        var qmp = await scope.Pool.GetAsync(plan.TargetQmpSocket, scope.Token, timeout);
+        var qmp = await scope.TargetAsync(timeout);
         var status = await qmp.Client.QueryStatusAsync(scope.Token);
         if (status.Status != RunState.Inmigrate)
             throw new InvalidOperationException($"The target QEMU is '{status.Status}', expected 'inmigrate': it was not started with -incoming defer.");
@@ -59,7 +59,19 @@ public sealed class PrepareTarget : CodeActivity
         }
         var elapsed = context.Time.GetElapsedTime(started);
         await context.JournalAsync(
-            $"Target QEMU ready on {plan.TargetNode} in {elapsed.TotalMilliseconds:0} ms; NBD exports: {string.Join(", ", exported.Select(d => d.ExportName))}",
-            new JsonObject { ["pidFile"] = plan.TargetPidFile, ["nbdSocket"] = plan.NbdSocket, ["ms"] = elapsed.TotalMilliseconds });
+            $"Target QEMU ready on {plan.TargetNode} ({target.Transport.Describe()}) in {elapsed.TotalMilliseconds:0} ms; " +
+            $"NBD exports: {string.Join(", ", exported.Select(d => d.ExportName))}; {plan.EndpointsDescription}",
+            new JsonObject
+            {
+                ["pidFile"] = plan.TargetPidFile, ["transport"] = target.Transport.Describe(), ["nbd"] = Describe(plan.NbdAddress),
+                ["migrationUri"] = plan.MigrationUri, ["tcp"] = plan.TargetTcpHost is not null, ["ms"] = elapsed.TotalMilliseconds,
+            });
     }
+
+    private static string Describe(SocketAddress address) => address switch
+    {
+        InetSocketAddress inet => $"tcp:{NetworkAddress.ForUri(inet.Host)}:{inet.Port}",
+        UnixSocketAddress unix => $"unix:{unix.Path}",
+        _ => address.ToString(),
+    };
 }

@@ -27,6 +27,7 @@ public sealed class QmpSession : IAsyncDisposable
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
+    /// <summary>The QMP socket, as <c>node:path</c> for a node reached over SSH (for messages).</summary>
     public string SocketPath { get; }
 
     /// <summary>Identifies this connection: a sequence number is meaningful only on the session that produced it.</summary>

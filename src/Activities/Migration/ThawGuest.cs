@@ -19,7 +19,7 @@ public sealed class ThawGuest : CodeActivity
             return;
         }
         var qmp = await scope.SourceAsync();
-        var thawed = await GuestThaw.ThawAsync(qmp, scope.Plan.GuestAgentSocket, mode, scope.Token);
+        var thawed = await GuestThaw.ThawAsync(qmp, scope.SourceNode, scope.Plan.GuestAgentSocket, mode, scope.Token);
         await scope.ReleaseAsync(LedgerKinds.GuestFrozen, scope.Plan.VmId);
         var window = scope.Plan.FrozenAt is { } at ? (context.Time.GetUtcNow() - at).TotalMilliseconds : (double?)null;
         scope.Plan.FrozenMode = null;

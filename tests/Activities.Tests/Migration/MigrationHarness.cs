@@ -47,11 +47,20 @@ internal sealed class MigrationHarness : IAsyncDisposable
     public ResolvedDisk TargetDisk(int i) => Lab.Inventory.ResolveDisk(VmId, $"drive{i}", Target);
     public NodeExecutor Local { get; } = NodeExecutor.Local("localhost");
 
+    /// <summary>A lab node as the inventory reaches it (local, or over SSH).</summary>
+    public NodeExecutor Node(string name) => Lab.Inventory.CreateExecutor(name);
+
+    /// <summary>The migration's QMP session of the VM on the source (shared with the activities through the pool).</summary>
+    public Task<QmpSession> SourceSessionAsync(CancellationToken ct) => Pool.GetAsync(Node(Source), SourcePaths.QmpSocket, ct);
+
+    /// <summary>The QMP session of the VM's QEMU on the target.</summary>
+    public Task<QmpSession> TargetSessionAsync(CancellationToken ct) => Pool.GetAsync(Node(Target), TargetPaths.QmpSocket, ct);
+
     /// <summary>Builds the lab, the VM's disks with data, the initial replica of drive0 on the target, and starts the VM on the source.</summary>
-    public static async Task<MigrationHarness> CreateAsync(ITestOutputHelper output, CancellationToken ct)
+    public static async Task<MigrationHarness> CreateAsync(ITestOutputHelper output, CancellationToken ct, LabOptions? labOptions = null)
     {
         TestTools.Require("qemu-system-x86_64", "qemu-img", "zfs-fuse", "zfs", "zpool");
-        var lab = await LabEnvironment.CreateAsync(new LabOptions(), cancellationToken: ct);
+        var lab = await LabEnvironment.CreateAsync(labOptions ?? new LabOptions(), cancellationToken: ct);
         var dbDir = TestTools.CreateTempDir("elsa-mig-db");
         var services = new ServiceCollection()
             .AddMigrationEngine(o =>
@@ -111,7 +120,7 @@ internal sealed class MigrationHarness : IAsyncDisposable
     /// <summary>Starts a guest-like writer on the replicated and local disks of the running source VM.</summary>
     public async Task<GuestLikeWriter> StartWriterAsync(CancellationToken ct)
     {
-        var session = await Pool.GetAsync(SourcePaths.QmpSocket, ct);
+        var session = await SourceSessionAsync(ct);
         var writer = new GuestLikeWriter(session, [("drive0", ReplicatedSize), ("drive1", LocalSize)]);
         writer.Start();
         return writer;
