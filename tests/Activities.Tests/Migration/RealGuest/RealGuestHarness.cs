@@ -52,11 +52,11 @@ internal sealed class RealGuestHarness : IAsyncDisposable
     public TimeSpan BootTime { get; private set; }
 
     /// <summary>Builds the lab, boots the guest on the source, replicates drive0 once. <paramref name="time"/> replaces the engine's clock.</summary>
-    public static async Task<RealGuestHarness> CreateAsync(ITestOutputHelper output, CancellationToken ct, TimeProvider? time = null)
+    public static async Task<RealGuestHarness> CreateAsync(ITestOutputHelper output, CancellationToken ct, TimeProvider? time = null, LabOptions? labOptions = null)
     {
         TestTools.Require("qemu-system-x86_64", "zfs-fuse", "zfs", "zpool", "dd", "e2fsck");
         var image = GuestImage.Locate();
-        var lab = await LabEnvironment.CreateAsync(new LabOptions(), cancellationToken: ct);
+        var lab = await LabEnvironment.CreateAsync(labOptions ?? new LabOptions(), cancellationToken: ct);
         var dbDir = TestTools.CreateTempDir("elsa-rg-db");
         var collection = new ServiceCollection();
         if (time is not null) collection.AddSingleton(time); // the engine only adds the system clock when none is registered
