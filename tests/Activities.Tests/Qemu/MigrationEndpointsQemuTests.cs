@@ -42,6 +42,8 @@ public sealed class MigrationEndpointsQemuTests(ITestOutputHelper output)
         await dst.MigrateSetCapabilitiesAsync([MigrationCapability.Events], cancellationToken: cts.Token);
         await src.MigrateSetCapabilitiesAsync([MigrationCapability.Events], cancellationToken: cts.Token);
         await dst.MigrateIncomingAsync(endpoints.MigrationUri, cts.Token);
+        // The source reports completed once it sent everything; the target may still be loading the state.
+        using var dstDone = dst.ExpectEvent<MigrationEvent>(e => e.Status is MigrationStatus.Completed or MigrationStatus.Failed);
         var migrateClock = Stopwatch.StartNew();
         var completed = await src.WaitForEventAsync<MigrationEvent>(() => src.MigrateAsync(endpoints.MigrationUri, cts.Token),
             e => e.Status is MigrationStatus.Completed or MigrationStatus.Failed, TimeSpan.FromSeconds(90), cts.Token);
@@ -50,6 +52,7 @@ public sealed class MigrationEndpointsQemuTests(ITestOutputHelper output)
 
         Assert.Equal(MigrationStatus.Completed, completed.Status);
         Assert.Equal(RunState.Postmigrate, (await src.QueryStatusAsync(cts.Token)).Status);
+        Assert.Equal(MigrationStatus.Completed, (await dstDone.WaitAsync(TimeSpan.FromSeconds(30), cts.Token)).Status);
         Assert.Equal(RunState.Paused, (await dst.QueryStatusAsync(cts.Token)).Status);
         output.WriteLine($"{(tcp ? "TCP" : "UNIX")}: {endpoints.NbdServer} / {endpoints.MigrationUri}; NBD server+export+connect {nbdClock.Elapsed.TotalMilliseconds:0} ms; " +
                          $"RAM migration {migrateClock.Elapsed.TotalMilliseconds:0} ms, downtime {info.DowntimeMs} ms");
