@@ -12,7 +12,6 @@ internal static class HostCliServices
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IWorkflowRuntime>(sp => new RuntimeHandle(sp.GetRequiredService<WorkflowRuntime>()));
         services.AddMigrationEngine(o =>
         {
             if (!string.IsNullOrWhiteSpace(databasePath))

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Lab;
@@ -156,11 +155,6 @@ internal sealed class MigrationLab : IAsyncDisposable
             try
             {
                 await Services.DisposeAsync();
-            }
-            catch (ObjectDisposedException ex)
-            {
-                // The engine's WorkflowRuntime is registered twice and disposed twice (reported to the engine branch).
-                Debug.WriteLine(ex.Message);
             }
             finally
             {

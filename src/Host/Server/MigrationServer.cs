@@ -46,7 +46,6 @@ public static class MigrationServer
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IWorkflowRuntime>(sp => new RuntimeHandle(sp.GetRequiredService<WorkflowRuntime>()));
         services.AddMigrationEngine(o =>
         {
             o.DatabasePath = settings.DatabasePath ?? configuration["Database:Path"] ?? o.DatabasePath;

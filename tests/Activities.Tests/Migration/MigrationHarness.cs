@@ -209,12 +209,6 @@ internal sealed class MigrationHarness : IAsyncDisposable
             {
                 await Services.DisposeAsync();
             }
-            catch (ObjectDisposedException ex)
-            {
-                // The engine registers WorkflowRuntime twice (concrete + interface factory), so the container disposes it
-                // twice and the second DisposeAsync throws. Reported to the engine-runtime branch; harmless here.
-                _output.WriteLine($"engine double dispose: {ex.Message}");
-            }
             finally
             {
                 await Lab.DisposeAsync();
