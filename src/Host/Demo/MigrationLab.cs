@@ -7,6 +7,7 @@ using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
+using Elsa.Migration.Host.Server;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Demo;
@@ -41,13 +42,7 @@ internal sealed class MigrationLab : IAsyncDisposable
         var dbDir = Path.Combine("/tmp", "elsa-demo-db-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dbDir);
         var services = new ServiceCollection()
-            .AddMigrationEngine(o =>
-            {
-                o.DatabasePath = Path.Combine(dbDir, "demo.db");
-                o.ActivityAssemblies.Add(typeof(GetDiskInfo).Assembly);
-                o.ProgressJournalInterval = TimeSpan.FromSeconds(1);
-            })
-            .AddVmMigration()
+            .AddMigrationRuntime(Path.Combine(dbDir, "demo.db"), o => o.ProgressJournalInterval = TimeSpan.FromSeconds(1))
             .BuildServiceProvider();
         return new MigrationLab(lab, services, dbDir);
     }
