@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Elsa.Migration.Host.Cli;
 
 namespace Elsa.Migration.Host.Demo;
 
@@ -8,25 +9,7 @@ internal static class MigrationDemoCommand
     public static Command Create()
     {
         var command = new Command("demo", "Build a two-node lab, live-migrate a VM with a replicated disk while it writes (workflows/live-migrate.json), show progress and a summary, clean up.");
-        command.SetAction(async (_, _) =>
-        {
-            // Ctrl-C: roll back and clean up instead of dying with the lab half built (the CLI disables the default handling).
-            using var interrupted = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                interrupted.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                return await new MigrationDemo().RunAsync(interrupted.Token);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
-        });
+        command.SetAction((_, _) => ConsoleInterrupt.RunAsync(ct => new MigrationDemo().RunAsync(ct)));
         return command;
     }
 }
