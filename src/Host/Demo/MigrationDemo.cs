@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -113,7 +114,7 @@ internal sealed class MigrationDemo
     }
 
     private static async Task<int> SummarizeAsync(IAnsiConsole console, MigrationLab lab, string instanceId, WorkflowStatus status, TimeSpan total,
-        DemoWriter writer, CancellationToken ct)
+        GuestLikeWriter writer, CancellationToken ct)
     {
         var journal = await lab.JournalAsync(instanceId, ct);
         var faulted = journal.FirstOrDefault(e => e.Kind == JournalKind.ActivityFaulted);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Elsa.Migration.Host.Cli;
 
 namespace Elsa.Migration.Host.Demo;
 
@@ -11,27 +12,10 @@ internal static class MigrationDemoCommand
             "workflows/live-migrate-freeze-verify.json) while it writes, show progress and a summary, clean up.");
         var noGuest = new Option<bool>("--no-guest") { Description = "No guest OS: writes through QEMU's block layer, workflows/live-migrate.json (the earlier demo)." };
         command.Options.Add(noGuest);
-        command.SetAction(async (parse, _) =>
-        {
-            // Ctrl-C: roll back and clean up instead of dying with the lab half built (the CLI disables the default handling).
-            using var interrupted = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                interrupted.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                return parse.GetValue(noGuest)
-                    ? await new MigrationDemo().RunAsync(interrupted.Token)
-                    : await new RealGuestDemo().RunAsync(interrupted.Token);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
-        });
+        // Ctrl-C: roll back and clean up instead of dying with the lab half built.
+        command.SetAction((parse, _) => ConsoleInterrupt.RunAsync(ct => parse.GetValue(noGuest)
+            ? new MigrationDemo().RunAsync(ct)
+            : new RealGuestDemo().RunAsync(ct)));
         return command;
     }
 }
