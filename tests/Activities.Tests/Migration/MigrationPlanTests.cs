@@ -44,11 +44,4 @@ public sealed class MigrationPlanTests
         Assert.Equal("mig-job-vd0", disk.JobId);
         Assert.Equal("unix:/b/vm1.migrate", Plan().MigrationUri);
     }
-
-    [Theory]
-    [InlineData(new[] { "repl-0", "repl-1", "elsa-mig-2" }, new[] { "repl-0", "repl-1" }, "repl-1")]
-    [InlineData(new[] { "repl-0", "repl-1" }, new[] { "other" }, null)]
-    [InlineData(new[] { "repl-0" }, new string[0], null)]
-    public void NewestCommonSnapshot_ShouldBeTheNewestSourceSnapshotTheTargetHas(string[] source, string[] target, string? expected) =>
-        Assert.Equal(expected, ZfsCommands.NewestCommon(source, target));
 }
