@@ -56,7 +56,11 @@ internal sealed class MigrationDemo
                 var runtime = lab.Services.GetRequiredService<IWorkflowRuntime>();
                 using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                 await runtime.CancelAsync(instanceId, grace.Token);
-                await runtime.WaitForEndAsync(instanceId, grace.Token);
+                var status = await runtime.WaitForEndAsync(instanceId, grace.Token);
+                // What the compensation did, so the operator sees the VM is back on the source and what was removed.
+                foreach (var line in (await lab.JournalAsync(instanceId, grace.Token)).Where(e => e is { ActivityId: "rollback", Kind: JournalKind.Message }))
+                    console.MarkupLine($"[grey]{line.At:HH:mm:ss.fff}[/] rollback: {Markup.Escape(line.Message ?? "")}");
+                console.MarkupLine($"Migration {status}.");
             }
             return 130;
         }

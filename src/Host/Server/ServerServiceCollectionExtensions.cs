@@ -28,6 +28,7 @@ public static class ServerServiceCollectionExtensions
     {
         services.AddSingleton<HostDatabase>();
         services.AddSingleton<HostSchema>();
+        services.AddSingleton<InterruptedInstanceRecovery>();
         services.AddSingleton<DefinitionCatalog>();
         return services;
     }
@@ -64,15 +65,16 @@ public static class ServerServiceCollectionExtensions
         services.AddHostedService<VmLockReleaser>();
 }
 
-/// <summary>Recovers instances that were running when the previous process stopped (once, at start-up).</summary>
-public sealed class RuntimeRecovery(IWorkflowRuntime runtime, ILogger<RuntimeRecovery> logger) : IHostedService
+/// <summary>Recovers instances that were running when the previous process stopped (once, at start-up), through the
+/// same <see cref="InterruptedInstanceRecovery"/> as <c>recover</c>, and logs what it decided for each.</summary>
+public sealed class RuntimeRecovery(InterruptedInstanceRecovery recovery, ILogger<RuntimeRecovery> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var report = await runtime.RecoverAsync(cancellationToken);
-        if (report.Recovered.Count > 0)
-            logger.LogInformation("Recovered {Count} interrupted instance(s): {Ids}", report.Recovered.Count, string.Join(", ", report.Recovered));
-        foreach (var (instanceId, error) in report.Failed)
+        var (recovered, failed) = await recovery.RecoverAsync(cancellationToken);
+        foreach (var instance in recovered)
+            logger.LogInformation("Recovered interrupted instance {InstanceId} ({Definition}): {Decision}", instance.InstanceId, instance.DefinitionName, instance.Summary);
+        foreach (var (instanceId, error) in failed)
             logger.LogError("Could not recover instance {InstanceId}: {Error}", instanceId, error);
     }
 
