@@ -62,16 +62,42 @@ internal static class DiskComparer
 
     /// <summary>
     /// <paramref name="samples"/> distinct random regions plus every region in <paramref name="mustInclude"/>, sorted and
-    /// merged into runs of adjacent regions (one reader per run).
+    /// merged into runs of adjacent regions (one reader per run). The random regions are drawn independently of
+    /// <paramref name="mustInclude"/> (<see cref="RandomRegions"/>), so a seed picks the same random regions whatever else is included.
     /// </summary>
     public static IReadOnlyList<(long First, long Count)> SampledRuns(long sizeBytes, long regionBytes, int samples, IEnumerable<long> mustInclude, Random random)
     {
         var total = RegionCount(sizeBytes, regionBytes);
         var chosen = new SortedSet<long>(mustInclude.Where(r => r >= 0 && r < total));
-        var wanted = Math.Min(total, chosen.Count + Math.Max(0, samples));
+        chosen.UnionWith(RandomRegions(total, samples, random));
+        return Runs(chosen);
+    }
+
+    /// <summary><paramref name="samples"/> distinct random region indexes out of <paramref name="total"/> (all of them when there are fewer).</summary>
+    public static IReadOnlySet<long> RandomRegions(long total, int samples, Random random)
+    {
+        var chosen = new HashSet<long>();
+        var wanted = Math.Min(total, Math.Max(0, samples));
         while (chosen.Count < wanted) chosen.Add(random.NextInt64(total));
+        return chosen;
+    }
+
+    /// <summary>The regions that the byte ranges <paramref name="extents"/> touch (partly or fully), inside a disk of <paramref name="sizeBytes"/>.</summary>
+    public static SortedSet<long> RegionsOf(IEnumerable<(long Offset, long Length)> extents, long sizeBytes, long regionBytes)
+    {
+        var total = RegionCount(sizeBytes, regionBytes);
+        var regions = new SortedSet<long>();
+        foreach (var (offset, length) in extents.Where(e => e.Length > 0 && e.Offset >= 0))
+            for (var r = offset / regionBytes; r <= (offset + length - 1) / regionBytes && r < total; r++)
+                regions.Add(r);
+        return regions;
+    }
+
+    /// <summary>Sorted region indexes merged into runs of adjacent regions (one reader per run).</summary>
+    public static IReadOnlyList<(long First, long Count)> Runs(IEnumerable<long> regions)
+    {
         var runs = new List<(long First, long Count)>();
-        foreach (var region in chosen)
+        foreach (var region in regions.Distinct().Order())
         {
             if (runs.Count > 0 && runs[^1].First + runs[^1].Count == region) runs[^1] = (runs[^1].First, runs[^1].Count + 1);
             else runs.Add((region, 1));
