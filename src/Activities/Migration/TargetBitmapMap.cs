@@ -30,25 +30,25 @@ internal static class TargetBitmapMap
             await target.Client.BlockExportDelAsync(disk.VerifyExportName, ct);
             await target.Client.BlockExportAddNbdAsync(disk.VerifyExportName, disk.NodeName, disk.VerifyExportName, writable: false, disk.TargetBitmaps, ct);
         }
-        var maps = new Dictionary<string, IReadOnlyList<(long, long)>>();
-        foreach (var bitmap in disk.TargetBitmaps)
-        {
-            var command = new NodeCommand("nbdinfo", "--json", $"--map=qemu:dirty-bitmap:{bitmap}", Uri(scope.Plan, disk.VerifyExportName));
-            NodeCommandResult result;
-            try
-            {
-                result = await scope.TargetNode.RunAsync(command, ct);
-            }
-            catch (NodeCommandException ex)
-            {
-                throw new InvalidOperationException($"Reading target bitmap {bitmap} of disk {disk.DeviceId} with nbdinfo on {scope.Plan.TargetNode} failed " +
-                    $"(is libnbd-bin installed there? scripts/setup.sh installs it): {ex.Message}", ex);
-            }
-            maps[bitmap] = ParseDirty(result.StandardOutput);
-        }
+        var maps = (await Task.WhenAll(disk.TargetBitmaps.Select(async bitmap => (Bitmap: bitmap, Map: await ReadMapAsync(scope, disk, bitmap)))))
+            .ToDictionary(x => x.Bitmap, x => x.Map);
         await target.Client.BlockExportDelAsync(disk.VerifyExportName, ct);
         await scope.ReleaseAsync(LedgerKinds.TargetExport, disk.VerifyExportName);
         return maps;
+    }
+
+    private static async Task<IReadOnlyList<(long Offset, long Length)>> ReadMapAsync(MigrationScope scope, DiskPlan disk, string bitmap)
+    {
+        var command = new NodeCommand("nbdinfo", "--json", $"--map=qemu:dirty-bitmap:{bitmap}", Uri(scope.Plan, disk.VerifyExportName));
+        try
+        {
+            return ParseDirty((await scope.TargetNode.RunAsync(command, scope.Token)).StandardOutput);
+        }
+        catch (NodeCommandException ex)
+        {
+            throw new InvalidOperationException($"Reading target bitmap {bitmap} of disk {disk.DeviceId} with nbdinfo on {scope.Plan.TargetNode} failed " +
+                $"(is libnbd-bin installed there? scripts/setup.sh installs it): {ex.Message}", ex);
+        }
     }
 
     /// <summary>The dirty extents (type bit 1) of <c>nbdinfo --json --map=qemu:dirty-bitmap:...</c> output.</summary>
