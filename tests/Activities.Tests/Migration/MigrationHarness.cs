@@ -58,6 +58,7 @@ internal sealed class MigrationHarness : IAsyncDisposable
             {
                 o.DatabasePath = Path.Combine(dbDir, "elsa.db");
                 o.ActivityAssemblies.Add(typeof(GetDiskInfo).Assembly);
+                o.ActivityAssemblies.Add(typeof(MigrationHarness).Assembly); // test-only activities (fault injection)
                 o.ProgressJournalInterval = TimeSpan.FromMilliseconds(200);
             })
             .AddVmMigration()

@@ -6,6 +6,8 @@ namespace Elsa.Migration.Activities.Tests.Migration;
 /// <summary>The plan is the state every activity shares through a workflow variable: it must serialise plainly and completely.</summary>
 public sealed class MigrationPlanTests
 {
+    internal static MigrationPlan SamplePlan() => Plan();
+
     private static MigrationPlan Plan() => new()
     {
         VmId = "vm1", SourceNode = "a", TargetNode = "b", InventoryPath = "/x/inventory.json",
