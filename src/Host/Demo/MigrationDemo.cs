@@ -13,7 +13,7 @@ namespace Elsa.Migration.Host.Demo;
 /// whole time, runs <c>workflows/live-migrate.json</c> with live progress bars, and prints what moved, the downtime and
 /// the byte-for-byte comparison. Cleans up on every path, Ctrl-C included.
 /// </summary>
-internal sealed class MigrationDemo
+internal sealed class MigrationDemo(long diskBandwidth = 0)
 {
     private const string VmId = "demo1";
     private const long ReplicatedSize = 256L << 20, LocalSize = 64L << 20, ChangedSinceReplication = 16L << 20;
@@ -42,7 +42,7 @@ internal sealed class MigrationDemo
             var runtime = lab.Services.GetRequiredService<IWorkflowRuntime>();
             using var events = lab.Services.GetRequiredService<IWorkflowEventStream>().Subscribe();
             var clock = Stopwatch.StartNew();
-            instanceId = await lab.StartMigrationAsync(workflow, VmId, cancellationToken);
+            instanceId = await lab.StartMigrationAsync(workflow, VmId, cancellationToken, diskBandwidth);
             var status = await ShowProgressAsync(console, runtime, events, instanceId, cancellationToken);
             clock.Stop();
             await writer.DisposeAsync();

@@ -94,13 +94,16 @@ internal sealed class MigrationLab : IAsyncDisposable
     }
 
     /// <summary>Starts the shipped workflow for <paramref name="vmId"/> (source to target) and returns the instance id.</summary>
-    public async Task<string> StartMigrationAsync(string workflowFile, string vmId, CancellationToken ct)
+    /// <summary>Starts the procedure for <paramref name="vmId"/> from lab-a to lab-b; <paramref name="diskBandwidth"/>
+    /// (bytes per second, 0 = unlimited) is the procedures' <c>DiskBandwidth</c> input.</summary>
+    public async Task<string> StartMigrationAsync(string workflowFile, string vmId, CancellationToken ct, long diskBandwidth = 0)
     {
         var json = await File.ReadAllTextAsync(workflowFile, ct);
         var definition = Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(json);
         var inputs = new Dictionary<string, JsonNode?>
         {
             ["VmId"] = vmId, ["SourceNode"] = Source, ["TargetNode"] = Target, ["Inventory"] = Lab.InventoryPath,
+            ["DiskBandwidth"] = diskBandwidth,
         };
         return await Services.GetRequiredService<IWorkflowRuntime>().StartAsync(definition, inputs, cancellationToken: ct);
     }

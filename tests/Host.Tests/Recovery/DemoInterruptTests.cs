@@ -16,7 +16,8 @@ public sealed partial class DemoInterruptTests(ITestOutputHelper output)
     public async Task DemoInterruptedMidMigration_ShouldRollBackExitAndLeaveNoQemuPoolOrLabDirectory()
     {
         var db = Path.Combine("/tmp", $"elsa-demo-unused-{Guid.NewGuid():N}.db"); // the demo uses its own throw-away database
-        using var demo = CliProcess.Start(db, "demo", "--no-guest");
+        // 1 MiB/s per disk copy: the 64 MiB local disk's mirror takes about a minute, so SIGINT surely lands mid-copy.
+        using var demo = CliProcess.Start(db, "demo", "--no-guest", "--disk-bandwidth", "1");
         try
         {
             await demo.WaitForOutputAsync("Lab ready in", TimeSpan.FromMinutes(3));
