@@ -59,6 +59,12 @@ public sealed class Cleanup : CodeActivity
             said.Add("source QEMU quit");
         }
 
+        // The target's write-tracking bitmaps and verify export, should ResumeTarget not have removed them.
+        foreach (var entry in (await context.GetLedgerAsync()).Where(e => e.ReleasedAt is null && e.Kind is LedgerKinds.TargetExport or LedgerKinds.TargetBitmap).OrderByDescending(e => e.Id))
+        {
+            said.Add(await undo.UndoAsync(entry));
+            await context.ReleaseResourceAsync(entry.Id);
+        }
         foreach (var disk in plan.Disks.Where(d => d.Kind == MigrationDiskKind.Replicated))
         {
             said.Add(await PruneAsync(scope, scope.SourceNode, disk.SourceDataset!, keep));

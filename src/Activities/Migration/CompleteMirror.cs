@@ -7,7 +7,8 @@ namespace Elsa.Migration.Activities.Migration;
 /// <summary>
 /// Step 8, at <c>pre-switchover</c> (the guest is paused: all of this is downtime): soft <c>block-job-cancel</c> of
 /// every READY mirror (it drains and the source stays on its own disk; never <c>block-job-complete</c>, which would
-/// pivot the source onto the target's export), the final bitmap backup pass, <c>blockdev-del</c> of the NBD clients,
+/// pivot the source onto the target's export), the final bitmap backup pass (both after clearing the target's
+/// last-pass bitmaps, so they mark what this last pass writes: <see cref="TargetWriteBitmaps"/>), <c>blockdev-del</c> of the NBD clients,
 /// then <c>migrate-continue</c> and the wait for <c>completed</c>. Event-driven, no sleeps, no journal or ledger writes
 /// here: ResumeTarget records everything once the VM runs again.
 /// </summary>
@@ -32,14 +33,10 @@ public sealed class CompleteMirror : CodeActivity
         var mirrors = disks.Where(d => d.Strategy != BitmapStrategy.BackupPasses).ToList();
         var passes = disks.Where(d => d.Strategy == BitmapStrategy.BackupPasses).ToList();
 
-        if (mirrors.Count > 0)
-        {
-            var jobs = (await source.Client.QueryBlockJobsAsync(scope.Token)).ToDictionary(j => j.Device);
-            foreach (var disk in mirrors)
-                if (!jobs.TryGetValue(disk.JobId, out var job) || !job.Ready)
-                    throw new InvalidOperationException($"Mirror of disk {disk.DeviceId} is {(job is null ? "gone" : "not ready")} at switchover: " +
-                        "a soft cancel would leave the target incomplete. Rolling back.");
-        }
+        // The target's last-pass bitmaps start afresh now, before the final pass and the drain; one transaction on the
+        // target, overlapped with the job check on the source.
+        var marking = disks.Any(d => d.TargetBitmaps.Count > 0) ? MarkLastPassAsync(scope, disks) : Task.CompletedTask;
+        await Task.WhenAll(marking, RequireMirrorsReadyAsync(source, mirrors, scope.Token));
         var finishing = mirrors.Select(d => SoftCancelAsync(source, d, timeout, scope.Token))
             .Concat(passes.Select(d => FinalPassAsync(scope, source, d, timeout)));
         await Task.WhenAll(finishing);
@@ -58,6 +55,24 @@ public sealed class CompleteMirror : CodeActivity
         plan.SwitchoverDisksMs = disksDone.TotalMilliseconds;
         plan.SwitchoverWorkMs = watch.Elapsed.TotalMilliseconds;
         plan.Write(context);
+    }
+
+    private static async Task RequireMirrorsReadyAsync(QmpSession source, IReadOnlyList<DiskPlan> mirrors, CancellationToken ct)
+    {
+        if (mirrors.Count == 0) return;
+        var jobs = (await source.Client.QueryBlockJobsAsync(ct)).ToDictionary(j => j.Device);
+        foreach (var disk in mirrors)
+            if (!jobs.TryGetValue(disk.JobId, out var job) || !job.Ready)
+                throw new InvalidOperationException($"Mirror of disk {disk.DeviceId} is {(job is null ? "gone" : "not ready")} at switchover: " +
+                    "a soft cancel would leave the target incomplete. Rolling back.");
+    }
+
+    private static async Task MarkLastPassAsync(MigrationScope scope, IReadOnlyList<DiskPlan> disks)
+    {
+        var watch = Stopwatch.StartNew();
+        var target = await scope.TargetAsync();
+        await TargetWriteBitmaps.ClearLastPassAsync(target, disks, scope.Token);
+        scope.Plan.LastPassMarkMs = watch.Elapsed.TotalMilliseconds;
     }
 
     private static async Task SoftCancelAsync(QmpSession qmp, DiskPlan disk, TimeSpan timeout, CancellationToken ct)

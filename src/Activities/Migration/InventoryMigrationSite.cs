@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Zfs;
 using System.Collections.Concurrent;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Nodes;
@@ -122,9 +123,7 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
     private static async Task<bool> HasReplicaAsync(NodeExecutor source, ResolvedDisk s, NodeExecutor target, ResolvedDisk t, CancellationToken ct)
     {
         if (!s.IsZfs || !t.IsZfs) return false;
-        var common = ZfsCommands.NewestCommon(
-            await ZfsCommands.ListSnapshotsAsync(source, s.Dataset!, ct),
-            await ZfsCommands.ListSnapshotsAsync(target, t.Dataset!, ct));
+        var common = await ZfsReplicator.NewestCommonSnapshotAsync(new ZfsDriver(source), s.Dataset!, new ZfsDriver(target), t.Dataset!, ct);
         return common is not null;
     }
 }

@@ -21,4 +21,8 @@ public static class LedgerKinds
     public const string BlockJob = "block-job";
     /// <summary>The RAM migration (name: uri). Undo: <c>migrate_cancel</c> if it runs, <c>cont</c> the source if paused.</summary>
     public const string Migration = "migration";
+    /// <summary>A dirty bitmap on the target (name: node/bitmap) recording what the copy passes wrote there. Undo: remove it.</summary>
+    public const string TargetBitmap = "target-bitmap";
+    /// <summary>A read-only NBD export on the target that VerifyDisks uses to read those bitmaps (name: export id). Undo: <c>block-export-del</c>.</summary>
+    public const string TargetExport = "target-export";
 }

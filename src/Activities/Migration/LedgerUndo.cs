@@ -7,7 +7,8 @@ namespace Elsa.Migration.Activities.Migration;
 /// <summary>
 /// Undoes one ledger entry (README.md, "Ledger kinds"). Every undo is idempotent and tolerates a resource that is
 /// already gone, so Rollback is safe at any point and safe twice. The one rule above all: when the VM already runs on
-/// the target, nothing on the target is touched and the source is never resumed.
+/// the target, nothing on the target is touched (except the migration's own bitmaps and verify export, which the
+/// running VM does not need) and the source is never resumed.
 /// </summary>
 internal sealed class LedgerUndo(MigrationScope scope)
 {
@@ -28,6 +29,12 @@ internal sealed class LedgerUndo(MigrationScope scope)
                 return await CancelJobAsync(entry.Name);
             case LedgerKinds.NbdClient:
                 return await RemoveNbdClientAsync(entry.Name);
+            case LedgerKinds.TargetExport:
+                return await RemoveTargetExportAsync(entry.Name);
+            case LedgerKinds.TargetBitmap:
+                return await TargetWriteBitmaps.RemoveAsync(await scope.Pool.TryGetAsync(Plan.TargetQmpSocket, Token),
+                    entry.Details?["node"]?.GetValue<string>() ?? entry.Name.Split('/')[0],
+                    entry.Details?["bitmap"]?.GetValue<string>() ?? entry.Name.Split('/')[^1], Token);
             case LedgerKinds.TargetQemu:
                 return await StopTargetAsync();
             case LedgerKinds.TargetVolume:
@@ -129,6 +136,22 @@ internal sealed class LedgerUndo(MigrationScope scope)
         if (!exists) return $"bitmap {entry.Name} already gone";
         await source.Client.BlockDirtyBitmapRemoveAsync(node, name, Token);
         return $"removed bitmap {entry.Name}";
+    }
+
+    /// <summary>VerifyDisks' read-only export on the target: removed whoever runs the VM (it must not outlive the check).</summary>
+    private async Task<string> RemoveTargetExportAsync(string exportId)
+    {
+        var target = await scope.Pool.TryGetAsync(Plan.TargetQmpSocket, Token);
+        if (target is null) return $"target export {exportId}: target QEMU gone";
+        try
+        {
+            await target.Client.BlockExportDelAsync(exportId, Token);
+            return $"deleted target export {exportId}";
+        }
+        catch (QmpException ex) when (ex.Description.Contains("not found", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"target export {exportId} already gone";
+        }
     }
 
     private async Task<string> UndoSnapshotAsync(LedgerEntry entry)

@@ -110,6 +110,8 @@ public sealed class MigrationPlan
     public long? QemuDowntimeMs { get; set; }
     /// <summary>Guest pause from the source STOP to the target RESUME (ms).</summary>
     public double? GuestPauseMs { get; set; }
+    /// <summary>Time CompleteMirror spent clearing the target's last-pass bitmaps at pre-switchover (ms; overlapped with its job check on the source).</summary>
+    public double? LastPassMarkMs { get; set; }
     /// <summary>Time VerifyDisks spent comparing the disks inside the pause (ms), when it ran.</summary>
     public double? VerifyDisksMs { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
@@ -172,6 +174,18 @@ public sealed class DiskPlan
     public string NbdClientNode => $"mig-tgt-{DeviceId}";
     [JsonIgnore]
     public string JobId => $"mig-job-{DeviceId}";
+    /// <summary>On the target: records what the last copy pass wrote (cleared at pre-switchover; TargetWriteBitmaps).</summary>
+    [JsonIgnore]
+    public string LastPassBitmap => $"mig-last-{DeviceId}";
+    /// <summary>On the target of a replicated disk: records everything QEMU copied on top of the replica (never cleared).</summary>
+    [JsonIgnore]
+    public string CopiedBitmap => $"mig-copied-{DeviceId}";
+    /// <summary>The read-only export VerifyDisks adds on the target to read the bitmaps.</summary>
+    [JsonIgnore]
+    public string VerifyExportName => $"mig-verify-{DeviceId}";
+
+    /// <summary>Bitmaps PrepareTarget added on this disk's target node (empty when it did not track target writes).</summary>
+    public List<string> TargetBitmaps { get; set; } = [];
 
     /// <summary>The snapshot this migration took for replication (<c>dataset@name</c> short name).</summary>
     public string? Snapshot { get; set; }

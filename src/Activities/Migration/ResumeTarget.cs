@@ -57,6 +57,11 @@ public sealed class ResumeTarget : CodeActivity<long>
             await scope.ReleaseAsync(LedgerKinds.BlockJob, disk.JobId);
         }
         await RemoveTransientSocketsAsync(scope);
+        // The target's write-tracking bitmaps served VerifyDisks; the running VM does not need them (nbd-server-stop above
+        // already removed any verify export).
+        await TargetWriteBitmaps.RemoveAllAsync(scope, target);
+        foreach (var disk in exported)
+            await scope.ReleaseAsync(LedgerKinds.TargetExport, disk.VerifyExportName);
 
         var source = await scope.SourceAsync();
         var info = await source.Client.QueryMigrateAsync(scope.Token);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Nodes;
+using Elsa.Migration.Activities.Zfs;
 
 namespace Elsa.Migration.Activities.Migration;
 
@@ -45,15 +46,11 @@ internal static class TargetVolumes
         var dataset = details?["dataset"]?.GetValue<string>();
         if (layout is "files" or "zvol" && dataset is not null)
         {
-            NameRules.Require(dataset, NameRules.IsDatasetName, "target dataset");
-            for (var attempt = 0; ; attempt++)
-            {
-                var r = await node.TryRunAsync(new NodeCommand("zfs", "destroy", "-r", dataset), ct);
-                if (r.Succeeded || r.StandardError.Contains("does not exist", StringComparison.OrdinalIgnoreCase)) return;
-                // zfs destroy sometimes fails once with 'busy' (facts doc): retry a few times.
-                if (attempt >= 4) throw new InvalidOperationException($"Cannot destroy {dataset} on {node.NodeName}: {r.StandardError.Trim()}");
-                await Task.Delay(TimeSpan.FromMilliseconds(300 * (attempt + 1)), ct);
-            }
+            // Gone already is success (undo runs twice); the driver retries while zfs says "busy".
+            var zfs = new ZfsDriver(node);
+            if (await zfs.ExistsAsync(NameRules.Require(dataset, NameRules.IsDatasetName, "target dataset"), ct))
+                await zfs.DestroyAsync(dataset, recursive: true, ct);
+            return;
         }
         await node.RunAsync(new NodeCommand("rm", "-f", "--", path), ct);
     }

@@ -12,7 +12,8 @@ public enum VerifyMode
 {
     /// <summary>Every byte of every copied disk.</summary>
     Full,
-    /// <summary>Random regions plus the first and last region of each disk.</summary>
+    /// <summary>Every region the last copy pass wrote on the target (and, for replicated disks, everything QEMU copied onto
+    /// the replica), plus random regions and the first and last region of each disk.</summary>
     Sampled,
 }
 
@@ -33,12 +34,15 @@ public sealed class VerifyDisks : CodeActivity
     /// <summary>Outcome when at least one region differs.</summary>
     public const string Different = "Different";
 
-    [Input(Description = "Full: every byte of every copied disk. Sampled: random regions plus the first and last region of each disk.",
+    [Input(Description = "Full: every byte of every copied disk. Sampled: every region the last copy pass wrote (and for replicated disks all QEMU copied), plus random regions and the first and last region of each disk.",
         UIHint = "dropdown", Options = ["Full", "Sampled"], DefaultValue = "Full")]
     public Input<VerifyMode>? Mode { get; set; }
 
     [Input(Description = "Sampled: random regions per disk.", DefaultValue = 64)]
     public Input<int>? SampleRegions { get; set; }
+
+    [Input(Description = "Sampled: seed of the random regions (0: a new one each run; the journal names the seed used).", DefaultValue = 0)]
+    public Input<int>? Seed { get; set; }
 
     [Input(Description = "Size of one compared region in KiB (a multiple of 4 for O_DIRECT).", DefaultValue = 1024)]
     public Input<int>? RegionKiB { get; set; }
@@ -59,13 +63,12 @@ public sealed class VerifyDisks : CodeActivity
 
         var disks = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         var (source, target) = (scope.SourceNode, scope.TargetNode);
-        var results = await Task.WhenAll(disks.Select(d =>
-        {
-            var runs = mode == VerifyMode.Full
-                ? DiskComparer.FullRuns(d.SizeBytes, regionBytes)
-                : DiskComparer.SampledRuns(d.SizeBytes, regionBytes, samples, [0, DiskComparer.RegionCount(d.SizeBytes, regionBytes) - 1], Random.Shared);
-            return DiskComparer.CompareAsync(d, source, target, regionBytes, runs, scope.Token);
-        }));
+        var seed = context.Get(Seed) is not 0 and var given ? given : Random.Shared.Next(1, int.MaxValue);
+        var selections = new List<RegionSelection>();
+        foreach (var d in disks) // one after the other: each records its verify export in the ledger
+            selections.Add(mode == VerifyMode.Full ? RegionSelection.Full(d, regionBytes) : await RegionSelection.SampledAsync(scope, d, regionBytes, samples, seed));
+        var bitmapsRead = watch.Elapsed;
+        var results = await Task.WhenAll(selections.Select(x => DiskComparer.CompareAsync(x.Disk, source, target, regionBytes, x.Runs, scope.Token)));
         var cost = watch.Elapsed;
         plan.VerifyDisksMs = cost.TotalMilliseconds;
         scope.SavePlan();
@@ -73,21 +76,32 @@ public sealed class VerifyDisks : CodeActivity
         var bytes = results.Sum(x => x.BytesCompared);
         var regions = results.Sum(x => x.RegionsCompared);
         var identical = results.All(x => x.Identical);
-        var perDisk = new JsonArray(results.Select(x => (JsonNode)new JsonObject
+        var perDisk = new JsonArray(results.Zip(selections, (x, sel) => (JsonNode)new JsonObject
         {
             ["disk"] = x.DeviceId, ["bytesCompared"] = x.BytesCompared, ["regionsCompared"] = x.RegionsCompared,
             ["differentRegions"] = x.DifferentRegions, ["differentOffsets"] = new JsonArray(x.DifferentOffsets.Select(o => (JsonNode)o).ToArray()),
+            ["tracked"] = sel.Tracked, ["lastPassBytes"] = sel.LastPassBytes, ["lastPassRegions"] = sel.LastPassRegions,
+            ["copiedBytes"] = sel.CopiedBytes, ["copiedRegions"] = sel.CopiedRegions, ["randomRegions"] = sel.RandomRegions,
         }).ToArray());
-        var what = $"{results.Length} disks, {bytes} bytes in {regions} regions of {regionKiB} KiB ({mode})";
+        var lastPassRegions = selections.Sum(x => x.LastPassRegions);
+        var what = $"{results.Length} disks, {bytes} bytes in {regions} regions of {regionKiB} KiB ({mode}" + (mode == VerifyMode.Sampled
+            ? $": {lastPassRegions} regions the last copy pass wrote ({selections.Sum(x => x.LastPassBytes)} bytes), " +
+              $"{selections.Sum(x => x.CopiedRegions)} QEMU copied onto replicas, {selections.Sum(x => x.RandomRegions)} random (seed {seed}), first and last" +
+              (selections.Any(x => !x.Tracked) ? $"; not tracked on the target: {string.Join(", ", selections.Where(x => !x.Tracked).Select(x => x.Disk.DeviceId))}" : "")
+            : "") + ")";
+        var costText = $"cost {cost.TotalMilliseconds:0} ms of downtime" + (mode == VerifyMode.Sampled ? $" (bitmaps read in {bitmapsRead.TotalMilliseconds:0} ms)" : "");
         await context.JournalAsync(identical
-                ? $"VerifyDisks: identical at the pause: {what}; cost {cost.TotalMilliseconds:0} ms of downtime"
+                ? $"VerifyDisks: identical at the pause: {what}; {costText}"
                 : $"VerifyDisks: DIFFERENT at the pause: " + string.Join("; ", results.Where(x => !x.Identical).Select(x =>
                     $"{x.DeviceId}: {x.DifferentRegions} regions differ, first at offsets {string.Join(", ", x.DifferentOffsets)}")) +
-                  $" ({what}; cost {cost.TotalMilliseconds:0} ms of downtime)",
+                  $" ({what}; {costText})",
             new JsonObject
             {
                 ["mode"] = mode.ToString(), ["identical"] = identical, ["bytesCompared"] = bytes, ["regionsCompared"] = regions,
                 ["regionBytes"] = regionBytes, ["downtimeCostMs"] = cost.TotalMilliseconds, ["disks"] = perDisk,
+                ["seed"] = mode == VerifyMode.Sampled ? seed : null, ["lastPassRegions"] = lastPassRegions,
+                ["bitmapReadMs"] = mode == VerifyMode.Sampled ? bitmapsRead.TotalMilliseconds : null,
+                ["lastPassMarkMs"] = plan.LastPassMarkMs,
             });
         if (!identical) await context.CompleteAsync(Different);
     }

@@ -78,6 +78,10 @@ public sealed class WaitConvergence : CodeActivity
         var after = qmp.SequenceOf(disk.JobEventMark);
         var job = (await qmp.Client.QueryBlockJobsAsync(scope.Token)).FirstOrDefault(j => j.Device == disk.JobId);
         if (job is { Ready: true }) return;
+        // A job that ended while nobody listened (this connection opened after a host restart) left no event to wait for.
+        if (job is null && !qmp.EventsSince(after).OfType<BlockJobEvent>().Any(e => e.Device == disk.JobId))
+            throw new InvalidOperationException($"Mirror job {disk.JobId} of disk {disk.DeviceId} is gone from the source QEMU and this connection saw it end " +
+                "without an event (it ended while the host was down?): the copy cannot converge; rolling back is the way out.");
         var left = deadline - scope.Context.Time.GetUtcNow();
         if (left <= TimeSpan.Zero) throw new TimeoutException($"Mirror of {disk.DeviceId} not ready before the deadline.");
         var ev = await qmp.WaitForEventAsync<QmpEvent>(after, e => e is BlockJobEvent j && j.Device == disk.JobId, left,

@@ -5,9 +5,8 @@ using Elsa.Migration.Activities.Zfs;
 namespace Elsa.Migration.Activities.Migration;
 
 /// <summary>
-/// The few ZFS operations the migration needs (snapshot, list, incremental send piped into <c>recv -F</c>, destroy),
-/// run through a node's executor with argument lists. Kept here, small, so the activities do not depend on the
-/// shape of the drivers' ZFS driver; names are validated before use.
+/// The migration's own conventions on top of the ZFS driver: its snapshot prefix, an atomic multi-dataset snapshot,
+/// and undo-friendly helpers ("does not exist" is success). Replication itself is the driver's <see cref="ZfsReplicator"/>.
 /// </summary>
 internal static class ZfsCommands
 {
@@ -32,27 +31,6 @@ internal static class ZfsCommands
 
     public static Task<bool> ExistsAsync(NodeExecutor node, string datasetOrSnapshot, CancellationToken ct) =>
         new ZfsDriver(node).ExistsAsync(datasetOrSnapshot, ct);
-
-    /// <summary>The newest snapshot present on both sides (by name), or null.</summary>
-    public static string? NewestCommon(IReadOnlyList<string> source, IReadOnlyList<string> target)
-    {
-        var onTarget = target.ToHashSet(StringComparer.Ordinal);
-        return source.LastOrDefault(onTarget.Contains);
-    }
-
-    /// <summary>Streams <c>zfs send [-i base] ds@snap</c> on the source into <c>zfs recv -F target</c>; returns the stream size.</summary>
-    public static async Task<long> SendReceiveAsync(NodeExecutor source, string dataset, string snapshot, string? baseSnapshot,
-        NodeExecutor target, string targetDataset, IProgress<long>? progress, CancellationToken ct)
-    {
-        NameRules.Require(targetDataset, NameRules.IsDatasetName, "target dataset name");
-        var send = baseSnapshot is null
-            ? new NodeCommand("zfs", "send", Full(dataset, snapshot))
-            : new NodeCommand("zfs", "send", "-i", Full(dataset, baseSnapshot), Full(dataset, snapshot));
-        // -F: roll the replica back to the received snapshot (anything that touched it, even atime, breaks an incremental recv).
-        var recv = new NodeCommand("zfs", "recv", "-F", targetDataset);
-        var result = await new NodePipe().RunAsync(source, send, target, recv, progress, ct).ConfigureAwait(false);
-        return result.BytesTransferred;
-    }
 
     /// <summary>Destroys a snapshot; "does not exist" is success (undo must be idempotent); the driver retries <c>busy</c>.</summary>
     public static async Task DestroySnapshotAsync(NodeExecutor node, string dataset, string snapshot, CancellationToken ct)

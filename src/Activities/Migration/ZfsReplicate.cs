@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Zfs;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -97,15 +98,16 @@ public sealed class ZfsReplicate : CodeActivity
                 $"Disk {disk.DeviceId} has no replication snapshot: run ZfsReplicate with Phase = Snapshot (or All) first.");
             var dataset = Need(disk.SourceDataset, disk);
             var targetDataset = Need(disk.TargetDataset, disk);
-            var sourceSnaps = await ZfsCommands.ListSnapshotsAsync(scope.SourceNode, dataset, scope.Token);
-            var targetSnaps = await ZfsCommands.ListSnapshotsAsync(scope.TargetNode, targetDataset, scope.Token);
-            if (targetSnaps.Contains(snapshot)) continue; // already received (rerun)
-            var common = ZfsCommands.NewestCommon(sourceSnaps.Where(s => s != snapshot).ToList(), targetSnaps);
+            var source = new ZfsDriver(scope.SourceNode);
+            var target = new ZfsDriver(scope.TargetNode);
+            if (await target.ExistsAsync(ZfsCommands.Full(targetDataset, snapshot), scope.Token)) continue; // already received (rerun)
+            // Same name and same guid: a same-named snapshot of another history is no base.
+            var common = (await ZfsReplicator.NewestCommonSnapshotAsync(source, dataset, target, targetDataset, scope.Token))?.Name;
             disk.BaseSnapshot = common;
             await scope.RecordAsync(LedgerKinds.ReplicaReceived, scope.Plan.TargetNode, targetDataset,
                 new JsonObject { ["snapshot"] = snapshot, ["base"] = common });
             var started = scope.Context.Time.GetTimestamp();
-            var bytes = await ZfsCommands.SendReceiveAsync(scope.SourceNode, dataset, snapshot, common, scope.TargetNode, targetDataset, null, scope.Token);
+            var bytes = (await new ZfsReplicator().SendReceiveAsync(source, dataset, snapshot, common, target, targetDataset, null, scope.Token)).BytesTransferred;
             var elapsed = scope.Context.Time.GetElapsedTime(started);
             await scope.Context.ReportProgressAsync(new Progress($"replicate {disk.DeviceId}", bytes, bytes, "bytes",
                 bytes / Math.Max(elapsed.TotalSeconds, 1e-3), $"{dataset}@{snapshot} sent"));

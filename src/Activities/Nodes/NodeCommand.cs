@@ -37,6 +37,21 @@ public sealed partial record NodeCommand
 /// <summary>How to start a process locally: the file and its exact argv.</summary>
 public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Arguments)
 {
+    /// <summary>How to start it: an argument list (never a shell line), stdout and stderr (UTF-8) redirected.</summary>
+    public System.Diagnostics.ProcessStartInfo ToStartInfo(bool redirectStandardInput)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(FileName)
+        {
+            RedirectStandardInput = redirectStandardInput,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardErrorEncoding = System.Text.Encoding.UTF8,
+        };
+        foreach (var argument in Arguments) psi.ArgumentList.Add(argument);
+        return psi;
+    }
+
     /// <inheritdoc />
     public override string ToString() => string.Join(' ', new[] { FileName }.Concat(Arguments.Select(ShellQuoting.QuoteForDisplay)));
 }

@@ -116,15 +116,7 @@ public sealed class NodePipe
 
     private static Process Start(NodeExecutor node, NodeCommand command, ProcessSpec spec, bool redirectStdin)
     {
-        var psi = new ProcessStartInfo(spec.FileName)
-        {
-            RedirectStandardInput = redirectStdin,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in spec.Arguments) psi.ArgumentList.Add(arg);
+        var psi = spec.ToStartInfo(redirectStdin);
         try
         {
             return Process.Start(psi) ?? throw new NodeCommandException(node.NodeName, command, spec, -1, "Process.Start returned null");

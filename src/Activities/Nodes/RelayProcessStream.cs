@@ -40,15 +40,7 @@ internal sealed partial class RelayProcessStream : Stream
     /// <summary>Starts the relay; throws <see cref="NodeSocketException"/> when the program cannot start.</summary>
     public static RelayProcessStream Start(ProcessSpec spec, string node, string socketPath, TimeSpan closeGrace)
     {
-        var psi = new ProcessStartInfo(spec.FileName)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in spec.Arguments) psi.ArgumentList.Add(arg);
+        var psi = spec.ToStartInfo(redirectStandardInput: true);
         try
         {
             var process = Process.Start(psi)

@@ -49,6 +49,10 @@ public static class QmpBlockCommands
     public static Task BlockDirtyBitmapClearAsync(this QmpClient qmp, string node, string name, CancellationToken cancellationToken = default) =>
         qmp.ExecuteAsync("block-dirty-bitmap-clear", new JsonObject { ["node"] = node, ["name"] = name }, cancellationToken: cancellationToken);
 
+    /// <summary><c>block-dirty-bitmap-disable</c>: stops recording (a read-only NBD export refuses a recording bitmap).</summary>
+    public static Task BlockDirtyBitmapDisableAsync(this QmpClient qmp, string node, string name, CancellationToken cancellationToken = default) =>
+        qmp.ExecuteAsync("block-dirty-bitmap-disable", new JsonObject { ["node"] = node, ["name"] = name }, cancellationToken: cancellationToken);
+
     /// <summary><c>block-dirty-bitmap-merge</c>: ORs <paramref name="sources"/> into <paramref name="target"/> on <paramref name="node"/>.</summary>
     public static Task BlockDirtyBitmapMergeAsync(this QmpClient qmp, string node, string target, IReadOnlyList<string> sources, CancellationToken cancellationToken = default) =>
         qmp.ExecuteAsync("block-dirty-bitmap-merge", QmpArgs.Merge(node, target, sources), cancellationToken: cancellationToken);
@@ -106,10 +110,19 @@ public static class QmpBlockCommands
 
     /// <summary><c>block-export-add</c> of an NBD export of <paramref name="nodeName"/> named <paramref name="exportName"/>.</summary>
     public static Task BlockExportAddNbdAsync(this QmpClient qmp, string exportId, string nodeName, string exportName, bool writable = true, CancellationToken cancellationToken = default) =>
-        qmp.ExecuteAsync("block-export-add", new JsonObject
-        {
-            ["type"] = "nbd", ["id"] = exportId, ["node-name"] = nodeName, ["name"] = exportName, ["writable"] = writable,
-        }, cancellationToken: cancellationToken);
+        qmp.BlockExportAddNbdAsync(exportId, nodeName, exportName, writable, bitmaps: null, cancellationToken);
+
+    /// <summary>
+    /// <c>block-export-add</c> of an NBD export that also publishes <paramref name="bitmaps"/> as block-status contexts
+    /// <c>qemu:dirty-bitmap:NAME</c> (read them with <c>nbdinfo --map</c>). A read-only export refuses a recording bitmap: disable it first.
+    /// </summary>
+    public static Task BlockExportAddNbdAsync(this QmpClient qmp, string exportId, string nodeName, string exportName, bool writable,
+        IReadOnlyList<string>? bitmaps, CancellationToken cancellationToken = default)
+    {
+        var args = new JsonObject { ["type"] = "nbd", ["id"] = exportId, ["node-name"] = nodeName, ["name"] = exportName, ["writable"] = writable };
+        if (bitmaps is { Count: > 0 }) args["bitmaps"] = new JsonArray(bitmaps.Select(b => (JsonNode)b).ToArray());
+        return qmp.ExecuteAsync("block-export-add", args, cancellationToken: cancellationToken);
+    }
 
     /// <summary><c>block-export-del</c>. Fails with "still in use" while a client is connected: <c>blockdev-del</c> the client first.</summary>
     public static Task BlockExportDelAsync(this QmpClient qmp, string exportId, CancellationToken cancellationToken = default) =>

@@ -37,12 +37,13 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<IWorkflowDefinitionLoader>(sp => new WorkflowDefinitionLoader(sp.GetRequiredService<IActivityRegistry>(), sp.GetRequiredService<IExpressionEvaluator>()));
         services.TryAddSingleton<WorkflowEventHub>();
         services.TryAddSingleton<IWorkflowEventStream>(sp => sp.GetRequiredService<WorkflowEventHub>());
-        services.TryAddSingleton(sp => new WorkflowRuntime(
+        // One registration only: the container disposes what each registration created, so a second registration
+        // forwarding to the same runtime (e.g. the concrete type plus the interface) would dispose it twice.
+        services.TryAddSingleton<IWorkflowRuntime>(sp => new WorkflowRuntime(
             sp.GetRequiredService<IWorkflowInstanceStore>(), sp.GetRequiredService<IJournalStore>(), sp.GetRequiredService<ILedgerStore>(),
             sp.GetRequiredService<IActivityRegistry>(), sp.GetRequiredService<IWorkflowDefinitionLoader>(), sp.GetRequiredService<IExpressionEvaluator>(),
             sp.GetRequiredService<WorkflowEventHub>(), sp.GetRequiredService<TimeProvider>(), sp, options,
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
-        services.TryAddSingleton<IWorkflowRuntime>(sp => sp.GetRequiredService<WorkflowRuntime>());
         return services;
     }
 

@@ -106,7 +106,7 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     /// next start recovers these instances by their activities' recovery policies.</summary>
     public async ValueTask DisposeAsync()
     {
-        // Idempotent: DI disposes the instance once per registration (WorkflowRuntime and IWorkflowRuntime).
+        // Idempotent: a host that stops the runtime itself is still disposed by its container afterwards.
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
         await _stopping.CancelAsync();

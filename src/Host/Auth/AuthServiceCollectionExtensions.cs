@@ -20,7 +20,4 @@ public static class AuthServiceCollectionExtensions
                 .RequireAuthenticatedUser().Build());
         return services;
     }
-
-    public static IApplicationBuilder UseApiTokenAuth(this IApplicationBuilder app) =>
-        app.UseMiddleware<LoopbackOnlyMiddleware>().UseAuthentication().UseAuthorization();
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Elsa.Migration.Host.Cli;
 using Spectre.Console;
 
 namespace Elsa.Migration.Host.Benchmarks;
@@ -12,24 +13,7 @@ internal static class MigrationBenchCommand
         var dirty = new Option<double[]>("--dirty-percent") { Description = "Share of the disk changed since the last replication, per round.", DefaultValueFactory = _ => [1, 10], AllowMultipleArgumentsPerToken = true };
         var command = new Command("migration", "Migrate the same disk incrementally (ZFS replica + dirty bitmap) and by full copy on the two-node lab; print bytes moved, wall time, downtime and ratios.")
             { size, dirty };
-        command.SetAction(async (parse, _) =>
-        {
-            using var interrupted = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                interrupted.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                return await new MigrationBenchmark((long)parse.GetValue(size) << 20, parse.GetValue(dirty)!, AnsiConsole.Console).RunAsync(interrupted.Token);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
-        });
+        command.SetAction((parse, _) => ConsoleInterrupt.RunAsync(ct => new MigrationBenchmark((long)parse.GetValue(size) << 20, parse.GetValue(dirty)!, AnsiConsole.Console).RunAsync(ct)));
         return command;
     }
 }

@@ -1,18 +1,14 @@
 using System.CommandLine;
-using System.Reflection;
-using Elsa.Migration.Activities.Migration;
-using Elsa.Migration.Engine.Runtime;
+using Elsa.Migration.Host.Server;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Elsa.Migration.Host.Cli;
 
-/// <summary>The services a CLI command uses: the engine over the chosen database, logs on stderr (warnings and up).</summary>
+/// <summary>The services a CLI command uses: the engine with the VmMigration activities over the chosen database,
+/// logs on stderr (warnings and up).</summary>
 internal static class CliServices
 {
-    /// <summary>The assemblies whose activities the CLI knows, besides Elsa's built-ins.</summary>
-    public static IReadOnlyList<Assembly> ActivityAssemblies { get; } = [Assembly.Load(new AssemblyName("Elsa.Migration.Activities"))];
-
     /// <summary>The <c>--db</c> option (recursive: every command accepts it).</summary>
     public static Option<string?> CreateDatabaseOption() => new("--db")
     {
@@ -24,17 +20,13 @@ internal static class CliServices
     /// <param name="databasePath">The SQLite file; null for the default.</param>
     /// <param name="resumeAllTimers">False for one-shot commands: resume only timers of instances this process runs.</param>
     public static ServiceProvider Build(string? databasePath, bool resumeAllTimers = false) =>
+        Create(databasePath, resumeAllTimers).BuildServiceProvider();
+
+    /// <summary>The collection <see cref="Build"/> builds, for commands that add the host's tables to it.</summary>
+    public static IServiceCollection Create(string? databasePath, bool resumeAllTimers = false) =>
         new ServiceCollection()
             .AddLogging(logging => logging
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .SetMinimumLevel(LogLevel.Warning))
-            .AddMigrationEngine(o =>
-            {
-                if (!string.IsNullOrWhiteSpace(databasePath))
-                    o.DatabasePath = databasePath;
-                o.ResumeTimersOfAllInstances = resumeAllTimers;
-                o.ActivityAssemblies.AddRange(ActivityAssemblies);
-            })
-            .AddVmMigration()
-            .BuildServiceProvider();
+            .AddMigrationRuntime(databasePath, o => o.ResumeTimersOfAllInstances = resumeAllTimers);
 }

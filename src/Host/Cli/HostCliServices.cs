@@ -1,27 +1,18 @@
-using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Server;
 
 namespace Elsa.Migration.Host.Cli;
 
-/// <summary>The services the definition and schedule commands need, without a web host (same database as <c>serve</c>):
-/// the engine as <see cref="CliServices"/> builds it, plus the host's tables.</summary>
+/// <summary>The services of the commands that use the host's tables, without a web host (same database as <c>serve</c>):
+/// the engine as <see cref="CliServices"/> builds it, plus the host's tables and migration admission (VM lock and
+/// per-node limit, configured from the environment like the server, e.g. <c>Migrations__MaxConcurrentPerNode=1</c>).</summary>
 internal static class HostCliServices
 {
     public static ServiceProvider Build(string? databasePath)
     {
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IWorkflowRuntime>(sp => new RuntimeHandle(sp.GetRequiredService<WorkflowRuntime>()));
-        services.AddMigrationEngine(o =>
-        {
-            if (!string.IsNullOrWhiteSpace(databasePath))
-                o.DatabasePath = databasePath;
-            o.ActivityAssemblies.AddRange(CliServices.ActivityAssemblies);
-        });
-        services.AddSingleton<HostDatabase>();
-        services.AddSingleton<HostSchema>();
-        services.AddSingleton<DefinitionCatalog>();
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var services = CliServices.Create(databasePath);
+        services.AddHostTables();
+        services.AddMigrationAdmission(configuration);
         services.AddSingleton<Scheduling.ScheduleStore>();
         return services.BuildServiceProvider();
     }

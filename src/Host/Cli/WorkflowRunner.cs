@@ -5,14 +5,16 @@ using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Persistence.Sqlite;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Engine.Validation;
+using Elsa.Migration.Host.Server;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Cli;
 
 /// <summary>
 /// Runs one workflow file in this process, printing its journal live, and maps the final status to an exit code:
-/// 0 Finished, 1 Faulted, 2 Cancelled, 3 not started (invalid definition or inputs). Ctrl-C (SIGINT) or SIGTERM
-/// cancels cooperatively: the compensation runs and the exit code is 2.
+/// 0 Finished, 1 Faulted, 2 Cancelled, 3 not started (invalid definition or inputs, the VM being migrated already, a
+/// node at its limit). It starts through <see cref="MigrationAdmission"/> like the server, on the same database.
+/// Ctrl-C (SIGINT) or SIGTERM cancels cooperatively: the compensation runs and the exit code is 2.
 /// </summary>
 internal static class WorkflowRunner
 {
@@ -25,7 +27,8 @@ internal static class WorkflowRunner
             await Console.Error.WriteLineAsync($"{file}: file not found.");
             return NotStarted;
         }
-        await using var services = CliServices.Build(databasePath);
+        await using var services = HostCliServices.Build(databasePath);
+        await services.GetRequiredService<HostSchema>().EnsureAsync(cancellationToken);
         var loader = services.GetRequiredService<IWorkflowDefinitionLoader>();
         var runtime = services.GetRequiredService<IWorkflowRuntime>();
         Engine.Definitions.WorkflowDefinition definition;
@@ -57,24 +60,27 @@ internal static class WorkflowRunner
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
-        Console.Out.WriteLine($"Running {definition.Name} ({definition.DefinitionId} v{definition.Version}) as instance {instanceId}");
+        Console.Out.WriteLine($"Starting {definition.Name} ({definition.DefinitionId} v{definition.Version}) as instance {instanceId}");
         Console.Out.WriteLine($"Database: {services.GetRequiredService<SqliteDatabase>().Path}");
+        var admission = services.GetRequiredService<MigrationAdmission>();
         WorkflowStatus status;
         try
         {
-            await runtime.StartAsync(definition, values, new StartWorkflowOptions(instanceId), cancellationToken);
+            var started = await admission.StartAsync(definition, values, "cli", new StartWorkflowOptions(instanceId), cancellationToken);
+            if (started is StartMigrationResult.Refused refused)
+            {
+                await Console.Error.WriteLineAsync($"Not started ({refused.Code}): {refused.Reason}");
+                return NotStarted;
+            }
             status = await runtime.WaitForEndAsync(instanceId, cancellationToken);
-        }
-        catch (ArgumentException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message);
-            return NotStarted;
         }
         finally
         {
             subscription.Dispose();
             await printer;
         }
+        // The server releases locks of instances it ends; this instance ended here.
+        await admission.ReleaseAsync(instanceId, CancellationToken.None);
         if (cancelling is not null)
             await cancelling; // surfaces a failed cancel request instead of losing it
         var instance = await services.GetRequiredService<IWorkflowInstanceStore>().GetAsync(instanceId, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ namespace Elsa.Migration.Host.Demo;
 /// whole time, runs <c>workflows/live-migrate.json</c> with live progress bars, and prints what moved, the downtime and
 /// the byte-for-byte comparison. Cleans up on every path, Ctrl-C included.
 /// </summary>
-internal sealed class MigrationDemo
+internal sealed class MigrationDemo(long diskBandwidth = 0)
 {
     private const string VmId = "demo1";
     private const long ReplicatedSize = 256L << 20, LocalSize = 64L << 20, ChangedSinceReplication = 16L << 20;
@@ -41,7 +42,7 @@ internal sealed class MigrationDemo
             var runtime = lab.Services.GetRequiredService<IWorkflowRuntime>();
             using var events = lab.Services.GetRequiredService<IWorkflowEventStream>().Subscribe();
             var clock = Stopwatch.StartNew();
-            instanceId = await lab.StartMigrationAsync(workflow, VmId, cancellationToken);
+            instanceId = await lab.StartMigrationAsync(workflow, VmId, cancellationToken, diskBandwidth);
             var status = await ShowProgressAsync(console, runtime, events, instanceId, cancellationToken);
             clock.Stop();
             await writer.DisposeAsync();
@@ -55,7 +56,11 @@ internal sealed class MigrationDemo
                 var runtime = lab.Services.GetRequiredService<IWorkflowRuntime>();
                 using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                 await runtime.CancelAsync(instanceId, grace.Token);
-                await runtime.WaitForEndAsync(instanceId, grace.Token);
+                var status = await runtime.WaitForEndAsync(instanceId, grace.Token);
+                // What the compensation did, so the operator sees the VM is back on the source and what was removed.
+                foreach (var line in (await lab.JournalAsync(instanceId, grace.Token)).Where(e => e is { ActivityId: "rollback", Kind: JournalKind.Message }))
+                    console.MarkupLine($"[grey]{line.At:HH:mm:ss.fff}[/] rollback: {Markup.Escape(line.Message ?? "")}");
+                console.MarkupLine($"Migration {status}.");
             }
             return 130;
         }
@@ -113,7 +118,7 @@ internal sealed class MigrationDemo
     }
 
     private static async Task<int> SummarizeAsync(IAnsiConsole console, MigrationLab lab, string instanceId, WorkflowStatus status, TimeSpan total,
-        DemoWriter writer, CancellationToken ct)
+        GuestLikeWriter writer, CancellationToken ct)
     {
         var journal = await lab.JournalAsync(instanceId, ct);
         var faulted = journal.FirstOrDefault(e => e.Kind == JournalKind.ActivityFaulted);

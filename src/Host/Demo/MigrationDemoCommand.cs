@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Elsa.Migration.Host.Cli;
 
 namespace Elsa.Migration.Host.Demo;
 
@@ -10,27 +11,24 @@ internal static class MigrationDemoCommand
         var command = new Command("demo", "Build a two-node lab, live-migrate a VM running a real Linux guest (guest-agent freeze, VerifyDisks; " +
             "workflows/live-migrate-freeze-verify.json) while it writes, show progress and a summary, clean up.");
         var noGuest = new Option<bool>("--no-guest") { Description = "No guest OS: writes through QEMU's block layer, workflows/live-migrate.json (the earlier demo)." };
-        command.Options.Add(noGuest);
-        command.SetAction(async (parse, _) =>
+        var bandwidth = new Option<long>("--disk-bandwidth")
         {
-            // Ctrl-C: roll back and clean up instead of dying with the lab half built (the CLI disables the default handling).
-            using var interrupted = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            Description = "MiB/s each disk copy may use (the procedures' DiskBandwidth input); 0 = unlimited. A low value makes the copy visible.",
+        };
+        command.Options.Add(noGuest);
+        command.Options.Add(bandwidth);
+        // Ctrl-C: roll back and clean up instead of dying with the lab half built.
+        command.SetAction((parse, _) =>
+        {
+            var bytesPerSecond = checked(parse.GetValue(bandwidth) * 1024 * 1024);
+            if (bytesPerSecond < 0)
             {
-                e.Cancel = true;
-                interrupted.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                return parse.GetValue(noGuest)
-                    ? await new MigrationDemo().RunAsync(interrupted.Token)
-                    : await new RealGuestDemo().RunAsync(interrupted.Token);
+                Console.Error.WriteLine("--disk-bandwidth must be 0 (unlimited) or a positive number of MiB/s.");
+                return Task.FromResult(3);
             }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            return ConsoleInterrupt.RunAsync(ct => parse.GetValue(noGuest)
+                ? new MigrationDemo(bytesPerSecond).RunAsync(ct)
+                : new RealGuestDemo(bytesPerSecond).RunAsync(ct));
         });
         return command;
     }

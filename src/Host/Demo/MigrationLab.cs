@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Lab;
@@ -8,6 +7,7 @@ using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
+using Elsa.Migration.Host.Server;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Demo;
@@ -42,13 +42,7 @@ internal sealed class MigrationLab : IAsyncDisposable
         var dbDir = Path.Combine("/tmp", "elsa-demo-db-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dbDir);
         var services = new ServiceCollection()
-            .AddMigrationEngine(o =>
-            {
-                o.DatabasePath = Path.Combine(dbDir, "demo.db");
-                o.ActivityAssemblies.Add(typeof(GetDiskInfo).Assembly);
-                o.ProgressJournalInterval = TimeSpan.FromSeconds(1);
-            })
-            .AddVmMigration()
+            .AddMigrationRuntime(Path.Combine(dbDir, "demo.db"), o => o.ProgressJournalInterval = TimeSpan.FromSeconds(1))
             .BuildServiceProvider();
         return new MigrationLab(lab, services, dbDir);
     }
@@ -61,7 +55,7 @@ internal sealed class MigrationLab : IAsyncDisposable
         for (var i = 0; i < disks.Count; i++)
         {
             var disk = Lab.Inventory.ResolveDisk(vmId, $"drive{i}", Source);
-            await FillAsync(disk.Path, 0, disks[i].Size, ct);
+            await DiskContent.FillRandomAsync(disk.Path, 0, disks[i].Size, ct);
             if (disks[i].Kind != DiskKind.Replicated) continue;
             await Lab.Zfs(Source).SnapshotAsync(disk.Dataset!, "repl-0", ct);
             await new NodePipe().RunAsync(Local, new NodeCommand("zfs", "send", $"{disk.Dataset}@repl-0"),
@@ -91,22 +85,25 @@ internal sealed class MigrationLab : IAsyncDisposable
         await using var qmp = await Lab.StartVmAsync(vmId, Source, cancellationToken: ct);
     }
 
-    public async Task<DemoWriter> StartWriterAsync(string vmId, IReadOnlyList<(string Drive, long Size)> drives, CancellationToken ct)
+    public async Task<GuestLikeWriter> StartWriterAsync(string vmId, IReadOnlyList<(string Drive, long Size)> drives, CancellationToken ct)
     {
         var session = await Pool.GetAsync(Lab.Inventory.RuntimePaths(vmId, Source).QmpSocket, ct);
-        var writer = new DemoWriter(session, drives);
+        var writer = new GuestLikeWriter(session, drives, TimeSpan.FromMilliseconds(20));
         writer.Start();
         return writer;
     }
 
     /// <summary>Starts the shipped workflow for <paramref name="vmId"/> (source to target) and returns the instance id.</summary>
-    public async Task<string> StartMigrationAsync(string workflowFile, string vmId, CancellationToken ct)
+    /// <summary>Starts the procedure for <paramref name="vmId"/> from lab-a to lab-b; <paramref name="diskBandwidth"/>
+    /// (bytes per second, 0 = unlimited) is the procedures' <c>DiskBandwidth</c> input.</summary>
+    public async Task<string> StartMigrationAsync(string workflowFile, string vmId, CancellationToken ct, long diskBandwidth = 0)
     {
         var json = await File.ReadAllTextAsync(workflowFile, ct);
         var definition = Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(json);
         var inputs = new Dictionary<string, JsonNode?>
         {
             ["VmId"] = vmId, ["SourceNode"] = Source, ["TargetNode"] = Target, ["Inventory"] = Lab.InventoryPath,
+            ["DiskBandwidth"] = diskBandwidth,
         };
         return await Services.GetRequiredService<IWorkflowRuntime>().StartAsync(definition, inputs, cancellationToken: ct);
     }
@@ -132,18 +129,6 @@ internal sealed class MigrationLab : IAsyncDisposable
         throw new FileNotFoundException($"{relative} not found above {Environment.CurrentDirectory}: run from the repository (./elsa-migrate ...).");
     }
 
-    private static async Task FillAsync(string path, long offset, long length, CancellationToken ct)
-    {
-        var buffer = new byte[1 << 20];
-        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Write);
-        fs.Position = offset;
-        for (long done = 0; done < length; done += buffer.Length)
-        {
-            Random.Shared.NextBytes(buffer);
-            await fs.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done)), ct);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         // Every step runs whatever the one before did: a lab left behind keeps QEMUs and pools alive on the machine.
@@ -157,79 +142,11 @@ internal sealed class MigrationLab : IAsyncDisposable
             {
                 await Services.DisposeAsync();
             }
-            catch (ObjectDisposedException ex)
-            {
-                // The engine's WorkflowRuntime is registered twice and disposed twice (reported to the engine branch).
-                Debug.WriteLine(ex.Message);
-            }
             finally
             {
                 await Lab.DisposeAsync();
                 Directory.Delete(_dbDir, recursive: true);
             }
         }
-    }
-}
-
-/// <summary>Guest-like writes through the source QEMU's block layer (HMP qemu-io) while the vCPUs run.</summary>
-internal sealed class DemoWriter(QmpSession session, IReadOnlyList<(string Drive, long Size)> drives) : IAsyncDisposable
-{
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Random _random = new(42);
-    private volatile bool _paused;
-    private IDisposable? _subscription;
-    private Task _loop = Task.CompletedTask;
-    private int _disposed;
-
-    public long BytesWritten { get; private set; }
-    public int Writes { get; private set; }
-
-    public void Start()
-    {
-        _subscription = session.Client.Subscribe(e => _paused = e is StopEvent || (e is not ResumeEvent && _paused));
-        _loop = Task.Run(LoopAsync);
-    }
-
-    private async Task LoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            if (!_paused)
-            {
-                var (drive, size) = drives[_random.Next(drives.Count)];
-                var length = 4096L * _random.Next(1, 17);
-                try
-                {
-                    await BlockLayerWriter.WriteAsync(session.Client, drive, 4096L * _random.NextInt64(0, (size - length) / 4096), length, (byte)_random.Next(1, 255), _stop.Token);
-                    Writes++;
-                    BytesWritten += length;
-                }
-                catch (QmpDisconnectedException)
-                {
-                    return; // the source QEMU quit: the VM runs on the target now
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-            try
-            {
-                await Task.Delay(20, _stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        await _stop.CancelAsync();
-        await _loop;
-        _subscription?.Dispose();
-        _stop.Dispose();
     }
 }

@@ -15,7 +15,7 @@ namespace Elsa.Migration.Host.Demo;
 /// <c>workflows/live-migrate-freeze-verify.json</c> (guest-agent freeze around the snapshot, VerifyDisks at the pause)
 /// while the guest writes, and shows the freeze window, both downtime figures and the guest's heartbeat on lab-b.
 /// </summary>
-internal sealed class RealGuestDemo
+internal sealed class RealGuestDemo(long diskBandwidth = 0)
 {
     private const string VmId = "demo1";
     private const long ReplicatedSize = 128L << 20, LocalSize = 64L << 20;
@@ -63,7 +63,7 @@ internal sealed class RealGuestDemo
             var runtime = lab.Services.GetRequiredService<IWorkflowRuntime>();
             using var events = lab.Services.GetRequiredService<IWorkflowEventStream>().Subscribe();
             var clock = Stopwatch.StartNew();
-            instanceId = await lab.StartMigrationAsync(workflow, VmId, cancellationToken);
+            instanceId = await lab.StartMigrationAsync(workflow, VmId, cancellationToken, diskBandwidth);
             var status = await MigrationDemo.ShowProgressAsync(console, runtime, events, instanceId, cancellationToken);
             clock.Stop();
             return await SummarizeAsync(console, lab, instanceId, status, clock.Elapsed, sourceConsole, cancellationToken);

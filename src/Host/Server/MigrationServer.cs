@@ -26,9 +26,6 @@ public static class MigrationServer
     /// <summary>Loopback only by default; remote clients also need <c>Server:AllowRemote=true</c>.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
-    /// <summary>The VmMigration.* activities (Elsa.Migration.Activities), scanned besides the built-in Elsa activities.</summary>
-    public static System.Reflection.Assembly ActivitiesAssembly => System.Reflection.Assembly.Load(new System.Reflection.AssemblyName("Elsa.Migration.Activities"));
-
     public static WebApplication Build(MigrationServerSettings settings)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -46,16 +43,12 @@ public static class MigrationServer
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IWorkflowRuntime>(sp => new RuntimeHandle(sp.GetRequiredService<WorkflowRuntime>()));
-        services.AddMigrationEngine(o =>
-        {
-            o.DatabasePath = settings.DatabasePath ?? configuration["Database:Path"] ?? o.DatabasePath;
-            o.ActivityAssemblies.Add(ActivitiesAssembly);
-            o.ActivityAssemblies.AddRange(settings.ActivityAssemblies ?? []);
-        });
+        services.AddMigrationRuntime(settings.DatabasePath ?? configuration["Database:Path"],
+            o => o.ActivityAssemblies.AddRange(settings.ActivityAssemblies ?? []));
         services.AddHostPersistence();
         services.AddApiTokenAuth(configuration);
         services.AddMigrationAdmission(configuration);
+        services.AddMigrationLockRelease();
         services.AddMigrationScheduling(configuration);
         services.AddStudioFacade(configuration);
         services.AddMigrationApi();

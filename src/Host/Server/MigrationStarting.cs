@@ -29,13 +29,13 @@ public abstract record StartMigrationResult
     public sealed record Started(string InstanceId) : StartMigrationResult;
 
     /// <summary>Nothing was started; <see cref="Reason"/> says why and what to do.</summary>
-    /// <param name="Code"><c>definition-not-found</c>, <c>vm-busy</c>, <c>node-limit</c>, <c>invalid-inputs</c>.</param>
+    /// <param name="Code"><c>definition-not-found</c>, <c>invalid-definition</c>, <c>vm-busy</c>, <c>node-limit</c>, <c>invalid-inputs</c>.</param>
     public sealed record Refused(string Code, string Reason) : StartMigrationResult;
 }
 
 /// <summary>
-/// The one way the host starts migrations: API, Studio and the scheduler all go through it, so the VM lock and the
-/// per-node limit hold whatever started a migration.
+/// How the API, Studio and the scheduler start a stored definition. It starts through <see cref="MigrationAdmission"/>,
+/// as the CLI's <c>run</c> does with a file, so the VM lock and the per-node limit hold whatever started a migration.
 /// </summary>
 public interface IMigrationStarter
 {

@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.Hosting;
 
@@ -6,19 +7,47 @@ namespace Elsa.Migration.Host.Server;
 /// <summary>Registrations of the host's own persistence and of migration admission (VM locks, node limits).</summary>
 public static class ServerServiceCollectionExtensions
 {
-    /// <summary>The host's tables in the engine's SQLite file, created before any other hosted service starts.</summary>
-    public static IServiceCollection AddHostPersistence(this IServiceCollection services)
+    /// <summary>
+    /// The engine over <paramref name="databasePath"/> (null: the engine's default) with the VmMigration activities and
+    /// the services they need: the one composition the server, the CLI and the demo lab share.
+    /// </summary>
+    public static IServiceCollection AddMigrationRuntime(this IServiceCollection services, string? databasePath,
+        Action<MigrationEngineOptions>? configure = null) =>
+        services
+            .AddMigrationEngine(o =>
+            {
+                if (!string.IsNullOrWhiteSpace(databasePath))
+                    o.DatabasePath = databasePath;
+                o.ActivityAssemblies.Add(typeof(GetDiskInfo).Assembly);
+                configure?.Invoke(o);
+            })
+            .AddVmMigration();
+
+    /// <summary>The host's tables in the engine's SQLite file (create them with <see cref="HostSchema.EnsureAsync"/>).</summary>
+    public static IServiceCollection AddHostTables(this IServiceCollection services)
     {
         services.AddSingleton<HostDatabase>();
         services.AddSingleton<HostSchema>();
-        // Hosted services start in registration order: schema first, then recovery of interrupted instances.
-        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, HostSchemaInitializer>());
-        services.AddHostedService<RuntimeRecovery>();
+        services.AddSingleton<InterruptedInstanceRecovery>();
         services.AddSingleton<DefinitionCatalog>();
         return services;
     }
 
-    /// <summary>The one start path (<see cref="IMigrationStarter"/>) with its VM lock and per-node limit.</summary>
+    /// <summary>The host's tables, created before any other hosted service starts, then recovery of interrupted instances.</summary>
+    public static IServiceCollection AddHostPersistence(this IServiceCollection services)
+    {
+        services.AddHostTables();
+        // Hosted services start in registration order: schema first, then recovery of interrupted instances.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, HostSchemaInitializer>());
+        services.AddHostedService<RuntimeRecovery>();
+        return services;
+    }
+
+    /// <summary>
+    /// Migration admission (<see cref="MigrationAdmission"/>: VM lock and per-node limit) and <see cref="IMigrationStarter"/>,
+    /// with the limits bound from <paramref name="configuration"/>. A process without a host (the CLI) uses these alone;
+    /// the server adds <see cref="AddMigrationLockRelease"/>.
+    /// </summary>
     public static IServiceCollection AddMigrationAdmission(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<MigrationLimitsOptions>().Bind(configuration.GetSection(MigrationLimitsOptions.Section))
@@ -26,21 +55,26 @@ public static class ServerServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.VmInputName), "Migrations:VmInputName must name the input that holds the VM id.")
             .ValidateOnStart();
         services.AddSingleton<VmLockStore>();
+        services.AddSingleton<MigrationAdmission>();
         services.AddSingleton<IMigrationStarter, MigrationStarter>();
-        services.AddHostedService<VmLockReleaser>();
         return services;
     }
+
+    /// <summary>Releases a VM lock as soon as this process's runtime commits the end of the instance holding it.</summary>
+    public static IServiceCollection AddMigrationLockRelease(this IServiceCollection services) =>
+        services.AddHostedService<VmLockReleaser>();
 }
 
-/// <summary>Recovers instances that were running when the previous process stopped (once, at start-up).</summary>
-public sealed class RuntimeRecovery(IWorkflowRuntime runtime, ILogger<RuntimeRecovery> logger) : IHostedService
+/// <summary>Recovers instances that were running when the previous process stopped (once, at start-up), through the
+/// same <see cref="InterruptedInstanceRecovery"/> as <c>recover</c>, and logs what it decided for each.</summary>
+public sealed class RuntimeRecovery(InterruptedInstanceRecovery recovery, ILogger<RuntimeRecovery> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var report = await runtime.RecoverAsync(cancellationToken);
-        if (report.Recovered.Count > 0)
-            logger.LogInformation("Recovered {Count} interrupted instance(s): {Ids}", report.Recovered.Count, string.Join(", ", report.Recovered));
-        foreach (var (instanceId, error) in report.Failed)
+        var (recovered, failed) = await recovery.RecoverAsync(cancellationToken);
+        foreach (var instance in recovered)
+            logger.LogInformation("Recovered interrupted instance {InstanceId} ({Definition}): {Decision}", instance.InstanceId, instance.DefinitionName, instance.Summary);
+        foreach (var (instanceId, error) in failed)
             logger.LogError("Could not recover instance {InstanceId}: {Error}", instanceId, error);
     }
 

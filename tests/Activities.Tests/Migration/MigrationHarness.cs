@@ -67,6 +67,7 @@ internal sealed class MigrationHarness : IAsyncDisposable
             {
                 o.DatabasePath = Path.Combine(dbDir, "elsa.db");
                 o.ActivityAssemblies.Add(typeof(GetDiskInfo).Assembly);
+                o.ActivityAssemblies.Add(typeof(MigrationHarness).Assembly); // test-only activities (fault injection)
                 o.ProgressJournalInterval = TimeSpan.FromMilliseconds(200);
             })
             .AddVmMigration()
@@ -90,31 +91,18 @@ internal sealed class MigrationHarness : IAsyncDisposable
         await Lab.AddVmAsync(vm, ct);
         await Lab.CreateDisksAsync(VmId, Source, ct);
         // Initial content: the whole replicated disk and part of the others, random (incompressible, and any mix-up shows).
-        await FillAsync(SourceDisk(0).Path, 0, ReplicatedSize, ct);
-        await FillAsync(SourceDisk(1).Path, 0, LocalSize / 2, ct);
-        await FillAsync(SourceDisk(2).Path, 0, UnusedSize, ct);
+        await DiskContent.FillRandomAsync(SourceDisk(0).Path, 0, ReplicatedSize, ct);
+        await DiskContent.FillRandomAsync(SourceDisk(1).Path, 0, LocalSize / 2, ct);
+        await DiskContent.FillRandomAsync(SourceDisk(2).Path, 0, UnusedSize, ct);
         // The site's replication: a full send of drive0 to the target, as the replication job would have done earlier.
         var sourceZfs = Lab.Zfs(Source);
         await sourceZfs.SnapshotAsync(SourceDisk(0).Dataset!, "repl-0", ct);
         await new NodePipe().RunAsync(Local, new NodeCommand("zfs", "send", $"{SourceDisk(0).Dataset}@repl-0"),
             Local, new NodeCommand("zfs", "recv", "-F", TargetDisk(0).Dataset!), cancellationToken: ct);
         // Writes after the replica snapshot, before the migration: ZfsReplicate's incremental send must carry them.
-        await FillAsync(SourceDisk(0).Path, 8L << 20, 2L << 20, ct);
+        await DiskContent.FillRandomAsync(SourceDisk(0).Path, 8L << 20, 2L << 20, ct);
         await using var qmp = await Lab.StartVmAsync(VmId, Source, cancellationToken: ct);
         // QEMU serves one QMP client at a time: the migration's session pool takes over from here.
-    }
-
-    private static async Task FillAsync(string path, long offset, long length, CancellationToken ct)
-    {
-        var buffer = new byte[1 << 20];
-        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Write);
-        fs.Position = offset;
-        for (long done = 0; done < length; done += buffer.Length)
-        {
-            Random.Shared.NextBytes(buffer);
-            await fs.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done)), ct);
-        }
-        await fs.FlushAsync(ct);
     }
 
     /// <summary>Starts a guest-like writer on the replicated and local disks of the running source VM.</summary>
@@ -217,12 +205,6 @@ internal sealed class MigrationHarness : IAsyncDisposable
             try
             {
                 await Services.DisposeAsync();
-            }
-            catch (ObjectDisposedException ex)
-            {
-                // The engine registers WorkflowRuntime twice (concrete + interface factory), so the container disposes it
-                // twice and the second DisposeAsync throws. Reported to the engine-runtime branch; harmless here.
-                _output.WriteLine($"engine double dispose: {ex.Message}");
             }
             finally
             {

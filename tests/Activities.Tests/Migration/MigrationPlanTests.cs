@@ -6,6 +6,8 @@ namespace Elsa.Migration.Activities.Tests.Migration;
 /// <summary>The plan is the state every activity shares through a workflow variable: it must serialise plainly and completely.</summary>
 public sealed class MigrationPlanTests
 {
+    internal static MigrationPlan SamplePlan() => Plan();
+
     private static MigrationPlan Plan() => new()
     {
         VmId = "vm1", SourceNode = "a", TargetNode = "b", InventoryPath = "/x/inventory.json",
@@ -44,11 +46,4 @@ public sealed class MigrationPlanTests
         Assert.Equal("mig-job-vd0", disk.JobId);
         Assert.Equal("unix:/b/vm1.migrate", Plan().MigrationUri);
     }
-
-    [Theory]
-    [InlineData(new[] { "repl-0", "repl-1", "elsa-mig-2" }, new[] { "repl-0", "repl-1" }, "repl-1")]
-    [InlineData(new[] { "repl-0", "repl-1" }, new[] { "other" }, null)]
-    [InlineData(new[] { "repl-0" }, new string[0], null)]
-    public void NewestCommonSnapshot_ShouldBeTheNewestSourceSnapshotTheTargetHas(string[] source, string[] target, string? expected) =>
-        Assert.Equal(expected, ZfsCommands.NewestCommon(source, target));
 }

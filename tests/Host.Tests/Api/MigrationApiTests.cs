@@ -10,21 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Elsa.Migration.Host.Tests.Api;
 
 /// <summary>The REST API against a real Kestrel on loopback and a real SQLite file.</summary>
-public sealed class MigrationApiTests : IAsyncLifetime
+public sealed class MigrationApiTests() : ServerTest(TimeSpan.FromSeconds(90))
 {
-    private readonly TempDatabase _db = new();
-    private RunningServer _server = null!;
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(90));
-
-    public async Task InitializeAsync() => _server = await RunningServer.StartAsync(_db.Path, cancellationToken: _timeout.Token);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _db.Dispose();
-        _timeout.Dispose();
-    }
-
     [Theory]
     [InlineData("GET", "/api/migrations")]
     [InlineData("GET", "/api/definitions")]
@@ -35,10 +22,10 @@ public sealed class MigrationApiTests : IAsyncLifetime
     [InlineData("POST", "/elsa/api/workflow-instances")]
     public async Task A_call_without_a_token_is_refused_with_401(string method, string path)
     {
-        using var anonymous = _server.NewClient(token: null);
+        using var anonymous = Server.NewClient(token: null);
         using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "POST" ? JsonContent.Create(new { }) : null };
 
-        using var response = await anonymous.SendAsync(request, _timeout.Token);
+        using var response = await anonymous.SendAsync(request, Timeout.Token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -46,27 +33,27 @@ public sealed class MigrationApiTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_token_is_refused_and_a_Bearer_token_is_accepted()
     {
-        using var wrong = _server.NewClient("em_not-the-token");
-        using var bearer = _server.NewClient(_server.Token, "Bearer");
+        using var wrong = Server.NewClient("em_not-the-token");
+        using var bearer = Server.NewClient(Server.Token, "Bearer");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/api/migrations", _timeout.Token)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/api/migrations", _timeout.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/api/migrations", Timeout.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/api/migrations", Timeout.Token)).StatusCode);
     }
 
     [Fact]
     public async Task An_invalid_definition_is_rejected_with_its_validation_messages_and_nothing_is_stored()
     {
-        var response = await _server.Client.PostAsync("/api/definitions",
-            new StringContent(TestWorkflows.Invalid("broken-flow"), Encoding.UTF8, "application/json"), _timeout.Token);
+        var response = await Server.Client.PostAsync("/api/definitions",
+            new StringContent(TestWorkflows.Invalid("broken-flow"), Encoding.UTF8, "application/json"), Timeout.Token);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonObject>(_timeout.Token);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>(Timeout.Token);
         var problems = body!["problems"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
         Assert.Contains(problems, p => p.Contains("Elsa.WriteLin") && p.Contains("Elsa.WriteLine")); // unknown type, with the closest name
         Assert.Contains(problems, p => p.Contains("ghost1"));                                        // the dangling connection
-        var store = _server.Services.GetRequiredService<IWorkflowDefinitionStore>();
-        Assert.Null(await store.GetLatestAsync("broken-flow", _timeout.Token));
-        Assert.Empty(await store.ListLatestAsync(_timeout.Token));
+        var store = Server.Services.GetRequiredService<IWorkflowDefinitionStore>();
+        Assert.Null(await store.GetLatestAsync("broken-flow", Timeout.Token));
+        Assert.Empty(await store.ListLatestAsync(Timeout.Token));
     }
 
     [Fact]
@@ -74,23 +61,23 @@ public sealed class MigrationApiTests : IAsyncLifetime
     {
         await ImportAsync(TestWorkflows.Delaying("delay-flow", "00:05:00"));
 
-        var start = await _server.Client.PostAsJsonAsync("/api/migrations",
-            Start("delay-flow", "101"), _timeout.Token);
+        var start = await Server.Client.PostAsJsonAsync("/api/migrations",
+            Start("delay-flow", "101"), Timeout.Token);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
-        var instanceId = (await start.Content.ReadFromJsonAsync<JsonObject>(_timeout.Token))!["instanceId"]!.GetValue<string>();
+        var instanceId = (await start.Content.ReadFromJsonAsync<JsonObject>(Timeout.Token))!["instanceId"]!.GetValue<string>();
 
-        using var events = await _server.Client.GetAsync($"/api/migrations/{instanceId}/events", HttpCompletionOption.ResponseHeadersRead, _timeout.Token);
+        using var events = await Server.Client.GetAsync($"/api/migrations/{instanceId}/events", HttpCompletionOption.ResponseHeadersRead, Timeout.Token);
         Assert.Equal("text/event-stream", events.Content.Headers.ContentType?.MediaType);
         var seen = new List<SseItem<string>>();
         var cancelled = false;
-        await foreach (var item in SseParser.Create(await events.Content.ReadAsStreamAsync(_timeout.Token)).EnumerateAsync(_timeout.Token))
+        await foreach (var item in SseParser.Create(await events.Content.ReadAsStreamAsync(Timeout.Token)).EnumerateAsync(Timeout.Token))
         {
             seen.Add(item);
             var data = JsonNode.Parse(item.Data)!;
             // The delay has started and suspended the instance: the migration is observably under way; cancel it.
             if (!cancelled && item.EventType == "journal" && data["kind"]?.GetValue<string>() == "ActivitySuspended" && data["activityId"]?.GetValue<string>() == "delay1")
             {
-                var cancel = await _server.Client.PostAsync($"/api/migrations/{instanceId}/cancel", null, _timeout.Token);
+                var cancel = await Server.Client.PostAsync($"/api/migrations/{instanceId}/cancel", null, Timeout.Token);
                 Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
                 cancelled = true;
             }
@@ -103,35 +90,35 @@ public sealed class MigrationApiTests : IAsyncLifetime
         Assert.Equal("Cancelled", JsonNode.Parse(last.Data)!["status"]!.GetValue<string>());
         Assert.DoesNotContain(seen, s => s.Data.Contains("\"bye1\""));
 
-        var view = await _server.Client.GetFromJsonAsync<JsonObject>($"/api/migrations/{instanceId}", _timeout.Token);
+        var view = await Server.Client.GetFromJsonAsync<JsonObject>($"/api/migrations/{instanceId}", Timeout.Token);
         Assert.Equal("Cancelled", view!["status"]!.GetValue<string>());
         Assert.NotEmpty(view["journal"]!.AsArray());
         // The VM lock went with the instance.
-        Assert.Empty(await _server.Services.GetRequiredService<VmLockStore>().ListAsync(_timeout.Token));
+        Assert.Empty(await Server.Services.GetRequiredService<VmLockStore>().ListAsync(Timeout.Token));
     }
 
     [Fact]
     public async Task A_second_migration_of_the_same_VM_is_refused_while_the_first_runs()
     {
         await ImportAsync(TestWorkflows.Delaying("delay-flow", "00:05:00"));
-        var first = await _server.Client.PostAsJsonAsync("/api/migrations", Start("delay-flow", "200"), _timeout.Token);
+        var first = await Server.Client.PostAsJsonAsync("/api/migrations", Start("delay-flow", "200"), Timeout.Token);
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
 
-        var locks = await _server.Services.GetRequiredService<VmLockStore>().ListAsync(_timeout.Token);
+        var locks = await Server.Services.GetRequiredService<VmLockStore>().ListAsync(Timeout.Token);
         Assert.Single(locks, l => l.VmId == "200");
-        var second = await _server.Client.PostAsJsonAsync("/api/migrations", Start("delay-flow", "200"), _timeout.Token);
-        var other = await _server.Client.PostAsJsonAsync("/api/migrations", Start("delay-flow", "201"), _timeout.Token);
+        var second = await Server.Client.PostAsJsonAsync("/api/migrations", Start("delay-flow", "200"), Timeout.Token);
+        var other = await Server.Client.PostAsJsonAsync("/api/migrations", Start("delay-flow", "201"), Timeout.Token);
 
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
-        Assert.Contains("vm-busy", await second.Content.ReadAsStringAsync(_timeout.Token));
+        Assert.Contains("vm-busy", await second.Content.ReadAsStringAsync(Timeout.Token));
         Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
     }
 
     [Fact]
     public async Task The_OpenAPI_document_describes_the_API()
     {
-        using var anonymous = _server.NewClient(token: null);
-        var document = await anonymous.GetFromJsonAsync<JsonObject>("/openapi/v1.json", _timeout.Token);
+        using var anonymous = Server.NewClient(token: null);
+        var document = await anonymous.GetFromJsonAsync<JsonObject>("/openapi/v1.json", Timeout.Token);
 
         var paths = document!["paths"]!.AsObject().Select(p => p.Key).ToList();
         Assert.Contains("/api/migrations", paths);
@@ -146,7 +133,7 @@ public sealed class MigrationApiTests : IAsyncLifetime
 
     private async Task ImportAsync(string json)
     {
-        var response = await _server.Client.PostAsync("/api/definitions", new StringContent(json, Encoding.UTF8, "application/json"), _timeout.Token);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(_timeout.Token));
+        var response = await Server.Client.PostAsync("/api/definitions", new StringContent(json, Encoding.UTF8, "application/json"), Timeout.Token);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Timeout.Token));
     }
 }

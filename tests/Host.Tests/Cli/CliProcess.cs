@@ -104,6 +104,11 @@ internal sealed class CliProcess : IDisposable
             throw new InvalidOperationException($"kill -INT {_process.Id} exited {process.ExitCode}.");
     }
 
+    /// <summary>SIGKILL to the CLI process alone (not its tree): a crash, nothing runs on the way out.</summary>
+    public void Crash() => _process.Kill(entireProcessTree: false);
+
+    public bool HasExited => _process.HasExited;
+
     public void Dispose()
     {
         if (!_process.HasExited)

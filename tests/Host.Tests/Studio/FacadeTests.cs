@@ -9,25 +9,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Elsa.Migration.Host.Tests.Studio;
 
 /// <summary>The facade under /elsa/api, as Studio calls it (shapes from the probed 3.8.2 contract).</summary>
-public sealed class FacadeTests : IAsyncLifetime
+public sealed class FacadeTests() : ServerTest(TimeSpan.FromSeconds(60))
 {
-    private readonly TempDatabase _db = new();
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
-    private RunningServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await RunningServer.StartAsync(_db.Path, cancellationToken: _timeout.Token);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _db.Dispose();
-        _timeout.Dispose();
-    }
-
     [Fact]
     public async Task Activity_descriptors_come_from_the_registry_with_categories_inputs_and_outcome_ports()
     {
-        var body = await _server.Client.GetFromJsonAsync<JsonObject>("/elsa/api/descriptors/activities?Refresh=True", _timeout.Token);
+        var body = await Server.Client.GetFromJsonAsync<JsonObject>("/elsa/api/descriptors/activities?Refresh=True", Timeout.Token);
 
         var items = body!["items"]!.AsArray().OfType<JsonObject>().ToList();
         Assert.Equal(items.Count, body["count"]!.GetValue<int>());
@@ -47,7 +34,7 @@ public sealed class FacadeTests : IAsyncLifetime
     [Fact]
     public async Task Expression_descriptors_offer_only_what_the_runtime_executes()
     {
-        var body = await _server.Client.GetFromJsonAsync<JsonObject>("/elsa/api/descriptors/expression-descriptors", _timeout.Token);
+        var body = await Server.Client.GetFromJsonAsync<JsonObject>("/elsa/api/descriptors/expression-descriptors", Timeout.Token);
 
         var types = body!["items"]!.AsArray().Select(e => e!["type"]!.GetValue<string>()).Order().ToArray();
         Assert.Equal(["Input", "JavaScript", "Json", "Literal", "Object", "Variable"], types);
@@ -58,52 +45,52 @@ public sealed class FacadeTests : IAsyncLifetime
     {
         var model = JsonNode.Parse(TestWorkflows.Invalid("studio-broken"))!.AsObject();
 
-        var saved = await _server.Client.PostAsJsonAsync("/elsa/api/workflow-definitions", new JsonObject { ["model"] = model.DeepClone(), ["publish"] = false }, _timeout.Token);
-        var published = await _server.Client.PostAsJsonAsync("/elsa/api/workflow-definitions", new JsonObject { ["model"] = model.DeepClone(), ["publish"] = true }, _timeout.Token);
+        var saved = await Server.Client.PostAsJsonAsync("/elsa/api/workflow-definitions", new JsonObject { ["model"] = model.DeepClone(), ["publish"] = false }, Timeout.Token);
+        var published = await Server.Client.PostAsJsonAsync("/elsa/api/workflow-definitions", new JsonObject { ["model"] = model.DeepClone(), ["publish"] = true }, Timeout.Token);
 
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode); // a draft may be incomplete
-        var draft = (await saved.Content.ReadFromJsonAsync<JsonObject>(_timeout.Token))!["workflowDefinition"]!;
+        var draft = (await saved.Content.ReadFromJsonAsync<JsonObject>(Timeout.Token))!["workflowDefinition"]!;
         Assert.Contains(draft["links"]!.AsArray(), l => l!["rel"]!.GetValue<string>() == "publish"); // editable
         Assert.Equal("Workflow1:flowchart1:start1", draft["root"]!["activities"]![0]!["nodeId"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.BadRequest, published.StatusCode);
         Assert.Equal("application/problem+json", published.Content.Headers.ContentType?.MediaType);
-        var errors = (await published.Content.ReadFromJsonAsync<JsonObject>(_timeout.Token))!["errors"]!.AsArray()
+        var errors = (await published.Content.ReadFromJsonAsync<JsonObject>(Timeout.Token))!["errors"]!.AsArray()
             .Select(e => e!["errorMessage"]!.GetValue<string>()).ToList();
         Assert.Contains(errors, e => e.Contains("Elsa.WriteLin"));
-        Assert.Null(await _server.Services.GetRequiredService<IWorkflowDefinitionStore>().GetPublishedAsync("studio-broken", _timeout.Token));
+        Assert.Null(await Server.Services.GetRequiredService<IWorkflowDefinitionStore>().GetPublishedAsync("studio-broken", Timeout.Token));
     }
 
     [Fact]
     public async Task The_instance_list_and_viewer_endpoints_describe_a_run_started_from_the_editor()
     {
-        await _server.Client.PostAsync("/api/definitions", new StringContent(TestWorkflows.Delaying("viewer-flow", "00:05:00"), Encoding.UTF8, "application/json"), _timeout.Token);
+        await Server.Client.PostAsync("/api/definitions", new StringContent(TestWorkflows.Delaying("viewer-flow", "00:05:00"), Encoding.UTF8, "application/json"), Timeout.Token);
 
-        var run = await _server.Client.PostAsJsonAsync("/elsa/api/workflow-definitions/viewer-flow/execute",
-            new JsonObject { ["versionOptions"] = "Latest" }, _timeout.Token);
+        var run = await Server.Client.PostAsJsonAsync("/elsa/api/workflow-definitions/viewer-flow/execute",
+            new JsonObject { ["versionOptions"] = "Latest" }, Timeout.Token);
         var instanceId = run.Headers.GetValues("x-elsa-workflow-instance-id").Single();
-        var runtime = _server.Services.GetRequiredService<Engine.Runtime.IWorkflowRuntime>();
-        await runtime.WaitForIdleAsync(instanceId, _timeout.Token);
+        var runtime = Server.Services.GetRequiredService<Engine.Runtime.IWorkflowRuntime>();
+        await runtime.WaitForIdleAsync(instanceId, Timeout.Token);
 
-        var list = await (await _server.Client.PostAsJsonAsync("/elsa/api/workflow-instances", new JsonObject { ["page"] = 0, ["pageSize"] = 10 }, _timeout.Token))
-            .Content.ReadFromJsonAsync<JsonObject>(_timeout.Token);
+        var list = await (await Server.Client.PostAsJsonAsync("/elsa/api/workflow-instances", new JsonObject { ["page"] = 0, ["pageSize"] = 10 }, Timeout.Token))
+            .Content.ReadFromJsonAsync<JsonObject>(Timeout.Token);
         var row = list!["items"]!.AsArray().Single()!;
         Assert.Equal(1, list["totalCount"]!.GetValue<int>());
         Assert.Equal("Suspended", row["subStatus"]!.GetValue<string>());
-        var versions = await _server.Client.GetFromJsonAsync<JsonObject>(
-            $"/elsa/api/workflow-definitions?versionOptions=&Ids={Uri.EscapeDataString(row["definitionVersionId"]!.GetValue<string>())}", _timeout.Token);
+        var versions = await Server.Client.GetFromJsonAsync<JsonObject>(
+            $"/elsa/api/workflow-definitions?versionOptions=&Ids={Uri.EscapeDataString(row["definitionVersionId"]!.GetValue<string>())}", Timeout.Token);
         Assert.Single(versions!["items"]!.AsArray());
-        var report = await (await _server.Client.PostAsJsonAsync("/elsa/api/activity-executions/report", new JsonObject
+        var report = await (await Server.Client.PostAsJsonAsync("/elsa/api/activity-executions/report", new JsonObject
         {
             ["workflowInstanceId"] = instanceId,
             ["activityNodeIds"] = new JsonArray("Workflow1:flowchart1:hello1", "Workflow1:flowchart1:delay1"),
-        }, _timeout.Token)).Content.ReadFromJsonAsync<JsonObject>(_timeout.Token);
+        }, Timeout.Token)).Content.ReadFromJsonAsync<JsonObject>(Timeout.Token);
         var stats = report!["stats"]!.AsArray().ToDictionary(s => s!["activityId"]!.GetValue<string>());
         Assert.Equal(1, stats["hello1"]!["completedCount"]!.GetValue<int>());
         Assert.True(stats["delay1"]!["isBlocked"]!.GetValue<bool>());
-        var journal = await (await _server.Client.PostAsJsonAsync($"/elsa/api/workflow-instances/{instanceId}/journal?skip=0&take=50", new JsonObject
+        var journal = await (await Server.Client.PostAsJsonAsync($"/elsa/api/workflow-instances/{instanceId}/journal?skip=0&take=50", new JsonObject
         {
             ["filter"] = new JsonObject { ["excludedActivityTypes"] = new JsonArray("Elsa.Workflow", "Elsa.Flowchart") },
-        }, _timeout.Token)).Content.ReadFromJsonAsync<JsonObject>(_timeout.Token);
+        }, Timeout.Token)).Content.ReadFromJsonAsync<JsonObject>(Timeout.Token);
         Assert.Contains(journal!["items"]!.AsArray(), j => j!["nodeId"]!.GetValue<string>() == "Workflow1:flowchart1:delay1" && j["eventName"]!.GetValue<string>() == "Suspended");
         Assert.DoesNotContain(journal["items"]!.AsArray(), j => j!["activityType"]!.GetValue<string>() == "Elsa.Workflow");
     }

@@ -14,30 +14,17 @@ namespace Elsa.Migration.Host.Tests.Studio;
 /// The real Elsa Studio 3.8.2 designer in Debian's headless Chromium (driven by Microsoft.Playwright with
 /// ExecutablePath, so no browser is downloaded) against the real server: the palette, an input edit, auto-save.
 /// </summary>
-public sealed class StudioDesignerBrowserTests : IAsyncLifetime
+public sealed class StudioDesignerBrowserTests() : ServerTest(TimeSpan.FromMinutes(4))
 {
     private const string Chromium = "/usr/bin/chromium";
-    private readonly TempDatabase _db = new();
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(4));
-    private RunningServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await RunningServer.StartAsync(_db.Path, cancellationToken: _timeout.Token);
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _db.Dispose();
-        _timeout.Dispose();
-    }
-
     [Fact]
     public async Task The_designer_shows_the_VmMigration_palette_and_saves_an_edited_input_to_the_database_and_the_export()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run ./scripts/setup.sh (installs Debian's chromium package).");
-        var studio = await _server.Client.GetFromJsonAsync<JsonObject>("/studio/status", _timeout.Token);
+        var studio = await Server.Client.GetFromJsonAsync<JsonObject>("/studio/status", Timeout.Token);
         Assert.True(studio!["installed"]!.GetValue<bool>(), "Elsa Studio is not installed: run ./scripts/setup.sh (scripts/setup.d/10-studio-assets.sh).");
-        var imported = await _server.Client.PostAsync("/api/definitions", new StringContent(ProbeFlow(), Encoding.UTF8, "application/json"), _timeout.Token);
-        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync(_timeout.Token));
+        var imported = await Server.Client.PostAsync("/api/definitions", new StringContent(ProbeFlow(), Encoding.UTF8, "application/json"), Timeout.Token);
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync(Timeout.Token));
 
         using var playwright = await Playwright.CreateAsync();
         var profile = Directory.CreateTempSubdirectory("elsa-host-chromium-");
@@ -56,7 +43,7 @@ public sealed class StudioDesignerBrowserTests : IAsyncLifetime
             page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
 
             // The token travels in the fragment: never sent to the server, so never in a log.
-            await page.GotoAsync(new Uri(_server.BaseAddress, "/designer.html?id=probe-flow").ToString() + "#key=" + _server.Token);
+            await page.GotoAsync(new Uri(Server.BaseAddress, "/designer.html?id=probe-flow").ToString() + "#key=" + Server.Token);
 
             // The palette lists our categories, generated from the registry; VmMigration holds the test activity.
             var palette = page.GetByText("VmMigration", new() { Exact = true });
@@ -77,21 +64,21 @@ public sealed class StudioDesignerBrowserTests : IAsyncLifetime
             Assert.Equal(200, saved.Status);
 
             // In the database: the latest version (a new draft, since v1 was published) carries the edit.
-            var store = _server.Services.GetRequiredService<IWorkflowDefinitionStore>();
-            var latest = await store.GetLatestAsync("probe-flow", _timeout.Token);
+            var store = Server.Services.GetRequiredService<IWorkflowDefinitionStore>();
+            var latest = await store.GetLatestAsync("probe-flow", Timeout.Token);
             Assert.NotNull(latest);
             Assert.Equal(2, latest.Version);
             Assert.False(latest.IsPublished);
             Assert.Equal("db42", VmNameOf(latest.Json));
-            Assert.Equal("web01", VmNameOf((await store.GetPublishedAsync("probe-flow", _timeout.Token))!.Json));
+            Assert.Equal("web01", VmNameOf((await store.GetPublishedAsync("probe-flow", Timeout.Token))!.Json));
 
             // In an export, through the real CLI command on the same SQLite file.
-            var exportFile = Path.Combine(_db.Folder, "probe-flow.json");
+            var exportFile = Path.Combine(Db.Folder, "probe-flow.json");
             var database = CliServices.CreateDatabaseOption();
             var exitCode = await new RootCommand { database, ExportCommand.Create(database) }
-                .Parse(["export", "probe-flow", exportFile, "--db", _db.Path]).InvokeAsync(cancellationToken: _timeout.Token);
+                .Parse(["export", "probe-flow", exportFile, "--db", Db.Path]).InvokeAsync(cancellationToken: Timeout.Token);
             Assert.Equal(0, exitCode);
-            var exported = await File.ReadAllTextAsync(exportFile, _timeout.Token);
+            var exported = await File.ReadAllTextAsync(exportFile, Timeout.Token);
             Assert.Equal("db42", VmNameOf(exported));
             Assert.Equal("https://elsaworkflows.io/schemas/workflow-definition/v3.0.0/schema.json", JsonNode.Parse(exported)!["$schema"]!.GetValue<string>());
             Assert.DoesNotContain(errors, e => e.Contains("Exception", StringComparison.Ordinal));

@@ -1,30 +1,35 @@
-using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 
-namespace Elsa.Migration.Activities.Tests.Migration;
+namespace Elsa.Migration.Activities.Lab;
 
 /// <summary>
 /// Writes through the source QEMU's block layer (HMP qemu-io) for the whole migration, like a guest would: only while the
 /// vCPUs run. It uses the migration's own QMP session, so its writes are ordered with the migration's commands on one
 /// connection: a write sent before the switchover STOP is executed before anything CompleteMirror sends at switchover.
-/// (qemu-io itself would still write to a stopped VM, which a real guest cannot; hence the gate.)
+/// (qemu-io itself would still write to a stopped VM, which a real guest cannot; hence the gate.) The tests, the demo and
+/// the migration benchmark use it.
 /// </summary>
-internal sealed class GuestLikeWriter : IAsyncDisposable
+public sealed class GuestLikeWriter : IAsyncDisposable
 {
     private readonly QmpSession _session;
     private readonly IReadOnlyList<(string Drive, long Size)> _drives;
     private readonly CancellationTokenSource _stop = new();
     private readonly IDisposable _subscription;
     private readonly Random _random = new(42);
+    private readonly TimeSpan _pause;
     private volatile bool _paused;
     private Task _loop = Task.CompletedTask;
     private int _disposed;
 
-    public GuestLikeWriter(QmpSession session, IReadOnlyList<(string Drive, long Size)> drives)
+    /// <param name="session">The migration's QMP session to the source QEMU.</param>
+    /// <param name="drives">Device ids and sizes to write to (4-64 KiB at random 4 KiB-aligned offsets).</param>
+    /// <param name="pause">Between two writes (default 10 ms).</param>
+    public GuestLikeWriter(QmpSession session, IReadOnlyList<(string Drive, long Size)> drives, TimeSpan? pause = null)
     {
         _session = session;
         _drives = drives;
+        _pause = pause ?? TimeSpan.FromMilliseconds(10);
         _subscription = session.Client.Subscribe(e =>
         {
             if (e is StopEvent) _paused = true;
@@ -36,6 +41,7 @@ internal sealed class GuestLikeWriter : IAsyncDisposable
     public long BytesWritten { get; private set; }
     public int SkippedWhilePaused { get; private set; }
 
+    /// <summary>Starts writing in the background until disposed (or the source QEMU quits).</summary>
     public void Start() => _loop = Task.Run(LoopAsync);
 
     private async Task LoopAsync()
@@ -68,7 +74,7 @@ internal sealed class GuestLikeWriter : IAsyncDisposable
             }
             try
             {
-                await Task.Delay(10, _stop.Token);
+                await Task.Delay(_pause, _stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -80,7 +86,7 @@ internal sealed class GuestLikeWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        _stop.Cancel();
+        await _stop.CancelAsync();
         await _loop;
         _subscription.Dispose();
         _stop.Dispose();
