@@ -32,7 +32,7 @@ internal sealed class LedgerUndo(MigrationScope scope)
             case LedgerKinds.TargetExport:
                 return await RemoveTargetExportAsync(entry.Name);
             case LedgerKinds.TargetBitmap:
-                return await TargetWriteBitmaps.RemoveAsync(await scope.Pool.TryGetAsync(Plan.TargetQmpSocket, Token),
+                return await TargetWriteBitmaps.RemoveAsync(await scope.TryGetTargetAsync(),
                     entry.Details?["node"]?.GetValue<string>() ?? entry.Name.Split('/')[0],
                     entry.Details?["bitmap"]?.GetValue<string>() ?? entry.Name.Split('/')[^1], Token);
             case LedgerKinds.TargetQemu:
@@ -141,7 +141,7 @@ internal sealed class LedgerUndo(MigrationScope scope)
     /// <summary>VerifyDisks' read-only export on the target: removed whoever runs the VM (it must not outlive the check).</summary>
     private async Task<string> RemoveTargetExportAsync(string exportId)
     {
-        var target = await scope.Pool.TryGetAsync(Plan.TargetQmpSocket, Token);
+        var target = await scope.TryGetTargetAsync();
         if (target is null) return $"target export {exportId}: target QEMU gone";
         try
         {
