@@ -54,8 +54,8 @@ public sealed class TargetBitmapMapTests
             VmId = plan.VmId, SourceNode = plan.SourceNode, TargetNode = plan.TargetNode, InventoryPath = plan.InventoryPath,
             SourceQmpSocket = plan.SourceQmpSocket, TargetQmpSocket = plan.TargetQmpSocket, TargetPidFile = plan.TargetPidFile,
             NbdSocket = plan.NbdSocket, MigrationSocket = plan.MigrationSocket, TargetQemuArgs = plan.TargetQemuArgs, Disks = plan.Disks,
-            TargetTcpHost = "10.0.0.2",
+            TargetTcpHost = "10.0.0.2", NbdTcpPort = 60010, MigrationTcpPort = 60011,
         };
-        Assert.Equal("nbd://10.0.0.2:10809/mig-verify-vd0", TargetBitmapMap.Uri(tcp, "mig-verify-vd0"));
+        Assert.Equal("nbd://10.0.0.2:60010/mig-verify-vd0", TargetBitmapMap.Uri(tcp, "mig-verify-vd0"));
     }
 }
