@@ -72,6 +72,9 @@ public sealed class Cleanup : CodeActivity
         }
         foreach (var entry in (await context.GetLedgerAsync()).Where(e => e.ReleasedAt is null && e.Kind is LedgerKinds.ZfsSnapshot or LedgerKinds.ReplicaReceived or LedgerKinds.GuestFrozen))
             await context.ReleaseResourceAsync(entry.Id);
+        // The migration is over: release the target's monitor (QEMU serves one QMP client at a time; over SSH the
+        // session is also an ssh + socat relay that would otherwise live as long as this process).
+        await scope.DropTargetAsync();
         await context.JournalAsync("Source cleaned up: " + string.Join("; ", said.Where(s => s.Length > 0)),
             new JsonObject { ["steps"] = new JsonArray(said.Select(s => (JsonNode)s).ToArray()) });
     }

@@ -94,6 +94,8 @@ public sealed class ResumeTarget : CodeActivity<long>
     internal static async Task RemoveTransientSocketsAsync(MigrationScope scope)
     {
         var plan = scope.Plan;
+        // Over TCP there are no such files; skipping saves a command (an ssh start on a remote node).
+        if (plan.TargetTcpHost is not null) return;
         await scope.TargetNode.TryRunAsync(new NodeCommand("rm", "-f", "--", plan.NbdSocket, plan.MigrationSocket), scope.Token);
     }
 
