@@ -4,7 +4,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 debian_packages=(qemu-system-x86 qemu-utils zfs-fuse socat libnbd-bin openssh-server openssh-client iproute2
-                 e2fsprogs chromium)
+                 e2fsprogs chromium curl)
 
 missing=()
 for p in "${debian_packages[@]}"; do

@@ -11,12 +11,20 @@ internal sealed class CliProcess : IDisposable
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private CliProcess(IEnumerable<string> arguments, string? databasePath, IReadOnlyDictionary<string, string>? environment = null)
+    private CliProcess(IEnumerable<string> arguments, string? databasePath, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? launcher = null)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "elsa-migrate.dll");
         if (!File.Exists(cli))
             throw new FileNotFoundException($"The CLI is not built at {cli}: build tests/Host.Tests (it references src/Host).");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(launcher?[0] ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (launcher is not null)
+        {
+            // e.g. `ip netns exec NS`: it execs the next program, so this process is dotnet itself (signals reach it).
+            foreach (var part in launcher.Skip(1))
+                start.ArgumentList.Add(part);
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(cli);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
@@ -41,6 +49,10 @@ internal sealed class CliProcess : IDisposable
 
     /// <summary>Starts the CLI; <paramref name="databasePath"/> is passed as ELSA_MIGRATION_DB.</summary>
     public static CliProcess Start(string databasePath, params string[] arguments) => new(arguments, databasePath);
+
+    /// <summary>Starts the CLI inside network namespace <paramref name="networkNamespace"/> (<c>ip netns exec</c>).</summary>
+    public static CliProcess StartInNetworkNamespace(string networkNamespace, string databasePath, params string[] arguments) =>
+        new(arguments, databasePath, launcher: [File.Exists("/usr/sbin/ip") ? "/usr/sbin/ip" : "ip", "netns", "exec", networkNamespace]);
 
     /// <summary>Runs the CLI without ELSA_MIGRATION_DB and with the given environment, to its end.</summary>
     public static async Task<int> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)

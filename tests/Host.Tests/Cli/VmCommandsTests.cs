@@ -1,0 +1,191 @@
+using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Activities.Qemu;
+using Xunit.Abstractions;
+
+namespace Elsa.Migration.Host.Tests.Cli;
+
+/// <summary>
+/// <c>./elsa-migrate vm start|stop|status</c> as users meet it: the built CLI as a process, against the inventory of a
+/// real lab (zfs-fuse pools, a guest-less VM whose disk is a file on the node's pool) and real QEMU (TCG).
+/// Every assertion about QEMU is made from outside the CLI: QMP on the VM's socket, its pid file, /proc.
+/// </summary>
+[Collection("zfs")]
+public sealed class VmCommandsTests(ITestOutputHelper output)
+{
+    private const string VmId = "vmcli";
+    private const string Node = "lab-a";
+
+    [Fact(Timeout = 240_000)]
+    public async Task Vm_start_status_stop_drive_the_VMs_QEMU_and_a_second_start_is_refused()
+    {
+        RequireTools("zfs-fuse", "zpool", "qemu-system-x86_64");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3.5));
+        var ct = cts.Token;
+        var lab = await CreateLabAsync(ct);
+        try
+        {
+            var paths = lab.Inventory.RuntimePaths(VmId, Node);
+
+            var before = await VmAsync(lab, "status", ct);
+            Assert.True(before.ExitCode == 3, $"status of a stopped VM must exit 3\n{before}");
+            Assert.Contains($"{VmId} on {Node}: stopped", before.Output);
+
+            var start = await VmAsync(lab, "start", ct);
+            Assert.True(start.ExitCode == 0, $"vm start failed\n{start}");
+            var pid = ReadPid(paths.PidFile);
+            Assert.Contains($"started {VmId} on {Node}: pid {pid}, qmp {paths.QmpSocket}", start.Output);
+            Assert.Equal([pid], LabQemuPids(lab));
+            await using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, cancellationToken: ct))
+                Assert.Equal(RunState.Running, (await qmp.QueryStatusAsync(ct)).Status);
+
+            var again = await VmAsync(lab, "start", ct);
+            Assert.True(again.ExitCode == 1, $"a second start must be refused with exit 1\n{again}");
+            Assert.Contains($"error: VM '{VmId}' already runs on node '{Node}' (pid {pid}); stop it first.", again.Error);
+            Assert.Equal([pid], LabQemuPids(lab)); // still the first QEMU, and only it
+
+            var running = await VmAsync(lab, "status", ct);
+            Assert.True(running.ExitCode == 0, $"status of a running VM must exit 0\n{running}");
+            Assert.Contains($"{VmId} on {Node}: running, pid {pid}, state running, qmp {paths.QmpSocket}", running.Output);
+
+            var stop = await VmAsync(lab, "stop", ct);
+            Assert.True(stop.ExitCode == 0, $"vm stop failed\n{stop}");
+            Assert.Contains($"stopped {VmId} on {Node}", stop.Output);
+            Assert.Empty(LabQemuPids(lab));
+            Assert.False(File.Exists($"/proc/{pid}/cmdline"), $"QEMU pid {pid} is still alive after vm stop");
+            Assert.False(File.Exists(paths.PidFile), "vm stop left the pid file");
+            Assert.False(File.Exists(paths.QmpSocket), "vm stop left the QMP socket");
+
+            var after = await VmAsync(lab, "status", ct);
+            Assert.True(after.ExitCode == 3, $"status after stop must exit 3\n{after}");
+            var stopAgain = await VmAsync(lab, "stop", ct);
+            Assert.True(stopAgain.ExitCode == 0, $"stopping a stopped VM is not an error\n{stopAgain}");
+            Assert.Contains($"{VmId} was not running on {Node}", stopAgain.Output);
+        }
+        finally
+        {
+            await TearDownAsync(lab);
+        }
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task Vm_start_with_an_unknown_node_or_an_injection_attempt_is_refused_with_exit_1_and_starts_nothing()
+    {
+        RequireTools("zfs-fuse", "zpool", "qemu-system-x86_64");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3.5));
+        var ct = cts.Token;
+        var lab = await CreateLabAsync(ct);
+        try
+        {
+            var marker = Path.Combine(lab.Directory, "injected");
+            var attempts = new (string Node, string VmId, string Expected)[]
+            {
+                ("lab-z", VmId, "unknown node 'lab-z'; known nodes: lab-a, lab-b"),
+                ($"{Node}; touch {marker}", VmId, "unknown node"),
+                (Node, $"{VmId}; touch {marker}", $"unknown VM '{VmId}; touch {marker}'; known VMs: {VmId}"),
+                (Node, $"$(touch {marker})", "unknown VM"),
+                (Node, $"../{VmId}", "unknown VM"),
+            };
+            foreach (var (node, vmId, expected) in attempts)
+            {
+                foreach (var verb in new[] { "start", "status", "stop" })
+                {
+                    var result = await CliAsync(lab, ct, "vm", verb, "--inventory", lab.InventoryPath, "--node", node, vmId);
+                    Assert.True(result.ExitCode == 1, $"vm {verb} --node '{node}' '{vmId}' must exit 1\n{result}");
+                    Assert.Contains("error: Not in the inventory: " + expected, result.Error);
+                    Assert.Empty(LabQemuPids(lab));
+                    Assert.False(File.Exists(marker), $"vm {verb} --node '{node}' '{vmId}' ran the injected command");
+                }
+            }
+
+            // The refusals above were not because QEMU cannot start here: the real VM starts from the same inventory.
+            var start = await VmAsync(lab, "start", ct);
+            Assert.True(start.ExitCode == 0, $"vm start failed\n{start}");
+            Assert.Single(LabQemuPids(lab));
+        }
+        finally
+        {
+            await TearDownAsync(lab);
+        }
+    }
+
+    private sealed record CliResult(int ExitCode, string Output, string Error)
+    {
+        public override string ToString() => $"exit {ExitCode}\nstdout:\n{Output}\nstderr:\n{Error}";
+    }
+
+    private Task<CliResult> VmAsync(LabEnvironment lab, string verb, CancellationToken ct) =>
+        CliAsync(lab, ct, "vm", verb, "--inventory", lab.InventoryPath, "--node", Node, VmId);
+
+    private async Task<CliResult> CliAsync(LabEnvironment lab, CancellationToken ct, params string[] arguments)
+    {
+        ct.ThrowIfCancellationRequested();
+        // A database inside the lab dir: the CLI never touches the default one, and teardown removes it.
+        var (exitCode, stdout, stderr) = await CliProcess.RunAsync(Path.Combine(lab.Directory, "cli.db"), arguments);
+        output.WriteLine($"$ elsa-migrate {string.Join(' ', arguments.Select(a => $"'{a}'"))} -> {exitCode}\n{stdout}{stderr}");
+        return new CliResult(exitCode, stdout, stderr);
+    }
+
+    private static async Task<LabEnvironment> CreateLabAsync(CancellationToken ct)
+    {
+        var lab = await LabEnvironment.CreateAsync(new LabOptions { PoolSizeBytes = 128L << 20 }, cancellationToken: ct);
+        try
+        {
+            // Guest-less: one small raw disk and no OS; the firmware idles, which is all vm start|stop|status need.
+            await lab.AddVmAsync(lab.DefineVm(VmId, (DiskKind.Local, 8L << 20)), ct);
+            await lab.CreateDisksAsync(VmId, Node, ct);
+            return lab;
+        }
+        catch
+        {
+            await lab.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task TearDownAsync(LabEnvironment lab)
+    {
+        var pids = LabQemuPids(lab);
+        await lab.DisposeAsync();
+        Assert.False(Directory.Exists(lab.Directory), $"teardown left {lab.Directory}");
+        Assert.All(pids, pid => Assert.False(File.Exists($"/proc/{pid}/cmdline"), $"QEMU pid {pid} survived teardown"));
+    }
+
+    private static int ReadPid(string pidFile)
+    {
+        Assert.True(File.Exists(pidFile), $"no pid file at {pidFile}");
+        return int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Live QEMU processes whose command line names a file of this lab (only this test's VMs).</summary>
+    private static List<int> LabQemuPids(LabEnvironment lab)
+    {
+        var pids = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string[] argv;
+            try
+            {
+                argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue; // the process ended while we looked
+            }
+            if (argv[0].Contains("qemu-system", StringComparison.Ordinal) && argv.Any(a => a.Contains(lab.Directory + "/", StringComparison.Ordinal)))
+                pids.Add(pid);
+        }
+        return pids;
+    }
+
+    private static void RequireTools(params string[] programs)
+    {
+        foreach (var program in programs)
+        {
+            var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"])
+                .Any(d => File.Exists(Path.Combine(d, program)));
+            Assert.True(found, $"'{program}' is required for this test but is not installed: run ./scripts/setup.sh (installs qemu-system-x86, zfs-fuse).");
+        }
+    }
+}
