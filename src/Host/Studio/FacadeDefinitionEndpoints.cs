@@ -131,6 +131,11 @@ public static class FacadeDefinitionEndpoints
             // "Create workflow": Studio sends no ids; a readable, unique definition id from the name.
             model["definitionId"] = Slug(model["name"]?.GetValue<string>()) + "-" + Guid.NewGuid().ToString("N")[..6];
         }
+        else if (await catalog.Store.GetLatestAsync(model["definitionId"]!.GetValue<string>(), ct) is { } previous
+                 && JsonNode.Parse(previous.Json) is JsonObject previousModel)
+        {
+            StudioDroppedProperties.Restore(model, previousModel);
+        }
         model["root"] ??= new JsonObject { ["id"] = "flowchart1", ["type"] = ActivityDescriptorMapper.FlowchartType, ["version"] = 1, ["activities"] = new JsonArray(), ["connections"] = new JsonArray() };
         StudioShapes.AssignNodeIds(model["root"] as JsonObject);
         var saved = await catalog.SaveDraftAsync(model, ct);

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Reflection;
 using Elsa.Migration.Host.Auth;
 using Elsa.Migration.Host.Server;
 using Microsoft.AspNetCore.Builder;
@@ -47,8 +46,7 @@ public sealed class RunningServer : IAsyncDisposable
             Urls: urls,
             DatabasePath: databasePath,
             Configuration: configuration,
-            ConfigureServices: services => services.AddSingleton<ITokenAnnouncer>(announcer),
-            ActivityAssemblies: [typeof(RunningServer).Assembly]);
+            ConfigureServices: services => services.AddSingleton<ITokenAnnouncer>(announcer));
         var app = MigrationServer.Build(settings);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

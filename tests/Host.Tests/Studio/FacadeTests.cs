@@ -18,14 +18,15 @@ public sealed class FacadeTests() : ServerTest(TimeSpan.FromSeconds(60))
 
         var items = body!["items"]!.AsArray().OfType<JsonObject>().ToList();
         Assert.Equal(items.Count, body["count"]!.GetValue<int>());
-        var probe = items.Single(d => d["typeName"]!.GetValue<string>() == "VmMigration.TestProbe");
-        Assert.Equal("VmMigration", probe["category"]!.GetValue<string>());
-        Assert.Equal("Test probe", probe["displayName"]!.GetValue<string>());
-        Assert.Equal(["Done", "Unreachable"], probe["ports"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()));
-        var vmName = probe["inputs"]!.AsArray().Single(i => i!["name"]!.GetValue<string>() == "vmName")!;
-        Assert.Equal("VM name", vmName["displayName"]!.GetValue<string>());
-        Assert.StartsWith("The VM to probe", vmName["description"]!.GetValue<string>());
-        Assert.Equal("singleline", vmName["uiHint"]!.GetValue<string>());
+        var wait = items.Single(d => d["typeName"]!.GetValue<string>() == "VmMigration.WaitConvergence");
+        Assert.Equal("VM Migration", wait["category"]!.GetValue<string>());
+        Assert.Equal("Wait Convergence", wait["displayName"]!.GetValue<string>());
+        Assert.Equal(["Done", "TimedOut", "Failed"], wait["ports"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()));
+        var timeout = wait["inputs"]!.AsArray().Single(i => i!["name"]!.GetValue<string>() == "timeoutSeconds")!;
+        Assert.Equal("Timeout Seconds", timeout["displayName"]!.GetValue<string>());
+        Assert.StartsWith("Longest time to wait", timeout["description"]!.GetValue<string>());
+        Assert.Equal("singleline", timeout["uiHint"]!.GetValue<string>());
+        Assert.Contains(items, d => d["typeName"]!.GetValue<string>() == "VmMigration.BitmapMirror" && d["category"]!.GetValue<string>() == "VM Migration");
         var flowchart = items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.Flowchart");
         Assert.True(flowchart["isContainer"]!.GetValue<bool>());
         Assert.Contains(items, d => d["typeName"]!.GetValue<string>() == "Elsa.Delay");
@@ -58,6 +59,35 @@ public sealed class FacadeTests() : ServerTest(TimeSpan.FromSeconds(60))
             .Select(e => e!["errorMessage"]!.GetValue<string>()).ToList();
         Assert.Contains(errors, e => e.Contains("Elsa.WriteLin"));
         Assert.Null(await Server.Services.GetRequiredService<IWorkflowDefinitionStore>().GetPublishedAsync("studio-broken", Timeout.Token));
+    }
+
+    [Fact]
+    public async Task An_auto_save_keeps_the_input_properties_Studio_does_not_carry_unless_the_input_was_retyped()
+    {
+        var shipped = JsonNode.Parse(await File.ReadAllTextAsync(Demo.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token))!.AsObject();
+        await Server.Client.PostAsync("/api/definitions", new StringContent(shipped.ToJsonString(), Encoding.UTF8, "application/json"), Timeout.Token);
+        // What Studio 3.8.2 posts: its typed input model has no isRequired, defaultValue or typeName.
+        var model = shipped.DeepClone().AsObject();
+        foreach (var input in model["inputs"]!.AsArray().OfType<JsonObject>())
+        {
+            input.Remove("isRequired");
+            input.Remove("defaultValue");
+            input.Remove("typeName");
+            input["storageDriverTypeName"] = null;
+        }
+        var retyped = model["inputs"]!.AsArray().OfType<JsonObject>().Single(i => i["name"]!.GetValue<string>() == "DiskBandwidth");
+        retyped["type"] = "String";
+
+        var saved = await Server.Client.PostAsJsonAsync("/elsa/api/workflow-definitions", new JsonObject { ["model"] = model, ["publish"] = false }, Timeout.Token);
+
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        var latest = await Server.Services.GetRequiredService<IWorkflowDefinitionStore>().GetLatestAsync("live-migrate", Timeout.Token);
+        Assert.Equal(2, latest!.Version);
+        var inputs = JsonNode.Parse(latest.Json)!["inputs"]!.AsArray().OfType<JsonObject>().ToDictionary(i => i["name"]!.GetValue<string>());
+        Assert.True(inputs["VmId"]["isRequired"]?.GetValue<bool>() == true, $"VmId lost isRequired: {inputs["VmId"].ToJsonString()}");
+        Assert.Equal("String", inputs["VmId"]["typeName"]!.GetValue<string>());
+        Assert.Null(inputs["DiskBandwidth"]["defaultValue"]); // retyped: the old Int64 default does not apply
+        Assert.Null(inputs["DiskBandwidth"]["isRequired"]);
     }
 
     [Fact]
