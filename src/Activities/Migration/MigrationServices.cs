@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Activities.Migration;
@@ -13,4 +14,21 @@ public static class MigrationServices
         services.AddSingleton<IMigrationSite, InventoryMigrationSite>();
         return services;
     }
+
+    /// <summary>
+    /// The engine over <paramref name="databasePath"/> (null: the engine's default) with the VmMigration activities and
+    /// the services they need: the one composition the server, the CLI, the lab (demo, bench) and the tests share.
+    /// <paramref name="configure"/> runs after the VmMigration activities are added (e.g. to add test-only activities).
+    /// </summary>
+    public static IServiceCollection AddMigrationRuntime(this IServiceCollection services, string? databasePath,
+        Action<MigrationEngineOptions>? configure = null) =>
+        services
+            .AddMigrationEngine(o =>
+            {
+                if (!string.IsNullOrWhiteSpace(databasePath))
+                    o.DatabasePath = databasePath;
+                o.ActivityAssemblies.Add(typeof(GetDiskInfo).Assembly);
+                configure?.Invoke(o);
+            })
+            .AddVmMigration();
 }

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Engine.Persistence;
-using Elsa.Migration.Engine.Runtime;
-using Elsa.Migration.Host.Demo;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Elsa.Migration.Host.Benchmarks;
@@ -16,14 +14,14 @@ namespace Elsa.Migration.Host.Benchmarks;
 /// </summary>
 internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> dirtyPercents, IAnsiConsole console)
 {
-    private sealed record Result(string Mode, double DirtyPercent, long ZfsBytes, long QemuBytes, TimeSpan Wall, long? DowntimeMs, double? GuestPauseMs, string Compare)
+    private sealed record Result(string Mode, double DirtyPercent, long ZfsBytes, long QemuBytes, TimeSpan Wall, long? DowntimeMs, double? GuestPauseMs, ImageComparison Compare)
     {
         public long Moved => ZfsBytes + QemuBytes;
     }
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        var workflow = MigrationLab.FindRepositoryFile("workflows/live-migrate.json");
+        var workflow = await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), ct);
         await using var lab = await MigrationLab.CreateAsync(Math.Max(3L << 30, diskBytes * 3), ct);
         var results = new List<Result>();
         var round = 0;
@@ -38,7 +36,7 @@ internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> d
             .AddColumns("dirty", "mode", "moved", "ZFS + QEMU", "wall", "downtime", "pause", "equal");
         foreach (var r in results)
             table.AddRow($"{r.DirtyPercent:0.#} %", r.Mode, Mib(r.Moved), $"{Mib(r.ZfsBytes)} + {Mib(r.QemuBytes)}", $"{r.Wall.TotalSeconds:0.00} s",
-                $"{r.DowntimeMs} ms", $"{r.GuestPauseMs:0} ms", r.Compare.Contains("identical", StringComparison.OrdinalIgnoreCase) ? "yes" : "[red]NO[/]");
+                $"{r.DowntimeMs} ms", $"{r.GuestPauseMs:0} ms", r.Compare.Identical ? "yes" : "[red]NO[/]");
         console.Write(table);
         foreach (var pair in results.Chunk(2))
         {
@@ -46,7 +44,7 @@ internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> d
             console.MarkupLine($"dirty {inc.DirtyPercent:0.#} %: full/incremental bytes moved = [bold]{(double)full.Moved / Math.Max(1, inc.Moved):0.0}x[/], " +
                 $"wall time = [bold]{full.Wall / inc.Wall:0.0}x[/], downtime = {(double)(full.DowntimeMs ?? 0) / Math.Max(1, inc.DowntimeMs ?? 1):0.0}x");
         }
-        return results.All(r => r.Compare.Contains("identical", StringComparison.OrdinalIgnoreCase)) ? 0 : 1;
+        return results.All(r => r.Compare.Identical) ? 0 : 1;
     }
 
     private async Task<Result> MigrateAsync(MigrationLab lab, string workflow, string vmId, DiskKind kind, double percent, CancellationToken ct)
@@ -57,10 +55,9 @@ internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> d
         await lab.DirtyAsync(vmId, 0, (long)(diskBytes * percent / 100), ct);
         await lab.StartVmAsync(vmId, ct);
         await using var writer = await lab.StartWriterAsync(vmId, [("drive0", diskBytes)], ct);
-        var runtime = lab.Services.GetRequiredService<IWorkflowRuntime>();
         var clock = Stopwatch.StartNew();
-        var id = await lab.StartMigrationAsync(workflow, vmId, ct);
-        var status = await runtime.WaitForEndAsync(id, ct);
+        var id = await lab.StartMigrationAsync(workflow, vmId, ct, diskBandwidth: 0);
+        var status = await lab.Runtime.WaitForEndAsync(id, ct);
         clock.Stop();
         await writer.DisposeAsync();
         var journal = await lab.JournalAsync(id, ct);
@@ -71,7 +68,7 @@ internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> d
         var compare = await lab.CompareAsync(vmId, 0, ct);
         var result = new Result(mode, percent, disk["replicationBytes"]?.GetValue<long?>() ?? 0, disk["bytesCopied"]!.GetValue<long>(), clock.Elapsed,
             summary["downtimeMs"]?.GetValue<long?>(), summary["guestPauseMs"]?.GetValue<double?>(), compare);
-        console.MarkupLine($"[grey]{vmId}: moved {Mib(result.Moved)} in {result.Wall.TotalSeconds:0.00} s, downtime {result.DowntimeMs} ms; {Markup.Escape(compare)}[/]");
+        console.MarkupLine($"[grey]{vmId}: moved {Mib(result.Moved)} in {result.Wall.TotalSeconds:0.00} s, downtime {result.DowntimeMs} ms; {Markup.Escape(compare.Output)}[/]");
         // Free the lab for the next round: stop the migrated VM, drop its datasets on both nodes.
         await lab.Lab.StopVmAsync(vmId, MigrationLab.Target, ct);
         foreach (var node in new[] { MigrationLab.Source, MigrationLab.Target })

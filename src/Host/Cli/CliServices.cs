@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Host.Server;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,3 @@
-using Elsa.Migration.Activities.Migration;
-using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.Hosting;
 
 namespace Elsa.Migration.Host.Server;
@@ -7,22 +5,6 @@ namespace Elsa.Migration.Host.Server;
 /// <summary>Registrations of the host's own persistence and of migration admission (VM locks, node limits).</summary>
 public static class ServerServiceCollectionExtensions
 {
-    /// <summary>
-    /// The engine over <paramref name="databasePath"/> (null: the engine's default) with the VmMigration activities and
-    /// the services they need: the one composition the server, the CLI and the demo lab share.
-    /// </summary>
-    public static IServiceCollection AddMigrationRuntime(this IServiceCollection services, string? databasePath,
-        Action<MigrationEngineOptions>? configure = null) =>
-        services
-            .AddMigrationEngine(o =>
-            {
-                if (!string.IsNullOrWhiteSpace(databasePath))
-                    o.DatabasePath = databasePath;
-                o.ActivityAssemblies.Add(typeof(GetDiskInfo).Assembly);
-                configure?.Invoke(o);
-            })
-            .AddVmMigration();
-
     /// <summary>The host's tables in the engine's SQLite file (create them with <see cref="HostSchema.EnsureAsync"/>).</summary>
     public static IServiceCollection AddHostTables(this IServiceCollection services)
     {

@@ -172,17 +172,7 @@ public sealed class SshMigrationTests(ITestOutputHelper output)
     /// </summary>
     private static LabOptions SshLab(SshdFixture sshd, bool sourceOverSsh) => new()
     {
-        ConfigureNode = n => n.Name == MigrationHarness.Target || sourceOverSsh
-            ? n with
-            {
-                Transport = new TransportDefinition
-                {
-                    Kind = "ssh", Host = "127.0.0.1", Port = sshd.Port, User = Environment.UserName,
-                    IdentityFile = sshd.ClientKey, KnownHostsFile = sshd.KnownHosts,
-                },
-                MigrationAddress = "127.0.0.1",
-            }
-            : n,
+        ConfigureNode = n => n.Name == MigrationHarness.Target || sourceOverSsh ? sshd.AsRemoteNode(n) : n,
     };
 
     private static int PortOf(string endpoint) => int.Parse(endpoint[(endpoint.LastIndexOf(':') + 1)..]);

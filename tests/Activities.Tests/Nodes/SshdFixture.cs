@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Tests.Lab;
 
@@ -24,6 +25,18 @@ internal sealed class SshdFixture : IAsyncDisposable
     public string KnownHosts => Path.Combine(Directory, "known_hosts");
 
     public SshEndpoint Endpoint(string? knownHosts = null) => new("127.0.0.1", Port, Environment.UserName, ClientKey, knownHosts ?? KnownHosts);
+
+    /// <summary>An inventory transport to this sshd (key auth, host key checked).</summary>
+    public TransportDefinition Transport() => new()
+    {
+        Kind = "ssh", Host = "127.0.0.1", Port = Port, User = Environment.UserName, IdentityFile = ClientKey, KnownHostsFile = KnownHosts,
+    };
+
+    /// <summary>
+    /// A lab node reached through this sshd with a migration address of 127.0.0.1: still this machine, but every part of
+    /// the product reaches it as another machine (for <see cref="Elsa.Migration.Activities.Lab.LabOptions.ConfigureNode"/>).
+    /// </summary>
+    public NodeDefinition AsRemoteNode(NodeDefinition node) => node with { Transport = Transport(), MigrationAddress = "127.0.0.1" };
 
     /// <summary>Starts sshd; <paramref name="extraConfig"/> lines are appended to its sshd_config (e.g. <c>SetEnv PATH=...</c>).</summary>
     public static async Task<SshdFixture> StartAsync(CancellationToken ct, string extraConfig = "")

@@ -141,10 +141,6 @@ public sealed class QmpOverSshTests(ITestOutputHelper output)
     {
         Name = "node-b",
         QmpSocketDir = socketDir,
-        Transport = new TransportDefinition
-        {
-            Kind = "ssh", Host = "127.0.0.1", Port = sshd.Port, User = Environment.UserName,
-            IdentityFile = sshd.ClientKey, KnownHostsFile = sshd.KnownHosts,
-        },
+        Transport = sshd.Transport(),
     };
 }

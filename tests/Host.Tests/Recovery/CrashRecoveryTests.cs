@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
-using Elsa.Migration.Host.Demo;
 using Elsa.Migration.Host.Tests.Cli;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -137,7 +137,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             for (var i = 0; i < 2; i++)
             {
                 var compare = await lab.CompareAsync(VmId, i, ct);
-                Assert.True(compare.Contains("identical", StringComparison.OrdinalIgnoreCase), $"drive{i}: {compare}");
+                Assert.True(compare.Identical, $"drive{i}: {compare.Output}");
             }
         }
         finally

@@ -24,18 +24,7 @@ public sealed class RealGuestSshMigrationTests(ITestOutputHelper output)
         var ct = cts.Token;
         TestTools.Require("socat", "ss", "ssh");
         await using var sshd = await SshdFixture.StartAsync(ct);
-        await using var h = await RealGuestHarness.CreateAsync(output, ct, labOptions: new LabOptions
-        {
-            ConfigureNode = n => n with
-            {
-                Transport = new TransportDefinition
-                {
-                    Kind = "ssh", Host = "127.0.0.1", Port = sshd.Port, User = Environment.UserName,
-                    IdentityFile = sshd.ClientKey, KnownHostsFile = sshd.KnownHosts,
-                },
-                MigrationAddress = "127.0.0.1",
-            },
-        });
+        await using var h = await RealGuestHarness.CreateAsync(output, ct, labOptions: new LabOptions { ConfigureNode = sshd.AsRemoteNode });
         var sourceConsole = h.Console(RealGuestHarness.Source);
         var beforeMigration = await sourceConsole.WaitForNewHeartbeatsAsync(2, TimeSpan.FromSeconds(30), ct);
 
