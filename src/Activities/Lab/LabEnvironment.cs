@@ -36,6 +36,7 @@ public sealed record LabOptions
 /// </summary>
 public sealed class LabEnvironment : IAsyncDisposable
 {
+    private static readonly TimeSpan PoolBusyPatience = TimeSpan.FromMinutes(3);
     private readonly ILogger _logger;
     private readonly NodeExecutor _local;
     private readonly HashSet<(string Node, string Vm)> _started = [];
@@ -191,17 +192,19 @@ public sealed class LabEnvironment : IAsyncDisposable
             var pool = PoolName(node);
             var exists = await _local.TryRunAsync(new NodeCommand("zpool", "list", "-H", "-o", "name", pool)).ConfigureAwait(false);
             if (!exists.Succeeded) continue;
+            // zpool destroy fails with 'busy' for a moment after a mount or receive (facts doc); after a receive that
+            // failed part-way (e.g. over quota) zfs-fuse stays busy for tens of seconds: keep trying for a while.
+            var giveUpAt = DateTimeOffset.UtcNow + PoolBusyPatience;
             for (var attempt = 1; ; attempt++)
             {
                 var destroy = await _local.TryRunAsync(new NodeCommand("zpool", "destroy", "-f", pool)).ConfigureAwait(false);
                 if (destroy.Succeeded) break;
-                if (attempt == 5)
+                if (DateTimeOffset.UtcNow >= giveUpAt)
                 {
-                    errors.Add(new InvalidOperationException($"zpool destroy {pool} failed 5 times: {destroy.StandardError.Trim()}"));
+                    errors.Add(new InvalidOperationException($"zpool destroy {pool} still failed after {attempt} attempts in {PoolBusyPatience.TotalSeconds:0} s: {destroy.StandardError.Trim()}"));
                     break;
                 }
-                // zpool destroy sometimes fails once with 'busy' (see the facts doc).
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt)).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 2000))).ConfigureAwait(false);
             }
         }
         try
