@@ -108,4 +108,27 @@ internal sealed class MigrationHarness : VmLabHarness
 
     public async Task<bool> DatasetExistsAsync(string node, string dataset, CancellationToken ct) =>
         await Lab.Zfs(node).ExistsAsync(dataset, ct);
+
+    /// <summary>Puts <paramref name="activity"/> on the Done connection from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public static void Insert(JsonObject workflow, string from, string to, JsonObject activity)
+    {
+        var root = workflow["root"]!;
+        var id = activity["id"]!.GetValue<string>();
+        activity["nodeId"] = $"test:flow:{id}";
+        activity["name"] = id;
+        activity["version"] = 1;
+        activity["customProperties"] = new JsonObject();
+        activity["metadata"] = new JsonObject();
+        root["activities"]!.AsArray().Add(activity);
+        var connections = root["connections"]!.AsArray();
+        var done = connections.Single(c => c!["source"]!["activity"]!.GetValue<string>() == from && c["source"]!["port"]!.GetValue<string>() == "Done")!;
+        Assert.Equal(to, done["target"]!["activity"]!.GetValue<string>());
+        done["target"]!["activity"] = id;
+        connections.Add(new JsonObject
+        {
+            ["source"] = new JsonObject { ["activity"] = id, ["port"] = "Done" },
+            ["target"] = new JsonObject { ["activity"] = to, ["port"] = "In" },
+            ["vertices"] = new JsonArray(),
+        });
+    }
 }

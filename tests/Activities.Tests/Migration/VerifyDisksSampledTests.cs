@@ -96,12 +96,12 @@ public sealed class VerifyDisksSampledTests(ITestOutputHelper output)
             MigrationHarness.SetInput(w, "verifyDisks", "mode", "String", "Sampled");
             MigrationHarness.SetInput(w, "verifyDisks", "sampleRegions", "Int32", samples);
             MigrationHarness.SetInput(w, "verifyDisks", "seed", "Int32", seed);
-            Insert(w, "liveMigrate", "completeMirror", new JsonObject
+            MigrationHarness.Insert(w, "liveMigrate", "completeMirror", new JsonObject
             {
                 ["id"] = "writeAtSwitchover", ["type"] = "Test.WriteSourceAtSwitchover",
                 ["drive"] = Literal("String", "drive0"), ["offset"] = Literal("Int64", offset), ["length"] = Literal("Int64", 64L << 10),
             });
-            Insert(w, "completeMirror", "verifyDisks", new JsonObject
+            MigrationHarness.Insert(w, "completeMirror", "verifyDisks", new JsonObject
             {
                 ["id"] = "damage", ["type"] = "Test.CorruptTargetDisk", ["disk"] = Literal("String", "vd0"), ["offset"] = Literal("Int64", offset),
             });
@@ -129,29 +129,6 @@ public sealed class VerifyDisksSampledTests(ITestOutputHelper output)
         Assert.False(MigrationHarness.QemuAlive(h.TargetPaths.PidFile), "a target QEMU is alive");
         Assert.All(await h.LedgerAsync(id, ct), e => Assert.NotNull(e.ReleasedAt));
         output.WriteLine($"found damage in region {damaged} (random sample: {string.Join(",", random.Order())}); cost {verify["downtimeCostMs"]} ms");
-    }
-
-    /// <summary>Puts <paramref name="activity"/> on the Done connection from <paramref name="from"/> to <paramref name="to"/>.</summary>
-    private static void Insert(JsonObject workflow, string from, string to, JsonObject activity)
-    {
-        var root = workflow["root"]!;
-        var id = activity["id"]!.GetValue<string>();
-        activity["nodeId"] = $"test:flow:{id}";
-        activity["name"] = id;
-        activity["version"] = 1;
-        activity["customProperties"] = new JsonObject();
-        activity["metadata"] = new JsonObject();
-        root["activities"]!.AsArray().Add(activity);
-        var connections = root["connections"]!.AsArray();
-        var done = connections.Single(c => c!["source"]!["activity"]!.GetValue<string>() == from && c["source"]!["port"]!.GetValue<string>() == "Done")!;
-        Assert.Equal(to, done["target"]!["activity"]!.GetValue<string>());
-        done["target"]!["activity"] = id;
-        connections.Add(new JsonObject
-        {
-            ["source"] = new JsonObject { ["activity"] = id, ["port"] = "Done" },
-            ["target"] = new JsonObject { ["activity"] = to, ["port"] = "In" },
-            ["vertices"] = new JsonArray(),
-        });
     }
 
     private static JsonObject Literal(string type, JsonNode value) =>

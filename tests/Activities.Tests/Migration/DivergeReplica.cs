@@ -1,0 +1,28 @@
+using Elsa.Migration.Activities.Migration;
+using Elsa.Migration.Activities.Zfs;
+using Elsa.Migration.Engine.Model;
+
+namespace Elsa.Migration.Activities.Tests.Migration;
+
+/// <summary>
+/// Test-only, between GetDiskInfo and ZfsReplicate: re-creates every snapshot of each target replica under the same
+/// name (so new guids), as if someone re-seeded the replica by hand. No snapshot is then really common, the
+/// replication falls back to a full stream, and <c>zfs recv -F</c> refuses it at once ("destination has snapshots"):
+/// a real, fast recv failure that, unlike an over-quota receive, does not leave zfs-fuse busy for minutes.
+/// </summary>
+[Activity("Test", "Test", "Makes the target replicas diverge from the source (test only).")]
+public sealed class DivergeReplica : CodeActivity
+{
+    protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
+    {
+        var scope = MigrationScope.Open(context);
+        var zfs = new ZfsDriver(scope.TargetNode);
+        foreach (var dataset in scope.Plan.Disks.Where(d => d.Kind == MigrationDiskKind.Replicated).Select(d => d.TargetDataset!))
+            foreach (var snapshot in await zfs.ListSnapshotsAsync(dataset, context.CancellationToken))
+            {
+                await zfs.DestroyAsync($"{dataset}@{snapshot.Name}", cancellationToken: context.CancellationToken);
+                await zfs.SnapshotAsync(dataset, snapshot.Name, context.CancellationToken);
+            }
+        await context.JournalAsync("Target replicas re-created under the same snapshot names (diverged)");
+    }
+}
