@@ -18,7 +18,7 @@ namespace Elsa.Migration.Host.Tests.Studio;
 /// ExecutablePath, so no browser is downloaded) against the real server, on the shipped procedure
 /// <c>workflows/live-migrate.json</c>: the VmMigration palette, an input edit, auto-save, export.
 /// </summary>
-public sealed class StudioDesignerBrowserTests() : ServerTest(TimeSpan.FromMinutes(4))
+public sealed class StudioDesignerBrowserTests() : ServerTest(TimeSpan.FromMinutes(6))
 {
     private const string Chromium = "/usr/bin/chromium";
     private const string DefinitionId = "live-migrate";
@@ -49,7 +49,7 @@ public sealed class StudioDesignerBrowserTests() : ServerTest(TimeSpan.FromMinut
         try
         {
             var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
-            page.SetDefaultTimeout(90_000);
+            page.SetDefaultTimeout(180_000);
             var errors = new List<string>();
             page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
 
