@@ -67,10 +67,7 @@ internal sealed class MigrationHarness : VmLabHarness
     /// <summary>The shipped workflow file, optionally edited the way a site would edit its procedure.</summary>
     public static string WorkflowJson(string fileName, Action<JsonObject>? edit = null)
     {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "workflows", fileName))) dir = Path.GetDirectoryName(dir);
-        Assert.True(dir is not null, $"workflows/{fileName} not found above {AppContext.BaseDirectory}");
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir!, "workflows", fileName)))!.AsObject();
+        var json = JsonNode.Parse(File.ReadAllText(MigrationLab.FindRepositoryFile($"workflows/{fileName}")))!.AsObject();
         edit?.Invoke(json);
         return json.ToJsonString();
     }
