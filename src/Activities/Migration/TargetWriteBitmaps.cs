@@ -44,11 +44,21 @@ internal static class TargetWriteBitmaps
     /// <summary>Removes one target bitmap; tolerates it being gone (with its QEMU, or by an earlier run).</summary>
     public static async Task<string> RemoveAsync(QmpSession? target, string node, string bitmap, CancellationToken ct)
     {
-        if (target is null) return $"target bitmap {node}/{bitmap}: target QEMU gone (bitmaps lived only in its memory)";
-        var exists = (await target.Client.QueryNamedBlockNodesAsync(ct)).Any(n => n.NodeName == node && n.DirtyBitmaps.Any(b => b.Name == bitmap));
-        if (!exists) return $"target bitmap {node}/{bitmap} already gone";
-        await target.Client.BlockDirtyBitmapRemoveAsync(node, bitmap, ct);
-        return $"removed target bitmap {node}/{bitmap}";
+        var gone = $"target bitmap {node}/{bitmap}: target QEMU gone (bitmaps lived only in its memory)";
+        if (target is null) return gone;
+        try
+        {
+            var exists = (await target.Client.QueryNamedBlockNodesAsync(ct)).Any(n => n.NodeName == node && n.DirtyBitmaps.Any(b => b.Name == bitmap));
+            if (!exists) return $"target bitmap {node}/{bitmap} already gone";
+            await target.Client.BlockDirtyBitmapRemoveAsync(node, bitmap, ct);
+            return $"removed target bitmap {node}/{bitmap}";
+        }
+        catch (Exception e) when (e is QmpDisconnectedException or IOException)
+        {
+            // The target QEMU is exiting (migrate_cancel makes it quit): its bitmaps go with it; the target-qemu undo
+            // that follows makes sure the process is gone.
+            return gone;
+        }
     }
 
     /// <summary>Once the VM runs on the target: removes every tracked bitmap and releases its ledger entries.</summary>
