@@ -81,6 +81,15 @@ internal sealed class ReplicationLab(MigrationLab lab, ITestOutputHelper output)
         await session.Client.HumanMonitorCommandAsync("qemu-io drive0 flush", ct);
     }
 
+    /// <summary>Writes 64 KiB of <paramref name="pattern"/> at <paramref name="offset"/> of a disk file (a stopped VM's disk), flushed.</summary>
+    public async Task WriteFileAsync(string path, long offset, byte pattern, CancellationToken ct)
+    {
+        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Write);
+        fs.Position = offset;
+        await fs.WriteAsync(Enumerable.Repeat(pattern, 64 * 1024).ToArray(), ct);
+        await fs.FlushAsync(ct);
+    }
+
     /// <summary><c>qemu-img compare</c> of the VM's disk on two nodes, echoed.</summary>
     public async Task<ImageComparison> CompareAsync(int disk, string nodeA, string nodeB, CancellationToken ct)
     {
