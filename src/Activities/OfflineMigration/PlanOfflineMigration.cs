@@ -83,7 +83,8 @@ public sealed class PlanOfflineMigration : CodeActivity<string>
         var targetZfs = new ZfsDriver(target);
         var common = await ZfsReplicator.NewestCommonSnapshotAsync(sourceZfs, disk.SourceDataset!, targetZfs, disk.TargetDataset!, ct);
         var exists = common is not null || await targetZfs.ExistsAsync(disk.TargetDataset!, ct);
-        if (ReplicationBase.Decide(common?.Name, exists, fullSendIfNoBase, target.NodeName, disk.TargetDataset!).Refusal is { } refusal)
+        var newer = await DiskReplication.NewerOnTargetAsync(targetZfs, disk.TargetDataset!, common, ct);
+        if (ReplicationBase.Decide(common?.Name, newer, exists, fullSendIfNoBase, target.NodeName, disk.TargetDataset!).Refusal is { } refusal)
             throw new InvalidOperationException($"Disk {disk.DriveId}: {refusal}");
     }
 }

@@ -26,10 +26,19 @@ public static class DiskReplication
             return new DiskReplicationResult(disk, node, snapshot, null, 0, 0, AlreadyThere: true);
         var common = await ZfsReplicator.NewestCommonSnapshotAsync(source, sourceDataset, target, targetDataset, cancellationToken).ConfigureAwait(false);
         var exists = common is not null || await target.ExistsAsync(targetDataset, cancellationToken).ConfigureAwait(false);
-        var decision = ReplicationBase.Decide(common?.Name, exists, fullSendIfNoBase, node, targetDataset);
+        var decision = ReplicationBase.Decide(common?.Name, await NewerOnTargetAsync(target, targetDataset, common, cancellationToken).ConfigureAwait(false),
+            exists, fullSendIfNoBase, node, targetDataset);
         if (decision.Refusal is { } refusal) throw new ReplicationRefusedException($"Disk {disk}: {refusal}");
         var result = await new ZfsReplicator().SendReceiveAsync(source, sourceDataset, snapshot, decision.From, target, targetDataset,
             cancellationToken: cancellationToken).ConfigureAwait(false);
         return new DiskReplicationResult(disk, node, snapshot, decision.From, result.BytesTransferred, result.Duration.TotalMilliseconds, false);
+    }
+
+    /// <summary>The target's snapshots after the common one (by the target's own creation order).</summary>
+    public static async Task<IReadOnlyList<string>> NewerOnTargetAsync(ZfsDriver target, string targetDataset, ZfsSnapshot? common, CancellationToken ct)
+    {
+        if (common is null) return [];
+        var names = (await target.ListSnapshotsAsync(targetDataset, ct).ConfigureAwait(false)).Select(s => s.Name).ToList();
+        return names.Skip(names.IndexOf(common.Name) + 1).ToList();
     }
 }

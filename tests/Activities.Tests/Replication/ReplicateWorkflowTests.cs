@@ -159,4 +159,24 @@ public sealed class ReplicateWorkflowTests(ITestOutputHelper output)
         Assert.Equal(before, await lab.SnapshotsAsync(B, 0, ct));
         Assert.DoesNotContain(await lab.SnapshotsAsync(A, 0, ct), s => s.StartsWith("elsa-repl-", StringComparison.Ordinal));
     }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Replicate_WhenTheTargetHasSnapshotsTheSourceLacks_ShouldRefuseRatherThanRollThemBack()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2.5));
+        var ct = cts.Token;
+        await using var lab = await ReplicationLab.CreateAsync(output, ct, A, B);
+        await lab.CreateVmAsync([A, B], ct, (DiskKind.Replicated, DiskSize));
+        // b has history a lacks (as if the VM had run and been replicated from b since): a stale "from a" must not erase it.
+        await lab.Lab.Zfs(B).SnapshotAsync(lab.Disk(0, B).Dataset!, "site-snap-1", ct);
+        await lab.WriteFileAsync(lab.Disk(0, B).Path, 0, 0x77, ct);
+        await lab.Lab.Zfs(B).SnapshotAsync(lab.Disk(0, B).Dataset!, "site-snap-2", ct);
+
+        var run = await lab.ReplicateAsync(A, ct, fullSendIfNoBase: true);
+
+        Assert.Equal(WorkflowStatus.Faulted, run.Status);
+        Assert.Contains(run.Journal, e => e.Message?.Contains("has snapshots newer than the common @repl-0 that the source lacks (site-snap-1, site-snap-2)",
+            StringComparison.Ordinal) == true);
+        Assert.Equal(["repl-0", "site-snap-1", "site-snap-2"], await lab.SnapshotsAsync(B, 0, ct));
+    }
 }

@@ -51,7 +51,7 @@ public sealed class ReplicationSnapshotsTests
     public void Decide_ShouldNeverSendAWholeDiskSilentlyNorIntoAnExistingDataset(string? common, bool exists, bool allowFull,
         string? from, bool full, string? refusal)
     {
-        var decision = ReplicationBase.Decide(common, exists, allowFull, "node-c", "tank/vm-1-disk-0");
+        var decision = ReplicationBase.Decide(common, [], exists, allowFull, "node-c", "tank/vm-1-disk-0");
 
         Assert.Equal((from, full), (decision.From, decision.Full));
         if (refusal is null) Assert.Null(decision.Refusal);
@@ -61,4 +61,14 @@ public sealed class ReplicationSnapshotsTests
     [Fact]
     public void NameAt_ShouldCarryThePrefixAndSortByTime() =>
         Assert.Equal("elsa-repl-20261207-031500-250", ReplicationSnapshots.NameAt(new DateTimeOffset(2026, 12, 7, 4, 15, 0, 250, TimeSpan.FromHours(1))));
+
+    [Fact]
+    public void Decide_WhenTheTargetHasSnapshotsNewerThanTheCommonOne_ShouldRefuseRatherThanDestroyThem()
+    {
+        var decision = ReplicationBase.Decide("elsa-mig-x", ["elsa-repl-y"], true, true, "node-a", "tank/vm-1-disk-0");
+
+        Assert.Null(decision.From);
+        Assert.False(decision.Full);
+        Assert.Contains("has snapshots newer than the common @elsa-mig-x that the source lacks (elsa-repl-y)", decision.Refusal);
+    }
 }
