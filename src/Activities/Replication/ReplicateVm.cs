@@ -69,9 +69,10 @@ public sealed class ReplicateVm : CodeActivity<string>
 
         var snapshot = ReplicationSnapshots.NameAt(context.Time.GetUtcNow());
         var started = context.Time.GetTimestamp();
-        await ZfsCommands.SnapshotAsync(source.Node, plan.Disks.Select(d => (d.DatasetOn(plan.SourceNode), snapshot)).ToList(), ct);
+        var atomic = await ZfsCommands.SnapshotAsync(source.Node, plan.Disks.Select(d => (d.DatasetOn(plan.SourceNode), snapshot)).ToList(), ct);
         await context.JournalAsync($"Snapshot {snapshot} of {string.Join(", ", plan.Disks.Select(d => d.DatasetOn(plan.SourceNode)))} on {plan.SourceNode} " +
-            $"in {context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms", new JsonObject { ["snapshot"] = snapshot });
+            $"in {context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms" + (atomic ? "" : " (one at a time: this zfs takes one snapshot per command)"),
+            new JsonObject { ["snapshot"] = snapshot, ["atomic"] = atomic });
 
         var results = new List<TargetReplicationResult>();
         foreach (var target in plan.Targets)

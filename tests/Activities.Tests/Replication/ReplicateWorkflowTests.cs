@@ -22,11 +22,13 @@ public sealed class ReplicateWorkflowTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4.5));
         var ct = cts.Token;
         await using var lab = await ReplicationLab.CreateAsync(output, ct, A, B);
-        await lab.CreateVmAsync([A, B], ct, (DiskKind.Replicated, DiskSize));
+        // drive1: an unused disk with a replica on b (replicated like the attached one).
+        await lab.CreateVmAsync([A, B], ct, (DiskKind.Replicated, DiskSize), (DiskKind.Unused, 16 * MiB));
+        await lab.Migration.ReplicateAsync(VmId, 1, ct);
         await lab.Migration.StartVmAsync(VmId, ct);
 
         var there = await lab.LiveMigrateAsync(A, B, ct);
-        Assert.Equal(WorkflowStatus.Finished, there.Status);
+        AssertCompleted(there);
         var migrationSnapshot = (await lab.SnapshotsAsync(B, 0, ct)).Last();
         Assert.StartsWith("elsa-mig-", migrationSnapshot);
         Assert.Contains(migrationSnapshot, await lab.SnapshotsAsync(A, 0, ct));
@@ -34,12 +36,15 @@ public sealed class ReplicateWorkflowTests(ITestOutputHelper output)
         // The guest writes 3 MiB on b; replication b->a must carry those, not the 64 MiB disk.
         await lab.WriteThroughQemuAsync(B, 20, 3, 0xc3, ct);
         var back = await lab.ReplicateAsync(B, ct);
-        Assert.Equal(WorkflowStatus.Finished, back.Status);
+        AssertCompleted(back);
         var (bytes, from, ms) = Leg(back.Journal, "drive0", A);
         output.WriteLine($"replicate b->a: {bytes} bytes in {ms:0} ms, incremental from {from}, disk {DiskSize}");
         Assert.Equal(migrationSnapshot, from);
         Assert.InRange(bytes, 3 * MiB, 4 * MiB);
         Assert.True((await lab.CompareAsync(0, A, B, ct)).Identical, "a's replica differs from b's disk after replication");
+        var unused = Leg(back.Journal, "drive1", A);
+        Assert.Equal(migrationSnapshot, unused.From);
+        Assert.True(unused.Bytes < MiB, $"the unchanged unused disk sent {unused.Bytes} bytes");
         var replicationSnapshot = (await lab.SnapshotsAsync(B, 0, ct)).Last();
         Assert.StartsWith("elsa-repl-", replicationSnapshot);
         // The migration's snapshot is the migration's to prune: replication left it on both sides.
@@ -48,8 +53,8 @@ public sealed class ReplicateWorkflowTests(ITestOutputHelper output)
 
         // The next migration b->a starts its ZFS send from the replication snapshot.
         var home = await lab.LiveMigrateAsync(B, A, ct);
-        Assert.Equal(WorkflowStatus.Finished, home.Status);
-        var zfs = home.Journal.Single(e => e.ActivityId == "zfsReplicate" && e.Data?["bytes"] is not null);
+        AssertCompleted(home);
+        var zfs = home.Journal.Single(e => e.ActivityId == "zfsReplicate" && e.Data?["disk"]?.GetValue<string>() == "vd0" && e.Data["bytes"] is not null);
         output.WriteLine($"migration b->a ZfsReplicate: {zfs.Data!["bytes"]} bytes from {zfs.Data["base"]}");
         Assert.Equal(replicationSnapshot, zfs.Data["base"]!.GetValue<string>());
         Assert.True(zfs.Data["bytes"]!.GetValue<long>() < MiB, $"the migration back sent {zfs.Data["bytes"]} bytes");
@@ -66,7 +71,7 @@ public sealed class ReplicateWorkflowTests(ITestOutputHelper output)
 
         // The site's replication from a: b has a replica (repl-0), c gets its first full send because it is asked for.
         var first = await lab.ReplicateAsync(A, ct, fullSendIfNoBase: true);
-        Assert.Equal(WorkflowStatus.Finished, first.Status);
+        AssertCompleted(first);
         Assert.Equal("repl-0", Leg(first.Journal, "drive0", B).From);
         var full = Leg(first.Journal, "drive0", C);
         output.WriteLine($"first replication to c (full): {full.Bytes} bytes in {full.Ms:0} ms");
@@ -77,12 +82,12 @@ public sealed class ReplicateWorkflowTests(ITestOutputHelper output)
         await lab.Migration.StartVmAsync(VmId, ct);
         await lab.WriteThroughQemuAsync(A, 4, 2, 0xa1, ct);
         var migration = await lab.LiveMigrateAsync(A, B, ct);
-        Assert.Equal(WorkflowStatus.Finished, migration.Status);
+        AssertCompleted(migration);
         var migrationSnapshot = (await lab.SnapshotsAsync(B, 0, ct)).Last();
 
         await lab.WriteThroughQemuAsync(B, 30, 2, 0xb2, ct);
         var after = await lab.ReplicateAsync(B, ct);
-        Assert.Equal(WorkflowStatus.Finished, after.Status);
+        AssertCompleted(after);
         var toA = Leg(after.Journal, "drive0", A);
         var toC = Leg(after.Journal, "drive0", C);
         output.WriteLine($"replicate b->a: {toA.Bytes} bytes in {toA.Ms:0} ms from {toA.From}; b->c: {toC.Bytes} bytes in {toC.Ms:0} ms from {toC.From}; disk {DiskSize}");
@@ -132,7 +137,7 @@ public sealed class ReplicateWorkflowTests(ITestOutputHelper output)
         // Gone, and asked for: one full send.
         await lab.Lab.Zfs(C).DestroyAsync(cDataset, recursive: true, ct);
         var asked = await lab.ReplicateAsync(A, ct, fullSendIfNoBase: true);
-        Assert.Equal(WorkflowStatus.Finished, asked.Status);
+        AssertCompleted(asked);
         var full = Leg(asked.Journal, "drive0", C);
         output.WriteLine($"full send to c: {full.Bytes} bytes in {full.Ms:0} ms");
         Assert.Null(full.From);

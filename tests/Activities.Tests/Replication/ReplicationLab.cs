@@ -64,6 +64,14 @@ internal sealed class ReplicationLab(MigrationLab lab, ITestOutputHelper output)
     public Task<(WorkflowStatus Status, IReadOnlyList<JournalEntry> Journal, string InstanceId)> LiveMigrateAsync(string source, string target, CancellationToken ct) =>
         RunAsync("live-migrate.json", ct, ("SourceNode", source), ("TargetNode", target));
 
+    /// <summary>The procedure ran through to its end without a fault and without Rollback (a rolled-back migration also ends Finished).</summary>
+    public static void AssertCompleted((WorkflowStatus Status, IReadOnlyList<JournalEntry> Journal, string InstanceId) run)
+    {
+        Assert.Equal(WorkflowStatus.Finished, run.Status);
+        Assert.DoesNotContain(run.Journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.DoesNotContain(run.Journal, e => e.ActivityId == "rollback" && e.Kind == JournalKind.ActivityStarted);
+    }
+
     /// <summary>The journal entry of one replication leg (disk to target): bytes, base, ms.</summary>
     public static (long Bytes, string? From, double Ms) Leg(IReadOnlyList<JournalEntry> journal, string disk, string target)
     {
