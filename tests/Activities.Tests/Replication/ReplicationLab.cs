@@ -23,10 +23,15 @@ internal sealed class ReplicationLab(MigrationLab lab, ITestOutputHelper output)
     public MigrationLab Migration { get; } = lab;
     public LabEnvironment Lab => Migration.Lab;
 
-    public static async Task<ReplicationLab> CreateAsync(ITestOutputHelper output, CancellationToken ct, params string[] nodes)
+    public static Task<ReplicationLab> CreateAsync(ITestOutputHelper output, CancellationToken ct, params string[] nodes) =>
+        CreateAsync(output, null, ct, nodes);
+
+    /// <summary>A lab whose nodes are edited by <c>configureNode</c>, e.g. an ssh transport to a loopback sshd.</summary>
+    public static async Task<ReplicationLab> CreateAsync(ITestOutputHelper output, Func<NodeDefinition, NodeDefinition>? configureNode, CancellationToken ct,
+        params string[] nodes)
     {
         TestTools.Require("qemu-system-x86_64", "qemu-img", "zfs-fuse", "zfs", "zpool");
-        var lab = await MigrationLab.CreateAsync(new MigrationLabOptions { Lab = new LabOptions { NodeNames = nodes } }, ct);
+        var lab = await MigrationLab.CreateAsync(new MigrationLabOptions { Lab = new LabOptions { NodeNames = nodes, ConfigureNode = configureNode } }, ct);
         return new ReplicationLab(lab, output);
     }
 
