@@ -62,7 +62,7 @@ public sealed class ReplicateVm : CodeActivity<string>
                     $"{plan.SourceNode}. Give as SourceNode the node the VM's disks are on now.");
         var failed = new Dictionary<string, string>();
         foreach (var target in plan.Targets)
-            if (await TargetProblemAsync(probe, plan, target, ct) is { } problem) failed[target] = problem;
+            if (await ReplicationTargets.ProblemAsync(probe, plan, target, ct) is { } problem) failed[target] = problem;
         var eligible = plan.Targets.Where(t => !failed.ContainsKey(t)).ToList();
         if (eligible.Count == 0)
             throw new InvalidOperationException($"No replication target of VM {plan.VmId} can be used: " + string.Join("; ", failed.Select(f => $"{f.Key}: {f.Value}")));
@@ -78,7 +78,7 @@ public sealed class ReplicateVm : CodeActivity<string>
         foreach (var target in plan.Targets)
             results.Add(failed.TryGetValue(target, out var why)
                 ? new TargetReplicationResult(target, false, why, [], [])
-                : await SendToTargetAsync(context, inventory, plan, source, target, snapshot, fullSend));
+                : await ReplicationTargets.SendAsync(context, inventory, plan, source, target, snapshot, fullSend));
 
         var pruned = new List<string>();
         var pruneProblems = new List<string>();
@@ -96,59 +96,6 @@ public sealed class ReplicateVm : CodeActivity<string>
         if (!result.Succeeded)
             throw new InvalidOperationException($"Replication of VM {plan.VmId} from {plan.SourceNode} failed for " +
                 string.Join("; ", results.Where(r => !r.Succeeded).Select(r => $"{r.Target}: {r.Error}").Concat(pruneProblems)));
-    }
-
-    private static async Task<string?> TargetProblemAsync(VmRunProbe probe, VmReplicationPlan plan, string target, CancellationToken ct)
-    {
-        try
-        {
-            return await probe.ProbeAsync(target, plan.VmId, ct) == VmRunState.Running
-                ? $"VM {plan.VmId} runs on {target}: its disks are live there and a receive would roll them back. Replicate from the node it runs on."
-                : null;
-        }
-        catch (VmProbeException ex)
-        {
-            return ex.Message;
-        }
-    }
-
-    private static async Task<TargetReplicationResult> SendToTargetAsync(ActivityExecutionContext context, SiteInventory inventory, VmReplicationPlan plan,
-        ZfsDriver source, string target, string snapshot, bool fullSend)
-    {
-        var ct = context.CancellationToken;
-        var disks = new List<DiskReplicationResult>();
-        var skipped = new List<string>();
-        try
-        {
-            var zfs = new ZfsDriver(inventory.CreateExecutor(target, context.Logger), context.Logger);
-            foreach (var disk in plan.Disks)
-            {
-                var targetDataset = disk.DatasetOn(target);
-                // An unused disk is replicated only where a replica of it already exists (else migrations copy it).
-                if (!disk.Attached && !await zfs.ExistsAsync(targetDataset, ct))
-                {
-                    skipped.Add(disk.DiskId);
-                    await context.JournalAsync($"Unused disk {disk.DiskId} has no replica on {target}: not replicated there");
-                    continue;
-                }
-                var sent = await DiskReplication.SendAsync(disk.DiskId, source, disk.DatasetOn(plan.SourceNode), snapshot, zfs, targetDataset, fullSend, ct);
-                disks.Add(sent);
-                await context.ReportProgressAsync(new Progress($"replicate {disk.DiskId} to {target}", sent.Bytes, sent.Bytes, "bytes",
-                    sent.Bytes / Math.Max(sent.Ms / 1000, 1e-3)));
-                await context.JournalAsync(
-                    $"Replicated {disk.DiskId} {plan.SourceNode}:{disk.DatasetOn(plan.SourceNode)}@{snapshot} -> {target}:{targetDataset} " +
-                    (sent.AlreadyThere ? "(already there)" : sent.IncrementalFrom is null ? "(full send)" : $"(incremental from @{sent.IncrementalFrom})") +
-                    $": {sent.Bytes} bytes in {sent.Ms:0} ms",
-                    new JsonObject { ["disk"] = disk.DiskId, ["target"] = target, ["bytes"] = sent.Bytes, ["incrementalFrom"] = sent.IncrementalFrom, ["ms"] = sent.Ms });
-            }
-            return new TargetReplicationResult(target, true, null, disks, skipped);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // One target failing does not stop the others; this one's failure is reported at the end.
-            await context.JournalAsync($"Replication to {target} FAILED: {ex.Message}", new JsonObject { ["target"] = target, ["error"] = ex.Message });
-            return new TargetReplicationResult(target, false, ex.Message, disks, skipped);
-        }
     }
 
     private static string Summary(VmReplicationResult r) =>

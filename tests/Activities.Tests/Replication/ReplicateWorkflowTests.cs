@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Engine.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using static Elsa.Migration.Activities.Tests.Replication.ReplicationLab;
 
@@ -95,6 +97,12 @@ public sealed class ReplicateWorkflowTests(ITestOutputHelper output)
         Assert.Equal(commonWithC, toC.From);
         Assert.InRange(toA.Bytes, 2 * MiB, 3 * MiB);
         Assert.InRange(toC.Bytes, 4 * MiB, 6 * MiB); // the 2 MiB written before the migration and the 2 MiB after
+        // The per-target results are the procedure's variable ReplicationResult (what `show ID` prints).
+        var instance = await lab.Migration.Services.GetRequiredService<IWorkflowInstanceStore>().GetAsync(after.InstanceId, ct);
+        var result = JsonNode.Parse(instance!.Variables["ReplicationResult"]!.GetValue<string>())!;
+        Assert.Equal([A, C], result["targets"]!.AsArray().Select(t => t!["target"]!.GetValue<string>()));
+        Assert.All(result["targets"]!.AsArray(), t => Assert.True(t!["succeeded"]!.GetValue<bool>()));
+        Assert.Equal(toC.Bytes, result["targets"]![1]!["disks"]![0]!["bytes"]!.GetValue<long>());
         Assert.True((await lab.CompareAsync(0, A, B, ct)).Identical, "a differs from b");
         Assert.True((await lab.CompareAsync(0, C, B, ct)).Identical, "c differs from b");
         // Every node keeps the newest replication snapshot; the base c had before is pruned now that it has a newer one.
