@@ -69,6 +69,7 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
                 SourceDataset = s.Dataset,
                 TargetDataset = t.Dataset,
                 TargetLayout = t.Layout,
+                SourceLayout = s.Layout,
             });
         }
         return new MigrationPlan

@@ -165,6 +165,8 @@ public sealed class DiskPlan
     public string? TargetDataset { get; init; }
     /// <summary>The target storage layout (files, zvol, directory): how a non-replicated target volume is created.</summary>
     public required string TargetLayout { get; init; }
+    /// <summary>The source storage layout: how the source copy of a local disk is removed or kept after the migration.</summary>
+    public string SourceLayout { get; init; } = "";
 
     [JsonIgnore]
     public string BitmapName => $"mig-{DeviceId}";

@@ -13,10 +13,6 @@ internal static class ZfsCommands
     /// <summary>Prefix of the snapshots the migration takes (pruning touches only these).</summary>
     public const string SnapshotPrefix = "elsa-mig-";
 
-    /// <summary>Takes snapshots of several datasets of one node in one command (atomic within a pool).</summary>
-    public static Task SnapshotAsync(NodeExecutor node, IReadOnlyList<(string Dataset, string Snapshot)> snapshots, CancellationToken ct) =>
-        node.RunAsync(new NodeCommand("zfs", ["snapshot", .. snapshots.Select(s => Full(s.Dataset, s.Snapshot))]), ct);
-
     /// <summary><c>dataset@snapshot</c>, both parts validated.</summary>
     public static string Full(string dataset, string snapshot) =>
         NameRules.Require(dataset, NameRules.IsDatasetName, "dataset name") + "@" + NameRules.Require(snapshot, NameRules.IsSnapshotName, "snapshot name");

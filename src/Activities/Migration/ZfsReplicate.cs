@@ -62,16 +62,19 @@ public sealed class ZfsReplicate : CodeActivity
         var name = ZfsCommands.SnapshotPrefix + scope.Context.Time.GetUtcNow().ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture);
         var todo = disks.Where(d => d.Snapshot is null).ToList();
         if (todo.Count == 0) return;
+        var entries = new List<LedgerEntry>();
         foreach (var disk in todo)
         {
             disk.Snapshot = name;
-            await scope.RecordAsync(LedgerKinds.ZfsSnapshot, scope.Plan.SourceNode, $"{disk.SourceDataset}@{name}",
-                new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset });
+            entries.Add(await scope.RecordAsync(LedgerKinds.ZfsSnapshot, scope.Plan.SourceNode, $"{disk.SourceDataset}@{name}",
+                new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset }));
         }
         var started = scope.Context.Time.GetTimestamp();
         try
         {
-            await ZfsCommands.SnapshotAsync(scope.SourceNode, todo.Select(d => (Need(d.SourceDataset, d), name)).ToList(), scope.Token);
+            // Marked as this migration's as they are made: Rollback destroys only a snapshot that carries the mark.
+            await new ZfsDriver(scope.SourceNode).SnapshotAllAsync(todo.Select(d => Need(d.SourceDataset, d)).ToList(), name,
+                new Dictionary<string, string> { [Ownership.ZfsProperty] = scope.Owner }, scope.Token);
         }
         catch (Nodes.NodeCommandException)
         {
@@ -85,6 +88,7 @@ public sealed class ZfsReplicate : CodeActivity
             scope.SavePlan();
             throw;
         }
+        foreach (var entry in entries) await scope.ConfirmAsync(entry, new JsonObject { ["owner"] = scope.Owner });
         scope.SavePlan();
         await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))} in {scope.Context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms",
             new JsonObject { ["snapshot"] = name });
@@ -104,6 +108,11 @@ public sealed class ZfsReplicate : CodeActivity
             // Same name and same guid: a same-named snapshot of another history is no base.
             var common = (await ZfsReplicator.NewestCommonSnapshotAsync(source, dataset, target, targetDataset, scope.Token))?.Name;
             disk.BaseSnapshot = common;
+            // A full stream into an existing dataset would replace it (recv -F): never overwrite what is there.
+            if (common is null && await target.ExistsAsync(targetDataset, scope.Token))
+                throw new InvalidOperationException($"{scope.Plan.TargetNode}:{targetDataset} exists but shares no snapshot (name and guid) with " +
+                    $"{scope.Plan.SourceNode}:{dataset}: an incremental send is impossible and a full one would overwrite it. " +
+                    "Check which copy is current; remove or rename the target dataset to replicate it afresh.");
             await scope.RecordAsync(LedgerKinds.ReplicaReceived, scope.Plan.TargetNode, targetDataset,
                 new JsonObject { ["snapshot"] = snapshot, ["base"] = common });
             var started = scope.Context.Time.GetTimestamp();

@@ -86,12 +86,82 @@ public sealed class ZfsDriver
         return RunAsync(args, cancellationToken);
     }
 
-    /// <summary><c>zfs create -p -V size volume</c> (a zvol at <c>/dev/zvol/volume</c>; not supported by zfs-fuse).</summary>
-    public Task CreateVolumeAsync(string volume, long sizeBytes, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// <c>zfs create -o key=value... [-V size] dataset</c> without <c>-p</c>: fails when the dataset exists (OpenZFS's
+    /// <c>-p</c> would succeed silently and ignore the properties), so a caller that got here created it. The properties
+    /// are set atomically with the creation (e.g. the migration's ownership mark). A size makes a zvol (not on zfs-fuse).
+    /// </summary>
+    public Task CreateExclusiveAsync(string dataset, IReadOnlyDictionary<string, string> properties, long? volumeSizeBytes = null,
+        CancellationToken cancellationToken = default)
     {
-        RequireDataset(volume);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sizeBytes);
-        return RunAsync(["create", "-p", "-V", sizeBytes.ToString(CultureInfo.InvariantCulture), volume], cancellationToken);
+        RequireDataset(dataset);
+        var args = new List<string> { "create" };
+        foreach (var (key, value) in properties)
+        {
+            RequireProperty(key, value);
+            args.Add("-o");
+            args.Add(key + "=" + value);
+        }
+        if (volumeSizeBytes is { } size)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+            args.Add("-V");
+            args.Add(size.ToString(CultureInfo.InvariantCulture));
+        }
+        args.Add(dataset);
+        return RunAsync(args, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>zfs snapshot -o key=value... ds1@name ds2@name ...</c>: one command, atomic within a pool (all or none), the
+    /// properties set on every snapshot as it is made.
+    /// </summary>
+    public Task SnapshotAllAsync(IReadOnlyList<string> datasets, string snapshotName, IReadOnlyDictionary<string, string> properties,
+        CancellationToken cancellationToken = default)
+    {
+        NameRules.Require(snapshotName, NameRules.IsSnapshotName, "snapshot name");
+        var args = new List<string> { "snapshot" };
+        foreach (var (key, value) in properties)
+        {
+            RequireProperty(key, value);
+            args.Add("-o");
+            args.Add(key + "=" + value);
+        }
+        foreach (var dataset in datasets)
+        {
+            RequireDataset(dataset);
+            args.Add(dataset + "@" + snapshotName);
+        }
+        return RunAsync(args, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>zfs rename from to</c>. zfs-fuse refuses to rename a mounted filesystem ("dataset is busy"); then it is
+    /// renamed unmounted (<c>mountpoint=none</c>) and its mountpoint inherited again, which is where it would be anyway.
+    /// </summary>
+    public async Task RenameAsync(string from, string to, CancellationToken cancellationToken = default)
+    {
+        RequireDataset(from);
+        RequireDataset(to);
+        try
+        {
+            await RunAsync(["rename", from, to], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (ZfsException ex) when (ex.StandardError.Contains("busy", StringComparison.OrdinalIgnoreCase))
+        {
+            _logger.LogInformation("zfs rename {From} on {Node} was busy; renaming it unmounted", from, Node.NodeName);
+        }
+        await RunAsync(["set", "mountpoint=none", from], cancellationToken).ConfigureAwait(false);
+        await RunAsync(["rename", from, to], cancellationToken).ConfigureAwait(false);
+        await RunAsync(["inherit", "mountpoint", to], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The value of a user property (e.g. <c>elsa:migration</c>), or null when it is not set.</summary>
+    public async Task<string?> GetUserPropertyAsync(string target, string property, CancellationToken cancellationToken = default)
+    {
+        var value = await GetPropertyAsync(target, property, cancellationToken).ConfigureAwait(false);
+        return value is "-" or "" ? null : value;
     }
 
     /// <summary><c>zfs set property=value target</c>.</summary>

@@ -60,7 +60,7 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
     }
 
     [Fact(Timeout = 300_000)]
-    public async Task FailingZfsReceive_ShouldRemoveTheBitmapsRollBackAndLeaveNothingBehind()
+    public async Task DivergedReplica_ShouldBeRefusedBeforeAnySend_RemoveTheBitmapsRollBackAndLeaveNothingBehind()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var ct = cts.Token;
@@ -79,9 +79,9 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         Assert.Equal(WorkflowStatus.Finished, status);
         var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
         Assert.Equal("zfsReplicate", fault.ActivityId);
-        Assert.Contains("destination has snapshots", fault.Message);
+        Assert.Contains("shares no snapshot (name and guid)", fault.Message);
+        Assert.Contains("a full one would overwrite it", fault.Message);
         Assert.Contains("ZFS replication of VM vm1", fault.Message);
-        Assert.Contains("zfs recv", fault.Message);
         Assert.DoesNotContain(journal, e => e.ActivityId == "prepareTarget");
         await AssertRolledBackAsync(h, id, journal, ct);
         Assert.Equal(sourceSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Source, h.SourceDisk(0).Dataset!, ct));
