@@ -103,9 +103,6 @@ internal sealed class MigrationHarness : VmLabHarness
         }
     }
 
-    public async Task<bool> DatasetExistsAsync(string node, string dataset, CancellationToken ct) =>
-        await Lab.Zfs(node).ExistsAsync(dataset, ct);
-
     /// <summary>Puts <paramref name="activity"/> on the Done connection from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public static void Insert(JsonObject workflow, string from, string to, JsonObject activity)
     {
