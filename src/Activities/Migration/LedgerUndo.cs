@@ -103,6 +103,10 @@ internal sealed class LedgerUndo(MigrationScope scope)
         if (source is null) return $"job {jobId}: source QEMU gone";
         var job = (await source.Client.QueryBlockJobsAsync(Token)).FirstOrDefault(j => j.Device == jobId);
         if (job is null) return $"job {jobId} already gone";
+        // By name only when this instance ever started a job of that id (the switchover's last pass is not recorded on
+        // its own, but pass 1 of that disk was); a job someone else runs under the name is not ours to cancel.
+        if (!(await scope.Context.GetLedgerAsync()).Any(e => e.Kind == LedgerKinds.BlockJob && e.Name == jobId))
+            return $"kept job {jobId}: this migration never started a job of that id";
         var mark = source.LastSequence;
         if (job.Status == JobStatus.Concluded)
         {

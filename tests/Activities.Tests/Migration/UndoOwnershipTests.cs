@@ -70,7 +70,23 @@ public sealed class UndoOwnershipTests(ITestOutputHelper output)
         Assert.Contains((await source.Client.QueryNamedBlockNodesAsync(ct)).Single(n => n.NodeName == "disk0").DirtyBitmaps, b => b.Name == "mig-vd0");
         await source.Client.BlockDirtyBitmapRemoveAsync("disk0", "mig-vd0", ct);
 
-        // 2. Rollback replayed over entries naming foreign resources, with the plan of that migration.
+        // 2. A block node named like the migration's NBD client of the local disk: refused at DriveMirror, never deleted.
+        await source.Client.BlockdevAddAsync(new JsonObject { ["driver"] = "null-co", ["node-name"] = "mig-tgt-vd1", ["size"] = MigrationHarness.LocalSize }, ct);
+        await AssertRefusedAndKeptAsync(h, "driveMirror", async () =>
+            (await source.Client.QueryNamedBlockNodesAsync(ct)).Any(n => n.NodeName == "mig-tgt-vd1"), ct);
+
+        await source.Client.BlockdevDelAsync("mig-tgt-vd1", ct);
+
+        // 3. A block job named like the migration's (someone's slow backup of the local disk): refused, never cancelled.
+        await source.Client.BlockdevAddAsync(new JsonObject { ["driver"] = "null-co", ["node-name"] = "someones-backup", ["size"] = MigrationHarness.LocalSize }, ct);
+        await source.Client.BlockdevBackupAsync(new BlockdevBackupOptions("mig-job-vd1", "disk1", "someones-backup", SyncMode.Full) { Speed = 1024 }, ct);
+        await AssertRefusedAndKeptAsync(h, "driveMirror", async () =>
+            (await source.Client.QueryBlockJobsAsync(ct)).Any(j => j.Device == "mig-job-vd1"), ct);
+        await source.Client.BlockJobCancelAsync("mig-job-vd1", force: true, ct);
+        await source.WaitForEventAsync<BlockJobCancelledEvent>(0, e => e.Device == "mig-job-vd1", TimeSpan.FromSeconds(30), "the foreign job's end", ct);
+        await source.Client.BlockdevDelAsync("someones-backup", ct);
+
+        // 4. Rollback replayed over entries naming foreign resources, with the plan of that migration.
         var sourceZfs = h.Lab.Zfs(MigrationHarness.Source);
         var dataset = h.SourceDisk(0).Dataset!;
         await sourceZfs.SnapshotAsync(dataset, "elsa-mig-foreign", ct); // no mark: not ours
@@ -105,6 +121,19 @@ public sealed class UndoOwnershipTests(ITestOutputHelper output)
         Assert.Equal(foreignQemu, await QemuProcessMark.ReadAsync(h.Node(MigrationHarness.Target), h.TargetPaths.PidFile, ct));
         Assert.Contains(replay.Journal, l => l.Contains("not the one this migration started", StringComparison.Ordinal));
         await h.Lab.StopVmAsync(MigrationHarness.VmId, MigrationHarness.Target, ct);
+    }
+
+    /// <summary>Runs the shipped procedure: <paramref name="step"/> must refuse the foreign resource and the rollback must leave it.</summary>
+    private async Task AssertRefusedAndKeptAsync(MigrationHarness h, string step, Func<Task<bool>> stillThere, CancellationToken ct)
+    {
+        var (id, _) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
+        var journal = await h.JournalAsync(id, ct);
+        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(step, fault.ActivityId);
+        Assert.Contains("this migration did not create it", fault.Message);
+        Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
+        Assert.True(await stillThere(), "the rollback removed a resource this migration did not create");
+        Assert.Equal(RunState.Running, (await (await h.SourceSessionAsync(ct)).Client.QueryStatusAsync(ct)).Status);
     }
 
     /// <summary>A dataset's snapshots (name and guid), its own properties' mark, and its disk file's bytes, hashed.</summary>
