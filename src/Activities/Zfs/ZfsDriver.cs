@@ -193,7 +193,12 @@ public sealed class ZfsDriver
                 await RunAsync(args, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (ZfsException ex) when (attempt < BusyAttempts && ex.StandardError.Contains("busy", StringComparison.OrdinalIgnoreCase))
+            catch (ZfsException ex) when (attempt == BusyAttempts && ex.StandardError.Contains("busy", StringComparison.OrdinalIgnoreCase))
+            {
+                // Say how long it was waited for: the operator must find what still holds it.
+                throw Error(args, ex.ExitCode, $"{ex.StandardError} (still busy after {attempt} attempts in {(BusyRetryDelay * (attempt * (attempt - 1) / 2)).TotalSeconds:0.#} s)", ex);
+            }
+            catch (ZfsException ex) when (ex.StandardError.Contains("busy", StringComparison.OrdinalIgnoreCase))
             {
                 // zfs-fuse reports busy for a moment after a mount, unmount or receive (see the facts doc).
                 _logger.LogInformation("zfs destroy {Target} on {Node} was busy (attempt {Attempt}); retrying", target, Node.NodeName, attempt);
@@ -268,7 +273,7 @@ public sealed class ZfsDriver
         _ when stderr.Contains("does not exist", StringComparison.Ordinal) => "Check the dataset/snapshot name and the node's pool.",
         _ when stderr.Contains("daemon is running", StringComparison.Ordinal) || stderr.Contains("failed to initialize ZFS", StringComparison.Ordinal) =>
             "The ZFS daemon is not running on this node (zfs-fuse: start it with zfs-fuse --pidfile F --no-kstat-mount).",
-        _ when stderr.Contains("busy", StringComparison.OrdinalIgnoreCase) => "Something still uses it (a mount, a QEMU process): stop that first.",
+        _ when stderr.Contains("busy", StringComparison.OrdinalIgnoreCase) => "Something still uses it (a mount, a QEMU process, a zfs send still streaming it): stop that first.",
         _ => null,
     };
 
