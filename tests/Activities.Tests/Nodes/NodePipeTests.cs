@@ -130,12 +130,13 @@ public sealed class NodePipeTests(ITestOutputHelper output) : IDisposable
         await AssertNothingLeftAsync();
     }
 
-    /// <summary>Both processes reaped, anything they started gone, none of their pipes open here, and our pipe count back to where it was.</summary>
+    /// <summary>Both processes reaped, anything they started gone, none of their pipes open here, and no more pipes open than before.</summary>
     private async Task AssertNothingLeftAsync()
     {
         Assert.Empty(await _probe.WaitAllGoneAsync(TimeSpan.FromSeconds(5)));
         Assert.Empty(_probe.Unreaped());
         Assert.Empty(_probe.PipesHeldByUs());
-        Assert.Equal(_pipesBefore, PipeProbe.CountOpenPipes());
+        // Not equality: an earlier test's leaked pipes may be closed by the garbage collector meanwhile (the checks above are exact).
+        Assert.True(PipeProbe.CountOpenPipes() <= _pipesBefore, $"{PipeProbe.CountOpenPipes() - _pipesBefore} more pipes open in this process than before the test");
     }
 }

@@ -68,6 +68,7 @@ public sealed class RelayProcessStreamTests : IDisposable
         Assert.Empty(_probe.Alive());
         Assert.Empty(_probe.Unreaped());
         Assert.Empty(_probe.PipesHeldByUs());
-        Assert.Equal(_pipesBefore, PipeProbe.CountOpenPipes());
+        // Not equality: an earlier test's leaked pipes may be closed by the garbage collector meanwhile (the checks above are exact).
+        Assert.True(PipeProbe.CountOpenPipes() <= _pipesBefore, $"{PipeProbe.CountOpenPipes() - _pipesBefore} more pipes open in this process than before the test");
     }
 }
