@@ -157,24 +157,26 @@ public sealed class MigrationLab : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="workflowJson"/> for <paramref name="vmId"/> from <see cref="Source"/> to <see cref="Target"/>
-    /// and returns the instance id; <paramref name="diskBandwidth"/> (bytes per second, 0 = unlimited) is the procedures'
+    /// (or <paramref name="from"/> to <paramref name="to"/>) and returns the instance id; <paramref name="diskBandwidth"/> (bytes per second, 0 = unlimited) is the procedures'
     /// <c>DiskBandwidth</c> input, left out when null.
     /// </summary>
-    public async Task<string> StartMigrationAsync(string workflowJson, string vmId, CancellationToken ct, long? diskBandwidth = null)
+    public async Task<string> StartMigrationAsync(string workflowJson, string vmId, CancellationToken ct, long? diskBandwidth = null,
+        string from = Source, string to = Target)
     {
         var definition = Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(workflowJson);
         var inputs = new Dictionary<string, JsonNode?>
         {
-            ["VmId"] = vmId, ["SourceNode"] = Source, ["TargetNode"] = Target, ["Inventory"] = Lab.InventoryPath,
+            ["VmId"] = vmId, ["SourceNode"] = from, ["TargetNode"] = to, ["Inventory"] = Lab.InventoryPath,
         };
         if (diskBandwidth is { } bandwidth) inputs["DiskBandwidth"] = bandwidth;
         return await Runtime.StartAsync(definition, inputs, cancellationToken: ct);
     }
 
-    /// <summary>Starts the migration and waits for its end.</summary>
-    public async Task<(string InstanceId, WorkflowStatus Status)> RunMigrationAsync(string workflowJson, string vmId, CancellationToken ct)
+    /// <summary>Starts the migration (by default <see cref="Source"/> to <see cref="Target"/>) and waits for its end.</summary>
+    public async Task<(string InstanceId, WorkflowStatus Status)> RunMigrationAsync(string workflowJson, string vmId, CancellationToken ct,
+        string from = Source, string to = Target)
     {
-        var id = await StartMigrationAsync(workflowJson, vmId, ct);
+        var id = await StartMigrationAsync(workflowJson, vmId, ct, from: from, to: to);
         return (id, await Runtime.WaitForEndAsync(id, ct));
     }
 

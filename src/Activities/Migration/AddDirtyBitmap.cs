@@ -30,12 +30,17 @@ public sealed class AddDirtyBitmap : CodeActivity
         var existing = (await qmp.Client.QueryNamedBlockNodesAsync(scope.Token))
             .SelectMany(n => n.DirtyBitmaps.Select(b => (n.NodeName, b.Name))).ToHashSet();
 
+        // One that exists is ours only on a re-run of this step; anyone else's is refused (its owner may remove it any time).
+        foreach (var disk in disks.Where(d => existing.Contains((d.NodeName, d.BitmapName))))
+            await scope.RequireOwnAsync(LedgerKinds.DirtyBitmap, $"{disk.NodeName}/{disk.BitmapName}", $"{scope.Plan.SourceNode}'s QEMU");
         var missing = disks.Where(d => !existing.Contains((d.NodeName, d.BitmapName))).ToList();
+        var entries = new List<LedgerEntry>();
         foreach (var disk in missing)
-            await scope.RecordAsync(LedgerKinds.DirtyBitmap, scope.Plan.SourceNode, $"{disk.NodeName}/{disk.BitmapName}",
-                new JsonObject { ["node"] = disk.NodeName, ["bitmap"] = disk.BitmapName });
+            entries.Add(await scope.RecordAsync(LedgerKinds.DirtyBitmap, scope.Plan.SourceNode, $"{disk.NodeName}/{disk.BitmapName}",
+                new JsonObject { ["node"] = disk.NodeName, ["bitmap"] = disk.BitmapName }));
         if (missing.Count > 0)
             await qmp.Client.TransactionAsync(missing.Select(d => (TransactionAction)new AddBitmapAction(d.NodeName, d.BitmapName, granularity)), scope.Token);
+        foreach (var entry in entries) await scope.ConfirmAsync(entry);
 
         await context.JournalAsync(
             $"Dirty bitmap recording on {string.Join(", ", disks.Select(d => $"{d.DeviceId} ({d.NodeName})"))}" +

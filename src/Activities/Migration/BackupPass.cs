@@ -34,8 +34,9 @@ internal static class BackupPass
     {
         var dirty = await DirtyBytesAsync(qmp, disk, ct);
         var mark = qmp.LastSequence;
-        if (recordInLedger)
-            await scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "backup" });
+        var entry = recordInLedger
+            ? await scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "backup" })
+            : null;
         var watch = Stopwatch.StartNew();
         await qmp.Client.BlockdevBackupAsync(new BlockdevBackupOptions(disk.JobId, disk.NodeName, disk.NbdClientNode, SyncMode.Bitmap)
         {
@@ -43,6 +44,7 @@ internal static class BackupPass
             BitmapMode = BitmapSyncMode.OnSuccess,
             Speed = speed,
         }, ct);
+        if (entry is not null) await scope.ConfirmAsync(entry);
         var done = await qmp.WaitForEventAsync<BlockJobCompletedEvent>(mark, e => e.Device == disk.JobId, timeout,
             $"BLOCK_JOB_COMPLETED of backup pass {disk.JobId}", ct);
         watch.Stop();

@@ -61,14 +61,16 @@ public sealed class BitmapMirror : CodeActivity
             disk.Strategy = strategy;
             disk.InitialDirtyBytes = dirty;
             await MirrorSetup.ConnectNbdAsync(scope, qmp, disk);
+            await MirrorSetup.RequireNoForeignJobAsync(scope, qmp, disk);
             if (strategy == BitmapStrategy.Native)
             {
                 disk.JobEventMark = qmp.Mark();
-                await scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "mirror" });
+                var entry = await scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "mirror" });
                 await qmp.Client.BlockdevMirrorAsync(new BlockdevMirrorOptions(disk.JobId, disk.NodeName, disk.NbdClientNode, SyncMode.Bitmap)
                 {
                     Bitmap = disk.BitmapName, BitmapMode = BitmapSyncMode.Never, Speed = speed,
                 }, scope.Token);
+                await scope.ConfirmAsync(entry);
                 await context.JournalAsync($"BitmapMirror {disk.DeviceId}: strategy Native (blockdev-mirror sync:bitmap), {dirty} dirty bytes of {disk.SizeBytes}",
                     Data(disk, strategy, requested, dirty, 0));
                 continue;

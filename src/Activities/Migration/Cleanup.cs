@@ -6,16 +6,21 @@ namespace Elsa.Migration.Activities.Migration;
 
 /// <summary>
 /// Step 10, on the source once the VM runs on the target: removes the dirty bitmaps, any leftover job and NBD client,
-/// quits the stopped source QEMU, and prunes old migration snapshots (only those this product took, keeping the newest
-/// ones, which are the base of the next replication).
+/// quits the stopped source QEMU, removes (or keeps, renamed) the source's copies of local and unused disks once the
+/// target's are flushed, and prunes old migration snapshots (only those this product took, keeping the newest ones,
+/// which are the base of the next replication).
 /// </summary>
-[Activity("VmMigration", "VM Migration", "Cleans up the source after the VM runs on the target: bitmaps, jobs, NBD nodes, source QEMU, old snapshots.")]
+[Activity("VmMigration", "VM Migration", "Cleans up the source after the VM runs on the target: bitmaps, jobs, NBD nodes, source QEMU, source copies of local disks, old snapshots.")]
 [FlowNode(Outcomes.Done, Outcomes.Failed)]
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class Cleanup : CodeActivity
 {
     [Input(Description = "Migration snapshots to keep per disk on each node (the newest; at least 1, the common base).", DefaultValue = 1)]
     public Input<int>? KeepSnapshots { get; set; }
+
+    [Input(Description = "Keep the source's copies of local and unused disks, renamed NAME-kept-INSTANCE (so they never block a migration back), instead of removing them.",
+        DefaultValue = false)]
+    public Input<bool>? KeepSourceLocalDisks { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
@@ -39,9 +44,9 @@ public sealed class Cleanup : CodeActivity
             foreach (var disk in plan.AttachedDisks)
             {
                 if ((await source.Client.QueryBlockJobsAsync(scope.Token)).Any(j => j.Device == disk.JobId))
-                    said.Add(await undo.UndoAsync(Synthetic(LedgerKinds.BlockJob, disk.JobId)));
+                    said.Add(await undo.CancelJobAsync(disk.JobId));
                 if ((await source.Client.QueryNamedBlockNodesAsync(scope.Token)).Any(n => n.NodeName == disk.NbdClientNode))
-                    said.Add(await undo.UndoAsync(Synthetic(LedgerKinds.NbdClient, disk.NbdClientNode)));
+                    said.Add(await undo.RemoveNbdClientAsync(disk.NbdClientNode));
             }
             var status = await source.Client.QueryStatusAsync(scope.Token);
             if (status.Status == RunState.Running)
@@ -65,6 +70,8 @@ public sealed class Cleanup : CodeActivity
             said.Add(await undo.UndoAsync(entry));
             await context.ReleaseResourceAsync(entry.Id);
         }
+        var copies = await SourceCopies.RetireAsync(scope, context.Get(KeepSourceLocalDisks));
+        said.AddRange(copies.Select(c => c!["result"]!.GetValue<string>()));
         foreach (var disk in plan.Disks.Where(d => d.Kind == MigrationDiskKind.Replicated))
         {
             said.Add(await PruneAsync(scope, scope.SourceNode, disk.SourceDataset!, keep));
@@ -76,17 +83,14 @@ public sealed class Cleanup : CodeActivity
         // session is also an ssh + socat relay that would otherwise live as long as this process).
         await scope.DropTargetAsync();
         await context.JournalAsync("Source cleaned up: " + string.Join("; ", said.Where(s => s.Length > 0)),
-            new JsonObject { ["steps"] = new JsonArray(said.Select(s => (JsonNode)s).ToArray()) });
+            new JsonObject { ["steps"] = new JsonArray(said.Select(s => (JsonNode)s).ToArray()), ["sourceCopies"] = copies });
     }
-
-    private static LedgerEntry Synthetic(string kind, string name) => new(0, "", "", kind, "", name, null, default, null);
 
     private static async Task<string> PruneAsync(MigrationScope scope, Nodes.NodeExecutor node, string dataset, int keep)
     {
-        var ours = (await ZfsCommands.ListSnapshotsAsync(node, dataset, scope.Token)).Where(s => s.StartsWith(ZfsCommands.SnapshotPrefix, StringComparison.Ordinal)).ToList();
-        var old = ours.Take(Math.Max(0, ours.Count - keep)).ToList();
-        foreach (var snapshot in old)
-            await ZfsCommands.DestroySnapshotAsync(node, dataset, snapshot, scope.Token);
+        var zfs = new Zfs.ZfsDriver(node);
+        if (!await zfs.ExistsAsync(dataset, scope.Token)) return "";
+        var old = await zfs.PruneSnapshotsAsync(dataset, ZfsCommands.SnapshotPrefix, keep, scope.Token);
         return old.Count == 0 ? "" : $"pruned {old.Count} old snapshots of {node.NodeName}:{dataset}";
     }
 }

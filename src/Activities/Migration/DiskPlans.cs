@@ -41,6 +41,7 @@ internal static class DiskPlans
             SourceDataset = s.Dataset,
             TargetDataset = t.Dataset,
             TargetLayout = t.Layout,
+            SourceLayout = s.Layout,
         };
     }
 

@@ -30,9 +30,11 @@ public sealed class DriveMirror : CodeActivity
         foreach (var disk in disks)
         {
             await MirrorSetup.ConnectNbdAsync(scope, qmp, disk);
+            await MirrorSetup.RequireNoForeignJobAsync(scope, qmp, disk);
             disk.JobEventMark = qmp.Mark();
-            await scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "mirror" });
+            var entry = await scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "mirror" });
             await qmp.Client.BlockdevMirrorAsync(new BlockdevMirrorOptions(disk.JobId, disk.NodeName, disk.NbdClientNode, SyncMode.Full) { Speed = speed }, scope.Token);
+            await scope.ConfirmAsync(entry);
         }
         scope.SavePlan();
         await context.JournalAsync(
@@ -47,8 +49,17 @@ internal static class MirrorSetup
     public static async Task ConnectNbdAsync(MigrationScope scope, QmpSession qmp, DiskPlan disk)
     {
         var nodes = await qmp.Client.QueryNamedBlockNodesAsync(scope.Token);
-        if (nodes.Any(n => n.NodeName == disk.NbdClientNode)) return; // rerun: already connected
-        await scope.RecordAsync(LedgerKinds.NbdClient, scope.Plan.SourceNode, disk.NbdClientNode, new JsonObject { ["disk"] = disk.DeviceId });
+        if (nodes.Any(n => n.NodeName == disk.NbdClientNode)
+            && await scope.RequireOwnAsync(LedgerKinds.NbdClient, disk.NbdClientNode, $"{scope.Plan.SourceNode}'s QEMU")) return; // rerun: already connected
+        var entry = await scope.RecordAsync(LedgerKinds.NbdClient, scope.Plan.SourceNode, disk.NbdClientNode, new JsonObject { ["disk"] = disk.DeviceId });
         await qmp.Client.BlockdevAddNbdAsync(disk.NbdClientNode, scope.Plan.NbdAddress, disk.ExportName, scope.Token);
+        await scope.ConfirmAsync(entry);
+    }
+
+    /// <summary>Refuses a block job of ours by name that someone else started (its undo would cancel their job).</summary>
+    public static async Task RequireNoForeignJobAsync(MigrationScope scope, QmpSession qmp, DiskPlan disk)
+    {
+        if ((await qmp.Client.QueryBlockJobsAsync(scope.Token)).Any(j => j.Device == disk.JobId))
+            await scope.RequireOwnAsync(LedgerKinds.BlockJob, disk.JobId, $"{scope.Plan.SourceNode}'s QEMU");
     }
 }

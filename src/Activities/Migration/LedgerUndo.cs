@@ -6,13 +6,18 @@ namespace Elsa.Migration.Activities.Migration;
 
 /// <summary>
 /// Undoes one ledger entry (README.md, "Ledger kinds"). Every undo is idempotent and tolerates a resource that is
-/// already gone, so Rollback is safe at any point and safe twice. The one rule above all: when the VM already runs on
-/// the target, nothing on the target is touched (except the migration's own bitmaps and verify export, which the
-/// running VM does not need) and the source is never resumed.
+/// already gone, so Rollback is safe at any point and safe twice. Two rules above all: nothing is removed that does not
+/// carry this migration's ownership mark (<see cref="Ownership"/>: a resource found under the entry's name that this
+/// migration cannot prove it made is left and said so); and when the VM already runs on the target, nothing on the
+/// target is touched (except the migration's own bitmaps and verify export, which the running VM does not need) and the
+/// source is never resumed.
 /// </summary>
 internal sealed class LedgerUndo(MigrationScope scope)
 {
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest any node command of an undo may run (Rollback sets it on its scope): a hung command is killed and reported, not waited for.</summary>
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(2);
     private bool? _vmOnTarget;
 
     private MigrationPlan Plan => scope.Plan;
@@ -36,11 +41,10 @@ internal sealed class LedgerUndo(MigrationScope scope)
                     entry.Details?["node"]?.GetValue<string>() ?? entry.Name.Split('/')[0],
                     entry.Details?["bitmap"]?.GetValue<string>() ?? entry.Name.Split('/')[^1], Token);
             case LedgerKinds.TargetQemu:
-                return await StopTargetAsync();
+                return await StopTargetAsync(entry);
             case LedgerKinds.TargetVolume:
                 if (await VmOnTargetAsync()) return $"kept {entry.Name}: the VM runs on the target";
-                await TargetVolumes.DeleteAsync(scope.TargetNode, entry.Name, entry.Details, Token);
-                return $"deleted target volume {entry.Name}";
+                return await TargetVolumes.DeleteAsync(scope.TargetNode, entry.Name, entry.Details, scope.Owner, Token);
             case LedgerKinds.ReplicaReceived:
                 return $"kept replica {entry.Name} (the next zfs recv -F rolls it back)";
             case LedgerKinds.ZfsSnapshot:
@@ -95,12 +99,17 @@ internal sealed class LedgerUndo(MigrationScope scope)
         return said;
     }
 
-    private async Task<string> CancelJobAsync(string jobId)
+    /// <summary>Cancels (or dismisses) the migration's block job <paramref name="jobId"/> on the source; by name, for Cleanup too.</summary>
+    public async Task<string> CancelJobAsync(string jobId)
     {
         var source = await SourceAsync();
         if (source is null) return $"job {jobId}: source QEMU gone";
         var job = (await source.Client.QueryBlockJobsAsync(Token)).FirstOrDefault(j => j.Device == jobId);
         if (job is null) return $"job {jobId} already gone";
+        // By name only when this instance ever started a job of that id (the switchover's last pass is not recorded on
+        // its own, but pass 1 of that disk was); a job someone else runs under the name is not ours to cancel.
+        if (!(await scope.Context.GetLedgerAsync()).Any(e => e.Kind == LedgerKinds.BlockJob && e.Name == jobId))
+            return $"kept job {jobId}: this migration never started a job of that id";
         var mark = source.LastSequence;
         if (job.Status == JobStatus.Concluded)
         {
@@ -113,7 +122,8 @@ internal sealed class LedgerUndo(MigrationScope scope)
         return $"cancelled job {jobId}";
     }
 
-    private async Task<string> RemoveNbdClientAsync(string nodeName)
+    /// <summary>Detaches the migration's NBD client node from the source (its job first); by name, for Cleanup too.</summary>
+    public async Task<string> RemoveNbdClientAsync(string nodeName)
     {
         var source = await SourceAsync();
         if (source is null) return $"NBD client {nodeName}: source QEMU gone";
@@ -162,7 +172,18 @@ internal sealed class LedgerUndo(MigrationScope scope)
         // A snapshot the target received is the new common base of the replication: keep it.
         if (targetDataset is not null && await ZfsCommands.ExistsAsync(scope.TargetNode, ZfsCommands.Full(targetDataset, snapshot), Token))
             return $"kept {entry.Name}: the target has it (new replication base)";
-        await ZfsCommands.DestroySnapshotAsync(scope.SourceNode, dataset, snapshot, Token);
+        var zfs = new Zfs.ZfsDriver(scope.SourceNode);
+        var fullName = ZfsCommands.Full(dataset, snapshot);
+        var exists = await zfs.ExistsAsync(fullName, Token);
+        var found = exists ? await zfs.GetUserPropertyAsync(fullName, Ownership.ZfsProperty, Token) : null;
+        switch (Ownership.Decide(exists, found, scope.Owner))
+        {
+            case UndoVerdict.AlreadyGone:
+                return $"snapshot {entry.Name} already gone";
+            case UndoVerdict.NotOurs:
+                return $"kept {entry.Name}: not taken by this migration ({Ownership.ZfsProperty}={found ?? "not set"})";
+        }
+        await zfs.DestroyAsync(fullName, cancellationToken: Token);
         return $"destroyed snapshot {entry.Name} (never reached the target)";
     }
 
@@ -176,9 +197,15 @@ internal sealed class LedgerUndo(MigrationScope scope)
         return await GuestThaw.ThawAsync(source, scope.SourceNode, agentSocket, mode, Token) ? $"guest thawed ({mode})" : "guest was not frozen any more";
     }
 
-    private async Task<string> StopTargetAsync()
+    private async Task<string> StopTargetAsync(LedgerEntry entry)
     {
         if (await VmOnTargetAsync()) return "target QEMU runs the VM: kept";
+        var recorded = QemuProcessMark.FromJson(entry.Details);
+        var found = await QemuProcessMark.ReadAsync(scope.TargetNode, Plan.TargetPidFile, Token);
+        var ours = found is not null && (found == recorded || (recorded is null && await IsWaitingForThisMigrationAsync()));
+        if (found is not null && !ours)
+            return $"kept the QEMU (pid {found.Pid}) of {Plan.TargetPidFile} on {Plan.TargetNode}: not the one this migration started " +
+                (recorded is null ? "(its start was never confirmed and it is not waiting for an incoming migration)" : $"(that was pid {recorded.Pid})");
         var target = await scope.TryGetTargetAsync();
         var said = "target QEMU already gone";
         if (target is not null)
@@ -195,25 +222,35 @@ internal sealed class LedgerUndo(MigrationScope scope)
             said = "target QEMU quit";
         }
         await scope.DropTargetAsync();
-        said += await KillByPidFileAsync();
-        await scope.TargetNode.TryRunAsync(new NodeCommand("rm", "-f", "--", Plan.TargetPidFile, Plan.TargetQmpSocket), Token);
+        said += await KillAsync(found);
+        // Nothing of the VM may stay in the target's socket directory (a dead QEMU leaves its sockets, pid file and log).
+        await scope.TargetNode.RunAsync(new NodeCommand("rm", ["-f", "--", .. Plan.TargetRuntimeFiles]), Token);
         await ResumeTarget.RemoveTransientSocketsAsync(scope);
         return said;
     }
 
-    /// <summary>Kills the target QEMU by its pid file when it did not quit (hung, or QMP unreachable); checks the pid is that QEMU.</summary>
-    private async Task<string> KillByPidFileAsync()
+    /// <summary>
+    /// An unconfirmed target QEMU (the host died between starting it and recording its pid) is still this migration's
+    /// when it sits in <c>inmigrate</c>: only a migration target waits there, and one migration per VM holds the VM.
+    /// </summary>
+    private async Task<bool> IsWaitingForThisMigrationAsync()
     {
+        var target = await scope.TryGetTargetAsync();
+        return target is not null && (await target.Client.QueryStatusAsync(Token)).Status == RunState.Inmigrate;
+    }
+
+    /// <summary>Kills the target QEMU when it did not quit (hung, or QMP unreachable): only the process <paramref name="ours"/> names.</summary>
+    private async Task<string> KillAsync(QemuProcessMark? ours)
+    {
+        if (ours is null) return "";
         var node = scope.TargetNode;
-        var pidText = await node.TryRunAsync(new NodeCommand("cat", "--", Plan.TargetPidFile), Token);
-        if (!pidText.Succeeded || !int.TryParse(pidText.StandardOutput.Trim(), out var pid)) return "";
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var cmdline = await node.TryRunAsync(new NodeCommand("cat", "--", $"/proc/{pid}/cmdline"), Token);
-            if (!cmdline.Succeeded || !cmdline.StandardOutput.Contains(Plan.TargetPidFile, StringComparison.Ordinal)) return "";
-            await node.TryRunAsync(new NodeCommand("kill", attempt < 25 ? "-TERM" : "-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), Token);
+            // Re-read each time: once the pid file names no live QEMU, or another process, ours is gone.
+            if (await QemuProcessMark.ReadAsync(node, Plan.TargetPidFile, Token) != ours) return "";
+            await node.TryRunAsync(new NodeCommand("kill", attempt < 25 ? "-TERM" : "-KILL", ours.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), Token);
             await Task.Delay(TimeSpan.FromMilliseconds(100), Token);
         }
-        return $"; target QEMU pid {pid} did not die";
+        return $"; target QEMU pid {ours.Pid} did not die";
     }
 }

@@ -42,11 +42,16 @@ public sealed class LiveMigrate : CodeActivity
                 DowntimeLimit = downtime > 0 ? TimeSpan.FromMilliseconds(downtime) : null,
             }, scope.Token);
 
+        // A migration already under way on the source is not ours to cancel later: refuse before recording one.
+        if ((await source.Client.QueryMigrateAsync(scope.Token)).Status is MigrationStatus.Setup or MigrationStatus.Active
+            or MigrationStatus.PreSwitchover or MigrationStatus.Device)
+            await scope.RequireOwnAsync(LedgerKinds.Migration, plan.MigrationUri, $"{plan.SourceNode}'s QEMU (a migration in progress)");
         await target.Client.MigrateIncomingAsync(plan.MigrationUri, scope.Token);
-        await scope.RecordAsync(LedgerKinds.Migration, plan.SourceNode, plan.MigrationUri, new JsonObject { ["target"] = plan.TargetNode });
+        var entry = await scope.RecordAsync(LedgerKinds.Migration, plan.SourceNode, plan.MigrationUri, new JsonObject { ["target"] = plan.TargetNode });
         var mark = source.LastSequence;
         var started = context.Time.GetTimestamp();
         await source.Client.MigrateAsync(plan.MigrationUri, scope.Token);
+        await scope.ConfirmAsync(entry);
         var waiting = source.WaitForEventAsync<MigrationEvent>(mark,
             e => e.Status is MigrationStatus.PreSwitchover or MigrationStatus.Failed or MigrationStatus.Cancelled, timeout,
             "MIGRATION pre-switchover", scope.Token);

@@ -23,8 +23,8 @@ public sealed class MigrateUnusedDisks : CodeActivity
         }
         foreach (var disk in disks)
         {
-            await scope.RecordAsync(LedgerKinds.TargetVolume, scope.Plan.TargetNode, disk.TargetPath, TargetVolumes.Details(disk));
-            await TargetVolumes.CreateAsync(scope.TargetNode, disk, scope.Token);
+            var entry = await scope.RecordAsync(LedgerKinds.TargetVolume, scope.Plan.TargetNode, disk.TargetPath, TargetVolumes.Details(disk));
+            await scope.ConfirmAsync(entry, await TargetVolumes.CreateAsync(scope.TargetNode, disk, scope.Owner, scope.Token));
             var started = context.Time.GetTimestamp();
             var bytes = await TargetVolumes.CopyAsync(scope.SourceNode, disk.SourcePath, scope.TargetNode, disk.TargetPath, scope.Token);
             var elapsed = context.Time.GetElapsedTime(started);

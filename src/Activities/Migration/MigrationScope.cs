@@ -47,14 +47,39 @@ internal sealed class MigrationScope
 
     public Task DropSourceAsync() => Pool.DropAsync(SourceNode, Plan.SourceQmpSocket);
     public Task DropTargetAsync() => Pool.DropAsync(TargetNode, Plan.TargetQmpSocket);
-    public NodeExecutor SourceNode => Site.GetNode(Plan.InventoryPath, Plan.SourceNode);
-    public NodeExecutor TargetNode => Site.GetNode(Plan.InventoryPath, Plan.TargetNode);
+    public NodeExecutor SourceNode => Limit(Site.GetNode(Plan.InventoryPath, Plan.SourceNode));
+    public NodeExecutor TargetNode => Limit(Site.GetNode(Plan.InventoryPath, Plan.TargetNode));
+
+    /// <summary>Longest a node command run through <see cref="SourceNode"/> / <see cref="TargetNode"/> may take; null: no limit.</summary>
+    public TimeSpan? CommandTimeout { get; set; }
+
+    private NodeExecutor Limit(NodeExecutor node) => CommandTimeout is { } timeout ? node.WithCommandTimeout(timeout) : node;
 
     public void SavePlan() => Plan.Write(Context);
 
-    /// <summary>Records a resource before it is created (a crash in between leaves an entry whose undo tolerates "not found").</summary>
+    /// <summary>The ownership mark this migration puts on what it creates (README.md, "Undo only what this migration created"): its instance id.</summary>
+    public string Owner => Context.InstanceId;
+
+    /// <summary>Records a resource before it is created (a crash in between leaves an entry whose undo tolerates "not found"
+    /// and checks the ownership mark before removing anything).</summary>
     public ValueTask<LedgerEntry> RecordAsync(string kind, string node, string name, JsonObject? details = null) =>
         Context.RecordResourceAsync(kind, node, name, details);
+
+    /// <summary>Marks the entry created once the create succeeded, with the resource's ownership mark.</summary>
+    public ValueTask ConfirmAsync(LedgerEntry entry, JsonObject? mark = null) => Context.ConfirmResourceAsync(entry.Id, mark);
+
+    /// <summary>
+    /// For a QEMU object in the migration's namespace (<c>mig-*</c>) found to exist already: true when this instance's
+    /// ledger holds it (a re-run of the step); otherwise it is someone else's (another migration of this VM, or a
+    /// leftover of one never rolled back), and the step refuses instead of adopting it, so no undo ever removes it.
+    /// </summary>
+    public async ValueTask<bool> RequireOwnAsync(string kind, string name, string where)
+    {
+        if ((await Context.GetLedgerAsync()).Any(e => e.ReleasedAt is null && e.Kind == kind && e.Name == name)) return true;
+        throw new InvalidOperationException(
+            $"The {kind} {name} already exists on {where} and this migration did not create it: another migration of VM {Plan.VmId} " +
+            "is running, or one ended without its rollback. Finish or roll back that one (./elsa-migrate recover), or remove it by hand, then start again.");
+    }
 
     /// <summary>Releases every unreleased entry of <paramref name="kind"/> and <paramref name="name"/> (the resource is gone or now belongs to the VM).</summary>
     public async ValueTask ReleaseAsync(string kind, string name)
@@ -63,10 +88,6 @@ internal sealed class MigrationScope
             if (entry.ReleasedAt is null && entry.Kind == kind && entry.Name == name)
                 await Context.ReleaseResourceAsync(entry.Id);
     }
-
-    /// <summary>True when an unreleased entry of <paramref name="kind"/>/<paramref name="name"/> exists.</summary>
-    public async ValueTask<bool> HasAsync(string kind, string name) =>
-        (await Context.GetLedgerAsync()).Any(e => e.ReleasedAt is null && e.Kind == kind && e.Name == name);
 
     public ValueTask JournalAsync(string message, JsonObject? data = null) => Context.JournalAsync(message, data);
 }

@@ -27,22 +27,27 @@ public sealed class PrepareTarget : CodeActivity
 
         foreach (var disk in plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Local))
         {
-            await scope.RecordAsync(LedgerKinds.TargetVolume, plan.TargetNode, disk.TargetPath, TargetVolumes.Details(disk));
-            await TargetVolumes.CreateAsync(target, disk, scope.Token);
+            var entry = await scope.RecordAsync(LedgerKinds.TargetVolume, plan.TargetNode, disk.TargetPath, TargetVolumes.Details(disk));
+            await scope.ConfirmAsync(entry, await TargetVolumes.CreateAsync(target, disk, scope.Owner, scope.Token));
         }
         foreach (var disk in plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Replicated))
         {
-            var exists = await target.TryRunAsync(new NodeCommand("test", "-e", disk.TargetPath), scope.Token);
-            if (!exists.Succeeded)
+            if (!await target.PathExistsAsync(disk.TargetPath, scope.Token))
                 throw new InvalidOperationException($"The replica of disk {disk.DeviceId} is missing on {plan.TargetNode} ({disk.TargetPath}): run ZfsReplicate first.");
         }
 
-        if ((await target.TryRunAsync(new NodeCommand("test", "-S", plan.TargetQmpSocket), scope.Token)).Succeeded
-            && await scope.TryGetTargetAsync() is not null)
+        if (await target.SocketExistsAsync(plan.TargetQmpSocket, scope.Token) && await scope.TryGetTargetAsync() is not null)
             throw new InvalidOperationException($"A QEMU already answers on {plan.TargetNode}:{plan.TargetQmpSocket}: is VM {plan.VmId} running on the target already?");
-        await scope.RecordAsync(LedgerKinds.TargetQemu, plan.TargetNode, plan.TargetPidFile, new JsonObject { ["qmp"] = plan.TargetQmpSocket });
+        if (await QemuProcessMark.ReadAsync(target, plan.TargetPidFile, scope.Token) is { } other)
+            throw new InvalidOperationException($"A QEMU (pid {other.Pid}) already runs with the pid file {plan.TargetPidFile} on {plan.TargetNode}: " +
+                $"is VM {plan.VmId} running or starting there? Stop it before migrating.");
+        var qemuEntry = await scope.RecordAsync(LedgerKinds.TargetQemu, plan.TargetNode, plan.TargetPidFile, new JsonObject { ["qmp"] = plan.TargetQmpSocket });
         // The arguments carry -daemonize: the target VM must outlive this process (a host restart must not kill a migrated VM).
         await target.RunAsync(new NodeCommand(plan.QemuBinary, plan.TargetQemuArgs), scope.Token);
+        // The ownership mark: this pid with this start time is the QEMU this migration started (a pid can be reused).
+        var process = await QemuProcessMark.ReadAsync(target, plan.TargetPidFile, scope.Token)
+            ?? throw new InvalidOperationException($"The target QEMU on {plan.TargetNode} exited right after it started (no live process for {plan.TargetPidFile}): see its log.");
+        await scope.ConfirmAsync(qemuEntry, process.ToJson());
 
         var timeout = TimeSpan.FromSeconds(context.Get(StartTimeoutSeconds) is > 0 and var t ? t : 30);
         var qmp = await scope.TargetAsync(timeout);

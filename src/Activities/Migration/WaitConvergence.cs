@@ -43,7 +43,8 @@ public sealed class WaitConvergence : CodeActivity
             : WaitReadyAsync(scope, qmp, d, deadline));
         var all = Task.WhenAll(waits.Values);
         // A dead target shows first as its QMP connection closing; a throttled job may notice its I/O error only much later.
-        var targetGone = (await scope.TargetAsync()).Client.Completion;
+        // It may already be gone by now: nothing answering on its socket is the same news as a closed connection.
+        var targetGone = (await scope.TryGetTargetAsync())?.Client.Completion ?? Task.CompletedTask;
         // Progress while waiting (a sampling timer for the display only; convergence itself is event-driven).
         while (await Task.WhenAny(all, targetGone, Task.Delay(TimeSpan.FromSeconds(1), scope.Token)) != all)
         {

@@ -13,42 +13,6 @@ internal static class ZfsCommands
     /// <summary>Prefix of the snapshots the migration takes (pruning touches only these).</summary>
     public const string SnapshotPrefix = "elsa-mig-";
 
-    /// <summary>
-    /// Takes snapshots of several datasets of one node: in one command where zfs accepts several (atomic within a pool);
-    /// zfs-fuse 0.7 accepts only one ("too many arguments"), so there they are taken one after the other, and should one
-    /// fail, those already taken are destroyed again: either all exist afterwards or none (callers rely on that).
-    /// Returns false when they were not taken atomically (several disks are then mutually consistent only if the guest is
-    /// frozen or stopped across them).
-    /// </summary>
-    public static async Task<bool> SnapshotAsync(NodeExecutor node, IReadOnlyList<(string Dataset, string Snapshot)> snapshots, CancellationToken ct)
-    {
-        var names = snapshots.Select(s => Full(s.Dataset, s.Snapshot)).ToList();
-        try
-        {
-            await node.RunAsync(new NodeCommand("zfs", ["snapshot", .. names]), ct);
-            return true;
-        }
-        catch (NodeCommandException ex) when (names.Count > 1 && ex.StandardError.Contains("too many arguments", StringComparison.Ordinal))
-        {
-            // Nothing was taken (a usage error): take them one by one.
-        }
-        var taken = new List<(string Dataset, string Snapshot)>();
-        try
-        {
-            foreach (var snapshot in snapshots)
-            {
-                await node.RunAsync(new NodeCommand("zfs", "snapshot", Full(snapshot.Dataset, snapshot.Snapshot)), ct);
-                taken.Add(snapshot);
-            }
-        }
-        catch (NodeCommandException)
-        {
-            foreach (var (dataset, snapshot) in taken) await DestroySnapshotAsync(node, dataset, snapshot, CancellationToken.None);
-            throw;
-        }
-        return false;
-    }
-
     /// <summary><c>dataset@snapshot</c>, both parts validated.</summary>
     public static string Full(string dataset, string snapshot) =>
         NameRules.Require(dataset, NameRules.IsDatasetName, "dataset name") + "@" + NameRules.Require(snapshot, NameRules.IsSnapshotName, "snapshot name");

@@ -62,21 +62,25 @@ public sealed class ZfsReplicate : CodeActivity
         var name = ZfsCommands.SnapshotPrefix + scope.Context.Time.GetUtcNow().ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture);
         var todo = disks.Where(d => d.Snapshot is null).ToList();
         if (todo.Count == 0) return;
+        var entries = new List<LedgerEntry>();
         foreach (var disk in todo)
         {
             disk.Snapshot = name;
-            await scope.RecordAsync(LedgerKinds.ZfsSnapshot, scope.Plan.SourceNode, $"{disk.SourceDataset}@{name}",
-                new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset });
+            entries.Add(await scope.RecordAsync(LedgerKinds.ZfsSnapshot, scope.Plan.SourceNode, $"{disk.SourceDataset}@{name}",
+                new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset }));
         }
         var started = scope.Context.Time.GetTimestamp();
+        bool atomic;
         try
         {
-            await ZfsCommands.SnapshotAsync(scope.SourceNode, todo.Select(d => (Need(d.SourceDataset, d), name)).ToList(), scope.Token);
+            // Marked as this migration's as they are made: Rollback destroys only a snapshot that carries the mark.
+            atomic = await new ZfsDriver(scope.SourceNode).SnapshotAllAsync(todo.Select(d => Need(d.SourceDataset, d)).ToList(), name,
+                new Dictionary<string, string> { [Ownership.ZfsProperty] = scope.Owner }, scope.Token);
         }
-        catch (Nodes.NodeCommandException)
+        catch (ZfsException)
         {
-            // zfs snapshot of several datasets is atomic: a command that ran and failed created none of them. Forget them, so
-            // that Rollback does not destroy a snapshot of the same name it never took (e.g. the one that made it fail).
+            // All or none (SnapshotAllAsync): a snapshot command that failed left none of them. Forget them; Rollback would
+            // not destroy a same-named snapshot it never took anyway (no mark), but it need not look.
             foreach (var disk in todo)
             {
                 await scope.ReleaseAsync(LedgerKinds.ZfsSnapshot, $"{disk.SourceDataset}@{name}");
@@ -85,9 +89,11 @@ public sealed class ZfsReplicate : CodeActivity
             scope.SavePlan();
             throw;
         }
+        foreach (var entry in entries) await scope.ConfirmAsync(entry, new JsonObject { ["owner"] = scope.Owner });
         scope.SavePlan();
-        await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))} in {scope.Context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms",
-            new JsonObject { ["snapshot"] = name });
+        await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))} in {scope.Context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms" +
+            (atomic || todo.Count == 1 ? "" : " (one at a time: this zfs takes one per command; the disks are mutually consistent only inside a freeze)"),
+            new JsonObject { ["snapshot"] = name, ["atomic"] = atomic });
     }
 
     private static async Task SendAsync(MigrationScope scope, List<DiskPlan> disks)
@@ -104,6 +110,11 @@ public sealed class ZfsReplicate : CodeActivity
             // Same name and same guid: a same-named snapshot of another history is no base.
             var common = (await ZfsReplicator.NewestCommonSnapshotAsync(source, dataset, target, targetDataset, scope.Token))?.Name;
             disk.BaseSnapshot = common;
+            // A full stream into an existing dataset would replace it (recv -F): never overwrite what is there.
+            if (common is null && await target.ExistsAsync(targetDataset, scope.Token))
+                throw new InvalidOperationException($"{scope.Plan.TargetNode}:{targetDataset} exists but shares no snapshot (name and guid) with " +
+                    $"{scope.Plan.SourceNode}:{dataset}: an incremental send is impossible and a full one would overwrite it. " +
+                    "Check which copy is current; remove or rename the target dataset to replicate it afresh.");
             await scope.RecordAsync(LedgerKinds.ReplicaReceived, scope.Plan.TargetNode, targetDataset,
                 new JsonObject { ["snapshot"] = snapshot, ["base"] = common });
             var started = scope.Context.Time.GetTimestamp();

@@ -47,22 +47,29 @@ public sealed class CopyDisksOffline : CodeActivity
         var todo = disks.Where(d => d.Snapshot is null).ToList();
         if (todo.Count == 0) return;
         var name = ZfsCommands.SnapshotPrefix + scope.Context.Time.GetUtcNow().ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture);
+        var entries = new List<LedgerEntry>();
         foreach (var disk in todo)
-            await scope.RecordAsync(LedgerKinds.ZfsSnapshot, scope.Plan.SourceNode, $"{disk.SourceDataset}@{name}",
-                new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset });
+            entries.Add(await scope.RecordAsync(LedgerKinds.ZfsSnapshot, scope.Plan.SourceNode, $"{disk.SourceDataset}@{name}",
+                new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset }));
+        bool atomic;
         try
         {
-            await ZfsCommands.SnapshotAsync(scope.SourceNode, todo.Select(d => (d.SourceDataset!, name)).ToList(), scope.Token);
+            // Marked as this migration's as they are made: Rollback destroys only a snapshot that carries the mark.
+            atomic = await new ZfsDriver(scope.SourceNode).SnapshotAllAsync(todo.Select(d => d.SourceDataset!).ToList(), name,
+                new Dictionary<string, string> { [Ownership.ZfsProperty] = scope.Owner }, scope.Token);
         }
-        catch (Nodes.NodeCommandException)
+        catch (ZfsException)
         {
-            // One atomic command: when it failed, none was taken; forget them so Rollback destroys no same-named snapshot.
+            // All or none (SnapshotAllAsync): forget them, none was taken.
             foreach (var disk in todo) await scope.ReleaseAsync(LedgerKinds.ZfsSnapshot, $"{disk.SourceDataset}@{name}");
             throw;
         }
+        foreach (var entry in entries) await scope.ConfirmAsync(entry, new JsonObject { ["owner"] = scope.Owner });
         foreach (var disk in todo) disk.Snapshot = name;
         scope.SavePlan();
-        await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))}", new JsonObject { ["snapshot"] = name });
+        await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))}" +
+            (atomic || todo.Count == 1 ? "" : " (one at a time: this zfs takes one snapshot per command; the VM is stopped, so they agree)"),
+            new JsonObject { ["snapshot"] = name, ["atomic"] = atomic });
     }
 
     private static async Task SendAsync(MigrationScope scope, DiskPlan disk, bool fullSendIfNoBase)
@@ -83,8 +90,8 @@ public sealed class CopyDisksOffline : CodeActivity
 
     private static async Task CopyAsync(MigrationScope scope, DiskPlan disk)
     {
-        await scope.RecordAsync(LedgerKinds.TargetVolume, scope.Plan.TargetNode, disk.TargetPath, TargetVolumes.Details(disk));
-        await TargetVolumes.CreateAsync(scope.TargetNode, disk, scope.Token);
+        var entry = await scope.RecordAsync(LedgerKinds.TargetVolume, scope.Plan.TargetNode, disk.TargetPath, TargetVolumes.Details(disk));
+        await scope.ConfirmAsync(entry, await TargetVolumes.CreateAsync(scope.TargetNode, disk, scope.Owner, scope.Token));
         var started = scope.Context.Time.GetTimestamp();
         var bytes = await TargetVolumes.CopyAsync(scope.SourceNode, disk.SourcePath, scope.TargetNode, disk.TargetPath, scope.Token);
         var elapsed = scope.Context.Time.GetElapsedTime(started);

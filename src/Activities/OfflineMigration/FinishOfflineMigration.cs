@@ -8,7 +8,7 @@ namespace Elsa.Migration.Activities.OfflineMigration;
 /// <summary>
 /// Offline step 3, once every disk is on the target: what the migration created now belongs to the VM (its ledger
 /// entries are released, so no rollback can remove them), the source's copies of local and unused disks are removed
-/// (or kept under a name with the instance id: <c>KeepSourceLocalDisks</c>), and old <c>elsa-mig-</c> snapshots of the
+/// (or kept under a name with the instance id: <c>KeepSourceLocalDisks</c>; the live Cleanup's <see cref="SourceCopies"/>), and old <c>elsa-mig-</c> snapshots of the
 /// replicated disks are pruned on both sides, keeping the newest (the common base of the next replication). The VM's
 /// profile is node-independent in the inventory: <c>vm start --node TARGET</c> starts it there.
 /// </summary>
@@ -31,12 +31,9 @@ public sealed class FinishOfflineMigration : CodeActivity
         foreach (var entry in (await context.GetLedgerAsync()).Where(e => e.ReleasedAt is null &&
                      e.Kind is LedgerKinds.TargetVolume or LedgerKinds.ZfsSnapshot or LedgerKinds.ReplicaReceived))
             await context.ReleaseResourceAsync(entry.Id);
-        var said = new List<string>();
-        var keep = context.Get(KeepSourceLocalDisks);
-        foreach (var disk in plan.Disks.Where(d => d.Kind == MigrationDiskKind.Local))
-            said.Add(keep
-                ? await SourceLocalDisks.KeepAsync(scope.SourceNode, disk, context.InstanceId, scope.Token)
-                : await SourceLocalDisks.RemoveAsync(scope.SourceNode, disk, scope.Token));
+        // The live Cleanup's rule: the target's copy flushed first, then the source's removed or kept renamed.
+        var said = (await SourceCopies.RetireAsync(scope, context.Get(KeepSourceLocalDisks)))
+            .Select(d => $"{d!["disk"]}: {d["result"]}").ToList();
         var keepSnapshots = Math.Max(1, context.Get(KeepSnapshots));
         foreach (var disk in plan.Disks.Where(d => d.Kind == MigrationDiskKind.Replicated))
         {

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Activities.Zfs;
 using Elsa.Migration.Engine.Model;
@@ -69,9 +68,11 @@ public sealed class ReplicateVm : CodeActivity<string>
 
         var snapshot = ReplicationSnapshots.NameAt(context.Time.GetUtcNow());
         var started = context.Time.GetTimestamp();
-        var atomic = await ZfsCommands.SnapshotAsync(source.Node, plan.Disks.Select(d => (d.DatasetOn(plan.SourceNode), snapshot)).ToList(), ct);
+        // Marked with the run that took it (elsa:replication), as migration snapshots carry elsa:migration.
+        var atomic = await source.SnapshotAllAsync(plan.Disks.Select(d => d.DatasetOn(plan.SourceNode)).ToList(), snapshot,
+            new Dictionary<string, string> { [ReplicationSnapshots.RunProperty] = context.InstanceId }, ct);
         await context.JournalAsync($"Snapshot {snapshot} of {string.Join(", ", plan.Disks.Select(d => d.DatasetOn(plan.SourceNode)))} on {plan.SourceNode} " +
-            $"in {context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms" + (atomic ? "" : " (one at a time: this zfs takes one snapshot per command)"),
+            $"in {context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms" + (atomic || plan.Disks.Count == 1 ? "" : " (one at a time: this zfs takes one snapshot per command)"),
             new JsonObject { ["snapshot"] = snapshot, ["atomic"] = atomic });
 
         var results = new List<TargetReplicationResult>();

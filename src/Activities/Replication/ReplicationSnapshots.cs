@@ -20,6 +20,9 @@ public static class ReplicationSnapshots
     /// <summary>Prefix of the snapshots replication takes (the only ones it prunes).</summary>
     public const string Prefix = "elsa-repl-";
 
+    /// <summary>User property on each replication snapshot: the id of the run (workflow instance) that took it.</summary>
+    public const string RunProperty = "elsa:replication";
+
     /// <summary>The snapshot name of a run started at <paramref name="utc"/>: <c>elsa-repl-yyyyMMdd-HHmmss-fff</c> (sorts by time).</summary>
     public static string NameAt(DateTimeOffset utc) =>
         Prefix + utc.UtcDateTime.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture);

@@ -68,6 +68,9 @@ public abstract class ActivityExecutionContext
     /// <summary>Records a resource this instance created; committed immediately (survives a crash).</summary>
     public abstract ValueTask<LedgerEntry> RecordResourceAsync(string kind, string node, string name, JsonObject? details = null);
 
+    /// <summary>Marks a ledger entry created (the create succeeded), merging the resource's ownership <paramref name="mark"/> into its details.</summary>
+    public abstract ValueTask ConfirmResourceAsync(long ledgerEntryId, JsonObject? mark = null);
+
     /// <summary>Marks a ledger entry as released (the resource no longer exists).</summary>
     public abstract ValueTask ReleaseResourceAsync(long ledgerEntryId);
 

@@ -89,6 +89,9 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
         // Not the activity's token: a resource that exists must be recorded even while the activity is being cancelled.
         await driver.Services.Ledger.RecordAsync(InstanceId, activity.Id, kind, node, name, details, Time.GetUtcNow(), CancellationToken.None);
 
+    public override async ValueTask ConfirmResourceAsync(long ledgerEntryId, JsonObject? mark = null) =>
+        await driver.Services.Ledger.ConfirmAsync(InstanceId, ledgerEntryId, mark, Time.GetUtcNow(), CancellationToken.None);
+
     public override async ValueTask ReleaseResourceAsync(long ledgerEntryId) =>
         await driver.Services.Ledger.ReleaseAsync(InstanceId, ledgerEntryId, Time.GetUtcNow(), CancellationToken.None);
 

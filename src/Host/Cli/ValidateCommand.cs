@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Files;
 using System.CommandLine;
 using Elsa.Migration.Engine.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +25,18 @@ internal static class ValidateCommand
                     valid = false;
                     continue;
                 }
-                var problems = loader.Validate(await File.ReadAllTextAsync(file.FullName, cancellationToken));
+                string json;
+                try
+                {
+                    json = await OperatorFile.ReadTextAsync(file.FullName, "workflow definition", cancellationToken);
+                }
+                catch (Exception ex) when (OperatorFile.IsUnreadable(ex))
+                {
+                    Console.Out.WriteLine($"{file.FullName}: {ex.Message}");
+                    valid = false;
+                    continue;
+                }
+                var problems = loader.Validate(json);
                 Console.Out.WriteLine(problems.Count == 0 ? $"{file.Name}: valid" : $"{file.Name}: {problems.Count} problem(s)");
                 foreach (var problem in problems)
                     Console.Out.WriteLine($"  {problem}");

@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Files;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Json;
@@ -35,10 +36,10 @@ internal static class WorkflowRunner
         Dictionary<string, JsonNode?> values;
         try
         {
-            definition = loader.Load(await File.ReadAllTextAsync(file, cancellationToken));
+            definition = loader.Load(await OperatorFile.ReadTextAsync(file, "workflow definition", cancellationToken));
             values = ParseInputs(inputs, definition);
         }
-        catch (Exception ex) when (ex is WorkflowValidationException or FormatException)
+        catch (Exception ex) when (ex is WorkflowValidationException or FormatException || OperatorFile.IsUnreadable(ex))
         {
             await Console.Error.WriteLineAsync($"{file}: {ex.Message}");
             return NotStarted;

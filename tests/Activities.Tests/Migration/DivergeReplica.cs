@@ -6,9 +6,8 @@ namespace Elsa.Migration.Activities.Tests.Migration;
 
 /// <summary>
 /// Test-only, between GetDiskInfo and ZfsReplicate: re-creates every snapshot of each target replica under the same
-/// name (so new guids), as if someone re-seeded the replica by hand. No snapshot is then really common, the
-/// replication falls back to a full stream, and <c>zfs recv -F</c> refuses it at once ("destination has snapshots"):
-/// a real, fast recv failure that, unlike an over-quota receive, does not leave zfs-fuse busy for minutes.
+/// name (so new guids), as if someone re-seeded the replica by hand. No snapshot is then really common: an incremental
+/// send is impossible and a full one would overwrite the target dataset, so ZfsReplicate must refuse before sending.
 /// </summary>
 [Activity("Test", "Test", "Makes the target replicas diverge from the source (test only).")]
 public sealed class DivergeReplica : CodeActivity

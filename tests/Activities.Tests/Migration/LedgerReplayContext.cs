@@ -55,6 +55,15 @@ internal sealed class LedgerReplayContext(Activity activity, IServiceProvider se
         return ValueTask.FromResult(entry);
     }
 
+    public override ValueTask ConfirmResourceAsync(long ledgerEntryId, JsonObject? mark = null)
+    {
+        var i = _ledger.FindIndex(e => e.Id == ledgerEntryId);
+        var details = _ledger[i].Details?.DeepClone().AsObject() ?? new JsonObject();
+        foreach (var (key, value) in mark ?? new JsonObject()) details[key] = value?.DeepClone();
+        _ledger[i] = _ledger[i] with { Details = details, ConfirmedAt = DateTimeOffset.UtcNow };
+        return ValueTask.CompletedTask;
+    }
+
     public override ValueTask ReleaseResourceAsync(long ledgerEntryId)
     {
         var i = _ledger.FindIndex(e => e.Id == ledgerEntryId);

@@ -11,20 +11,21 @@ namespace Elsa.Migration.Activities.Tests.Migration;
 /// writer writing to the source disks the whole time. Proof of "target equals source at switchover": the writer only
 /// writes while the source vCPUs run and shares the migration's QMP connection, so the source disk is frozen from the
 /// switchover STOP on (the source then quits in Cleanup); a byte-for-byte equal target therefore equals the source at
-/// switchover.
+/// switchover. Cleanup then removes the source's copies of the local and unused disks (or keeps them renamed): one test
+/// keeps them and compares against the kept copies, the other removes them and compares at the pause (VerifyDisks).
 /// </summary>
 [Collection("zfs")]
 public sealed class LiveMigrateWorkflowTests(ITestOutputHelper output)
 {
     [Fact(Timeout = 300_000)]
-    public Task LiveMigrateJson_WithWritesThroughout_ShouldMoveTheVmWithIdenticalDisksAndLeaveNothingOnTheSource() =>
-        MigrateAndVerifyAsync("live-migrate.json");
+    public Task LiveMigrateJson_WithWritesThroughout_KeepingSourceCopies_ShouldMoveTheVmWithIdenticalDisksAndKeepTheCopiesRenamed() =>
+        MigrateAndVerifyAsync("live-migrate.json", keepSourceCopies: true);
 
     [Fact(Timeout = 300_000)]
-    public Task LiveMigrateFreezeJson_InPauseMode_ShouldMoveTheVmWithIdenticalDisksAndLeaveNothingOnTheSource() =>
-        MigrateAndVerifyAsync("live-migrate-freeze.json");
+    public Task LiveMigrateFreezeJson_InPauseMode_ShouldMoveTheVmWithIdenticalDisksAndRemoveTheSourceCopies() =>
+        MigrateAndVerifyAsync("live-migrate-freeze.json", keepSourceCopies: false);
 
-    private async Task MigrateAndVerifyAsync(string workflow)
+    private async Task MigrateAndVerifyAsync(string workflow, bool keepSourceCopies)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var ct = cts.Token;
@@ -32,7 +33,21 @@ public sealed class LiveMigrateWorkflowTests(ITestOutputHelper output)
         var writer = await h.StartWriterAsync(ct);
         await Task.Delay(500, ct); // some writes before the migration starts, too
 
-        var (id, status) = await h.RunAsync(MigrationHarness.WorkflowJson(workflow), ct);
+        var json = MigrationHarness.WorkflowJson(workflow, w =>
+        {
+            if (keepSourceCopies)
+            {
+                MigrationHarness.SetInput(w, "cleanup", "keepSourceLocalDisks", "Boolean", true);
+                return;
+            }
+            // Removed source copies leave nothing to compare with afterwards: compare every byte at the pause instead.
+            MigrationHarness.Insert(w, "completeMirror", "resumeTarget", new JsonObject
+            {
+                ["id"] = "verifyDisks", ["type"] = "VmMigration.VerifyDisks",
+                ["mode"] = new JsonObject { ["typeName"] = "String", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = "Full" } },
+            });
+        });
+        var (id, status) = await h.RunAsync(json, ct);
         await writer.DisposeAsync();
         var journal = await h.JournalAsync(id, ct);
         output.WriteLine($"writer: {writer.Writes} writes, {writer.BytesWritten} bytes, {writer.SkippedWhilePaused} skipped while paused");
@@ -50,11 +65,26 @@ public sealed class LiveMigrateWorkflowTests(ITestOutputHelper output)
         var targetBlock = await target.Client.QueryNamedBlockNodesAsync(ct);
         Assert.DoesNotContain(targetBlock, n => n.DirtyBitmaps.Count > 0);
 
-        // Byte for byte: every disk (replicated, local, unused).
-        for (var i = 0; i < 3; i++)
+        // Byte for byte: every disk (replicated, local, unused), against the source's kept copies or at the pause.
+        var (replicatedSame, replicatedText) = await h.CompareAsync(h.SourceDisk(0).Path, h.TargetDisk(0).Path, ct);
+        Assert.True(replicatedSame, $"drive0 differs: {replicatedText}");
+        var cleanupData = journal.Single(e => e.ActivityId == "cleanup" && e.Kind == JournalKind.Message).Data!;
+        output.WriteLine("source copies: " + cleanupData["sourceCopies"]!.ToJsonString());
+        for (var i = 1; i < 3; i++)
         {
-            var (same, text) = await h.CompareAsync(h.SourceDisk(i).Path, h.TargetDisk(i).Path, ct);
-            Assert.True(same, $"drive{i} differs: {text}");
+            var source = h.SourceDisk(i);
+            Assert.False(await h.DatasetExistsAsync(MigrationHarness.Source, source.Dataset!, ct), $"drive{i}'s source copy is still under its name");
+            var kept = $"{source.Dataset}-kept-{id[..8]}";
+            Assert.Equal(keepSourceCopies, await h.DatasetExistsAsync(MigrationHarness.Source, kept, ct));
+            if (!keepSourceCopies) continue;
+            var keptPath = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(source.Path))!, Path.GetFileName(kept), Path.GetFileName(source.Path));
+            var (same, text) = await h.CompareAsync(keptPath, h.TargetDisk(i).Path, ct);
+            Assert.True(same, $"drive{i} differs from the kept source copy: {text}");
+        }
+        if (!keepSourceCopies)
+        {
+            var verify = journal.Last(e => e.ActivityId == "verifyDisks" && e.Kind == JournalKind.ActivityCompleted);
+            Assert.Equal("Done", verify.Outcome);
         }
 
         // Nothing the migration created is left in the ledger; the replication base moved to the migration snapshot.

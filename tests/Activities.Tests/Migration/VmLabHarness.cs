@@ -34,8 +34,8 @@ internal abstract class VmLabHarness(MigrationLab lab, string vmId, ITestOutputH
     public NodeExecutor Node(string name) => MigrationLab.Node(name);
 
     /// <summary>Runs the workflow through the real runtime with the lab's inputs, to its end.</summary>
-    public Task<(string InstanceId, WorkflowStatus Status)> RunAsync(string json, CancellationToken ct) =>
-        MigrationLab.RunMigrationAsync(json, vmId, ct);
+    public Task<(string InstanceId, WorkflowStatus Status)> RunAsync(string json, CancellationToken ct, string from = Source, string to = Target) =>
+        MigrationLab.RunMigrationAsync(json, vmId, ct, from, to);
 
     /// <summary>The instance's journal; everything but progress is written to the test output.</summary>
     public async Task<IReadOnlyList<JournalEntry>> JournalAsync(string instanceId, CancellationToken ct)
@@ -46,6 +46,8 @@ internal abstract class VmLabHarness(MigrationLab lab, string vmId, ITestOutputH
     }
 
     public Task<IReadOnlyList<LedgerEntry>> LedgerAsync(string instanceId, CancellationToken ct) => MigrationLab.LedgerAsync(instanceId, ct);
+
+    public Task<bool> DatasetExistsAsync(string node, string dataset, CancellationToken ct) => Lab.Zfs(node).ExistsAsync(dataset, ct);
 
     public Task<IReadOnlyList<string>> SnapshotsAsync(string node, string dataset, CancellationToken ct) => MigrationLab.SnapshotsAsync(node, dataset, ct);
 

@@ -1,4 +1,5 @@
 using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
 using Xunit.Abstractions;
@@ -102,7 +103,8 @@ public sealed class OfflineMigrateWorkflowTests(ITestOutputHelper output)
 
         var there = await lab.RunAsync("offline-migrate.json", ct, ("SourceNode", A), ("TargetNode", B), ("KeepSourceLocalDisks", true));
         AssertCompleted(there);
-        var kept = lab.Disk(1, A).Dataset + "-kept-" + there.InstanceId[..12];
+        var kept = SourceCopies.KeptName(lab.Disk(1, A).Dataset!, there.InstanceId);
+        Assert.StartsWith(lab.Disk(1, A).Dataset + "-kept-", kept);
         Assert.True(await lab.Lab.Zfs(A).ExistsAsync(kept, ct), $"{kept} was not kept");
         Assert.False(await lab.Lab.Zfs(A).ExistsAsync(lab.Disk(1, A).Dataset!, ct));
 

@@ -56,6 +56,7 @@ internal sealed class FakeActivityExecutionContext(Activity activity, IReadOnlyD
 
     public override ValueTask ReportProgressAsync(Progress progress) => throw new NotSupportedException();
     public override ValueTask<LedgerEntry> RecordResourceAsync(string kind, string node, string name, JsonObject? details = null) => throw new NotSupportedException();
+    public override ValueTask ConfirmResourceAsync(long ledgerEntryId, JsonObject? mark = null) => throw new NotSupportedException();
     public override ValueTask ReleaseResourceAsync(long ledgerEntryId) => throw new NotSupportedException();
     public override ValueTask<IReadOnlyList<LedgerEntry>> GetLedgerAsync() => throw new NotSupportedException();
 }

@@ -93,6 +93,9 @@ internal static class SchemaScripts
             CREATE INDEX ix_instances_correlation ON instances (correlation_id) WHERE correlation_id IS NOT NULL;
             CREATE INDEX ix_ledger_unreleased ON ledger (instance_id) WHERE released_at IS NULL;
             """),
+        new(3, "ledger.confirmed_at: the create succeeded (undo checks the ownership mark of unconfirmed entries)", """
+            ALTER TABLE ledger ADD COLUMN confirmed_at TEXT NULL;
+            """),
     ];
 }
 
