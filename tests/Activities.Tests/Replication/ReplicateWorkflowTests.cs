@@ -61,6 +61,9 @@ public sealed class ReplicateWorkflowTests(ITestOutputHelper output)
         Assert.Equal(replicationSnapshot, zfs.Data["base"]!.GetValue<string>());
         Assert.True(zfs.Data["bytes"]!.GetValue<long>() < MiB, $"the migration back sent {zfs.Data["bytes"]} bytes");
         Assert.True((await lab.CompareAsync(0, A, B, ct)).Identical, "b's disk differs from a's after the migration back");
+        // The migration's Cleanup prunes only its own prefix: the replication snapshot stays on both sides.
+        Assert.Contains(replicationSnapshot, await lab.SnapshotsAsync(A, 0, ct));
+        Assert.Contains(replicationSnapshot, await lab.SnapshotsAsync(B, 0, ct));
     }
 
     [Fact(Timeout = 300_000)]
