@@ -51,11 +51,12 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         var (id, status) = await run;
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(WorkflowStatus.Faulted, status);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("waitConvergence", fault.ActivityId);
         Assert.Contains("target QEMU on lab-b exited while the disks were being copied", fault.Message);
         await AssertRolledBackAsync(h, id, journal, ct);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "target QEMU on lab-b exited while the disks were being copied", ct);
         Assert.True(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(0).Dataset!, ct), "the replica must be kept");
     }
 
@@ -76,14 +77,15 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         var (id, status) = await h.RunAsync(json, ct);
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(WorkflowStatus.Faulted, status);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("zfsReplicate", fault.ActivityId);
         Assert.Contains("destination has snapshots", fault.Message);
         Assert.Contains("ZFS replication of VM vm1", fault.Message);
         Assert.Contains("zfs recv", fault.Message);
         Assert.DoesNotContain(journal, e => e.ActivityId == "prepareTarget");
         await AssertRolledBackAsync(h, id, journal, ct);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "'zfsReplicate' (VmMigration.ZfsReplicate) failed: ", ct);
         Assert.Equal(sourceSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Source, h.SourceDisk(0).Dataset!, ct));
         Assert.Equal(targetSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Target, replica, ct));
     }
@@ -111,11 +113,12 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         output.WriteLine(killedAt.Task.IsCompleted ? await killedAt.Task : "never reached pre-switchover");
 
         Assert.True(killedAt.Task.IsCompleted, "the migration never reached pre-switchover");
-        Assert.Equal(WorkflowStatus.Finished, status);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(WorkflowStatus.Faulted, status);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.True(fault.ActivityId is "completeMirror" or "resumeTarget", $"unexpected fault in {fault.ActivityId}: {fault.Message}");
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.Contains("migrate_cancel", StringComparison.Ordinal) == true);
         await AssertRolledBackAsync(h, id, journal, ct);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, fault.Message!, ct);
 
         // Safe twice: replay Rollback over the whole ledger marked unreleased (a host that died mid-rollback finds it so).
         var record = await h.Services.GetRequiredService<IWorkflowInstanceStore>().GetAsync(id, ct);
@@ -140,12 +143,13 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         var (id, status) = await h.RunAsync(json, ct);
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(WorkflowStatus.Faulted, status);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("bitmapMirror", fault.ActivityId);
         Assert.Contains("Strategy Native needs a QEMU whose blockdev-mirror takes a bitmap", fault.Message);
         Assert.DoesNotContain(journal, e => e.ActivityId == "bitmapMirror" && e.Kind == JournalKind.Message);
         await AssertRolledBackAsync(h, id, journal, ct);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "Strategy Native needs a QEMU whose blockdev-mirror takes a bitmap", ct);
     }
 
     /// <summary>The VM runs on the source on its own disks; no bitmap, job or NBD node on the source; no QEMU or non-replicated volume on the target; the ledger is empty.</summary>
