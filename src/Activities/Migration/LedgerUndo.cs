@@ -204,16 +204,7 @@ internal sealed class LedgerUndo(MigrationScope scope)
     /// <summary>Kills the target QEMU by its pid file when it did not quit (hung, or QMP unreachable); checks the pid is that QEMU.</summary>
     private async Task<string> KillByPidFileAsync()
     {
-        var node = scope.TargetNode;
-        var pidText = await node.TryRunAsync(new NodeCommand("cat", "--", Plan.TargetPidFile), Token);
-        if (!pidText.Succeeded || !int.TryParse(pidText.StandardOutput.Trim(), out var pid)) return "";
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var cmdline = await node.TryRunAsync(new NodeCommand("cat", "--", $"/proc/{pid}/cmdline"), Token);
-            if (!cmdline.Succeeded || !cmdline.StandardOutput.Contains(Plan.TargetPidFile, StringComparison.Ordinal)) return "";
-            await node.TryRunAsync(new NodeCommand("kill", attempt < 25 ? "-TERM" : "-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), Token);
-            await Task.Delay(TimeSpan.FromMilliseconds(100), Token);
-        }
-        return $"; target QEMU pid {pid} did not die";
+        var (result, pid) = await QemuProcess.StopAsync(scope.TargetNode, Plan.TargetPidFile, TimeSpan.FromSeconds(2.5), Token);
+        return result == QemuStopResult.StillAlive ? $"; target QEMU pid {pid} did not die" : "";
     }
 }

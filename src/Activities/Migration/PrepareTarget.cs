@@ -32,12 +32,12 @@ public sealed class PrepareTarget : CodeActivity
         }
         foreach (var disk in plan.AttachedDisks.Where(d => d.Kind == MigrationDiskKind.Replicated))
         {
-            var exists = await target.TryRunAsync(new NodeCommand("test", "-e", disk.TargetPath), scope.Token);
+            var exists = await target.AskAsync(new NodeCommand("test", "-e", disk.TargetPath), scope.Token);
             if (!exists.Succeeded)
                 throw new InvalidOperationException($"The replica of disk {disk.DeviceId} is missing on {plan.TargetNode} ({disk.TargetPath}): run ZfsReplicate first.");
         }
 
-        if ((await target.TryRunAsync(new NodeCommand("test", "-S", plan.TargetQmpSocket), scope.Token)).Succeeded
+        if ((await target.AskAsync(new NodeCommand("test", "-S", plan.TargetQmpSocket), scope.Token)).Succeeded
             && await scope.TryGetTargetAsync() is not null)
             throw new InvalidOperationException($"A QEMU already answers on {plan.TargetNode}:{plan.TargetQmpSocket}: is VM {plan.VmId} running on the target already?");
         await scope.RecordAsync(LedgerKinds.TargetQemu, plan.TargetNode, plan.TargetPidFile, new JsonObject { ["qmp"] = plan.TargetQmpSocket });

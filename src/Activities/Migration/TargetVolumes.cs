@@ -32,7 +32,7 @@ internal static class TargetVolumes
             }
             await node.RunAsync(new NodeCommand("zfs", "create", dataset), ct);
         }
-        else if ((await node.TryRunAsync(new NodeCommand("test", "-e", path), ct)).Succeeded)
+        else if ((await node.AskAsync(new NodeCommand("test", "-e", path), ct)).Succeeded)
         {
             throw new InvalidOperationException($"The target volume {path} already exists on {node.NodeName}: refusing to overwrite it.");
         }
