@@ -102,5 +102,7 @@ public sealed record MigrationOutcome(string Name, string? Reason, bool Cancelle
 
     private static string? Cause(string? firstFailure) => firstFailure is null ? null : "first failure: " + firstFailure;
 
-    private static string Join(params string?[] parts) => string.Join("; ", parts.Where(p => !string.IsNullOrEmpty(p)));
+    /// <summary>The parts as one line: "a; b; c" (a part's closing full stop would read ".;").</summary>
+    private static string Join(params string?[] parts) =>
+        string.Join("; ", parts.Where(p => !string.IsNullOrEmpty(p)).Select(p => p!.TrimEnd().TrimEnd('.')));
 }

@@ -62,25 +62,26 @@ public sealed class Rollback : CodeActivity
             }
         }
         var onTarget = await undo.VmOnTargetAsync();
-        if (!onTarget && entries.Any(e => SourceRunningKinds.Contains(e.Kind)) && await SourceFailureAsync(scope) is { } lost)
-            failed.Add(lost);
+        var lost = !onTarget && entries.Any(e => SourceRunningKinds.Contains(e.Kind)) ? await SourceFailureAsync(scope) : null;
         scope.Plan.FrozenMode = null;
         scope.SavePlan();
+        var problems = (lost is null ? failed : failed.Prepend(lost)).ToList();
+        var undoFailures = failed.Count == 0 ? "" : $"{failed.Count} resources could not be undone: {string.Join("; ", failed)}";
         await context.JournalAsync(
-            failed.Count == 0
+            problems.Count == 0
                 ? $"Rollback complete: {entries.Count} resources undone; VM {scope.Plan.VmId} runs on {(onTarget ? scope.Plan.TargetNode : scope.Plan.SourceNode)}"
-                : $"Rollback incomplete: {failed.Count} resources could not be undone: {string.Join("; ", failed)}",
+                : "Rollback incomplete: " + string.Join("; ", new[] { lost, undoFailures }.Where(p => !string.IsNullOrEmpty(p))),
             new JsonObject
             {
-                ["undone"] = done, ["failed"] = new JsonArray(failed.Select(f => (JsonNode)f).ToArray()),
-                [MigrationOutcome.OnTargetKey] = onTarget, ["vmRunsOn"] = failed.Count > 0 ? null : onTarget ? scope.Plan.TargetNode : scope.Plan.SourceNode,
+                ["undone"] = done, ["failed"] = new JsonArray(failed.Select(f => (JsonNode)f).ToArray()), ["vmLocationProblem"] = lost,
+                [MigrationOutcome.OnTargetKey] = onTarget, ["vmRunsOn"] = problems.Count > 0 ? null : onTarget ? scope.Plan.TargetNode : scope.Plan.SourceNode,
             });
-        if (failed.Count > 0)
-            throw new InvalidOperationException($"Rollback left {failed.Count} resources behind (see the journal); run Rollback again once the cause is fixed: " +
-                string.Join("; ", failed));
+        if (problems.Count > 0)
+            throw new InvalidOperationException($"Rollback did not end cleanly: {string.Join("; ", problems)}. Fix the cause, then run the rollback again " +
+                "(it is safe twice) or finish by hand.");
     }
 
-    /// <summary>Null when the source QEMU answers and runs the VM; otherwise why the VM's location is unknown.</summary>
+    /// <summary>Null when the source QEMU answers and has the VM (running, or paused as before); otherwise why its location is unknown.</summary>
     private static async Task<string?> SourceFailureAsync(MigrationScope scope)
     {
         var plan = scope.Plan;
@@ -90,8 +91,9 @@ public sealed class Rollback : CodeActivity
             if (source is null)
                 return $"VM {plan.VmId} runs nowhere: no QEMU answers on {plan.SourceNode}:{plan.SourceQmpSocket} and the target does not run it; " +
                        $"find out why it stopped on {plan.SourceNode} before starting it again";
+            // Paused is where a VM paused by its operator before the migration (GetDiskInfo accepts it) is back to.
             var status = await source.Client.QueryStatusAsync(scope.Token);
-            return status.Status == RunState.Running ? null
+            return status.Status is RunState.Running or RunState.Paused ? null
                 : $"VM {plan.VmId} is {status.Status} on {plan.SourceNode}, not running; check it there (`vm status`) and resume it by hand";
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
