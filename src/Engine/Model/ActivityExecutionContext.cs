@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace Elsa.Migration.Engine.Model;
@@ -76,4 +77,8 @@ public abstract class ActivityExecutionContext
 
     /// <summary>The instance's ledger (all entries, released ones included), oldest first.</summary>
     public abstract ValueTask<IReadOnlyList<LedgerEntry>> GetLedgerAsync();
+
+    /// <summary>The instance's journal so far, oldest first (Elsa's execution log): e.g. to name the first failure.
+    /// Entries of the transition that started this activity are included; progress lines are too.</summary>
+    public abstract ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync();
 }

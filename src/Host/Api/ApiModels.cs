@@ -15,11 +15,22 @@ public sealed record ApiError(string Code, string Message, IReadOnlyList<string>
 /// <summary>One progress report of an activity (the latest per activity and subject is kept).</summary>
 public sealed record ProgressView(string? ActivityId, DateTimeOffset At, string? Message, JsonObject? Data);
 
-/// <summary>An instance with its journal and the latest progress of each activity.</summary>
+/// <summary>An instance with its journal and the latest progress of each activity. <c>Outcome</c> (Migrated, RolledBack,
+/// NeedsAttention; null while running or for a procedure that moves no VM) and its <c>Reason</c> say how it ended.</summary>
 public sealed record MigrationView(
     string Id, string DefinitionId, int DefinitionVersion, string DefinitionName, WorkflowStatus Status, string? Error,
     string? CorrelationId, JsonObject Inputs, JsonObject Variables, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt,
-    IReadOnlyList<JournalEntry> Journal, IReadOnlyList<ProgressView> Progress);
+    IReadOnlyList<JournalEntry> Journal, IReadOnlyList<ProgressView> Progress, string? Outcome = null, string? Reason = null);
+
+/// <summary>A row of the migration list: the instance summary with its outcome and reason.</summary>
+public sealed record MigrationSummaryView(
+    string Id, string DefinitionId, int DefinitionVersion, string DefinitionName, WorkflowStatus Status, string? Error,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt, string? CorrelationId, string? Outcome, string? Reason)
+{
+    public static MigrationSummaryView From(WorkflowInstanceSummary s, Activities.Migration.MigrationOutcome? outcome) =>
+        new(s.Id, s.DefinitionId, s.DefinitionVersion, s.DefinitionName, s.Status, s.Error, s.CreatedAt, s.UpdatedAt, s.FinishedAt, s.CorrelationId,
+            outcome?.Name, outcome?.Reason);
+}
 
 /// <summary>A definition version as listed by the API.</summary>
 public sealed record DefinitionView(string DefinitionId, int Version, string Name, bool IsLatest, bool IsPublished, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)

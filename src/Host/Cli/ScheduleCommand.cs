@@ -89,8 +89,9 @@ public static class ScheduleCommand
         {
             await using var services = HostCliServices.Build(result.GetValue(db));
             await services.GetRequiredService<Server.HostSchema>().EnsureAsync(cancellationToken);
-            foreach (var r in await services.GetRequiredService<ScheduleStore>().ListRunsAsync(result.GetValue(id)!, cancellationToken))
-                Console.WriteLine($"{r.ScheduledFor:O}  {r.Outcome}  {r.InstanceId}  {r.Message}");
+            foreach (var r in await ScheduleRunView.ListAsync(result.GetValue(id)!, services.GetRequiredService<ScheduleStore>(),
+                         services.GetRequiredService<Engine.Persistence.IWorkflowInstanceStore>(), services.GetRequiredService<Server.MigrationOutcomeReader>(), cancellationToken))
+                Console.WriteLine($"{r.ScheduledFor:O}  {r.Outcome}  {r.InstanceId}  {r.MigrationOutcome ?? r.InstanceStatus}  {r.Message ?? r.MigrationReason}");
             return 0;
         });
         return command;
