@@ -13,6 +13,8 @@ public static class ApiJson
     {
         options.Converters.Add(new JsonStringEnumConverter());
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        // {"VmId": "1", "VmId": "2"}: which one did the caller mean? Refused (400) instead of the last one winning.
+        options.AllowDuplicateProperties = false;
         return options;
     }
 }

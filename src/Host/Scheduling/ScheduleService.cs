@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Definitions;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -57,8 +58,8 @@ public sealed class ScheduleService(ScheduleStore store, ScheduleTriggers trigge
     internal static IReadOnlyList<string> Validate(CreateScheduleRequest r, DateTimeOffset now, TimeSpan tolerance)
     {
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(r.DefinitionId))
-            problems.Add("definitionId is required.");
+        if (!DefinitionIds.IsValid(r.DefinitionId))
+            problems.Add(DefinitionIds.Problem(r.DefinitionId));
         if ((r.FireAt is null) == (r.Cron is null))
             problems.Add("Give exactly one of fireAt (a one-shot schedule) and cron (a recurring one).");
         if (r.FireAt is { } at && at < now - tolerance)

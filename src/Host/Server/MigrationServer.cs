@@ -60,6 +60,7 @@ public static class MigrationServer
         QuartzLogging.Attach(loggerFactory);
         app.Lifetime.ApplicationStarted.Register(() => QuartzLogging.Attach(loggerFactory));
         app.Lifetime.ApplicationStopped.Register(() => QuartzLogging.Detach(loggerFactory));
+        app.UseApiProblems();
         app.UseMiddleware<LoopbackOnlyMiddleware>();
         app.UseHostPagesAndStudioAssets();
         app.UseAuthentication();
