@@ -19,6 +19,7 @@ root.Add(ServeCommand.Create(database));
 root.Add(ImportCommand.Create(database));
 root.Add(ExportCommand.Create(database));
 root.Add(ScheduleCommand.Create(database));
+root.Add(TokenCommand.Create(database));
 root.Add(VmCommands.Build());
 // No process-termination timeout: `run` handles SIGINT/SIGTERM itself and exits after the compensation.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -26,7 +26,7 @@ public static class ServeCommand
             if (result.GetValue(newToken))
             {
                 await app.Services.GetRequiredService<HostSchema>().EnsureAsync(cancellationToken);
-                var token = await app.Services.GetRequiredService<ApiTokenStore>().CreateAsync("cli " + DateTimeOffset.UtcNow.ToString("u"), cancellationToken);
+                var token = await app.Services.GetRequiredService<ApiTokenStore>().CreateAsync("cli " + DateTimeOffset.UtcNow.ToString("u"), null, cancellationToken);
                 app.Services.GetRequiredService<ITokenAnnouncer>().Announce(token, "Created a new API token");
             }
             // Ctrl+C / SIGTERM stop the host gracefully: running instances stay Running in the database and are recovered on the next start.

@@ -54,6 +54,11 @@ public sealed class HostSchema(HostDatabase database, ILogger<HostSchema> logger
         """
         ALTER TABLE host_schedules ADD COLUMN broken_reason TEXT NULL;
         """,
+        // 3: tokens expire and are revoked (the row stays, for `token list`).
+        """
+        ALTER TABLE host_api_tokens ADD COLUMN expires_at TEXT NULL;
+        ALTER TABLE host_api_tokens ADD COLUMN revoked_at TEXT NULL;
+        """,
     ];
 
     /// <summary>Applies the scripts not yet applied, each in its own transaction.</summary>

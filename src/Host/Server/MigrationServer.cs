@@ -37,6 +37,7 @@ public static class MigrationServer
         if (settings.Configuration is not null)
             builder.Configuration.AddInMemoryCollection(settings.Configuration);
         builder.WebHost.UseUrls(settings.Urls ?? builder.Configuration["urls"] ?? DefaultUrl);
+        builder.Logging.AddPathOnlyRequestLog();
         // Long enough for running activities to persist their state; instances still running stay Running in the
         // database and are recovered by the next start (IWorkflowRuntime.RecoverAsync).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
@@ -60,6 +61,7 @@ public static class MigrationServer
         QuartzLogging.Attach(loggerFactory);
         app.Lifetime.ApplicationStarted.Register(() => QuartzLogging.Attach(loggerFactory));
         app.Lifetime.ApplicationStopped.Register(() => QuartzLogging.Detach(loggerFactory));
+        app.UseRequestLog();
         app.UseApiProblems();
         app.UseMiddleware<LoopbackOnlyMiddleware>();
         app.UseHostPagesAndStudioAssets();
