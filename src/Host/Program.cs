@@ -4,6 +4,7 @@ using Elsa.Migration.Host.Cli;
 using Elsa.Migration.Host.Demo;
 
 // The CLI: one command per file under Cli/ (and Api/Studio/Scheduling for `serve`).
+CliConsole.EscapeControlCharacters();
 var database = CliServices.CreateDatabaseOption();
 var root = new RootCommand("Elsa.Migration: live-migrate QEMU VMs between nodes, reusing their ZFS replication.") { database };
 root.Add(ValidateCommand.Create());

@@ -38,6 +38,8 @@ public static class MigrationServer
             builder.Configuration.AddInMemoryCollection(settings.Configuration);
         builder.WebHost.UseUrls(settings.Urls ?? builder.Configuration["urls"] ?? DefaultUrl);
         builder.Logging.AddPathOnlyRequestLog();
+        // Colours are ANSI sequences, which the CLI's control-character escaping (Cli/CliConsole) would print as text.
+        builder.Logging.AddSimpleConsole(o => o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled);
         // Long enough for running activities to persist their state; instances still running stay Running in the
         // database and are recovered by the next start (IWorkflowRuntime.RecoverAsync).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
