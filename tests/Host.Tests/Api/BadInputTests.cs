@@ -23,6 +23,9 @@ public sealed class BadInputTests() : ServerTest(TimeSpan.FromSeconds(90))
         { "Int64 input 'abc'", "/api/migrations", """{"definitionId":"typed-flow","inputs":{"DiskBandwidth":"abc"}}""", 400, "'DiskBandwidth' must be Int64" },
         { "Int64 input '1;touch x'", "/api/migrations", """{"definitionId":"typed-flow","inputs":{"DiskBandwidth":"1;touch x"}}""", 400, "'DiskBandwidth' must be Int64" },
         { "required input missing", "/api/migrations", """{"definitionId":"typed-flow","inputs":{}}""", 400, "'DiskBandwidth' (Int64) is required" },
+        { "schedule inputs vmid and VmId", "/api/schedules", """{"definitionId":"delay-flow","cron":"0 0 2 ? * SAT","inputs":{"vmid":"1","VmId":"2"}}""", 400, "" },
+        { "Studio model and Model", "/elsa/api/workflow-definitions", """{"model":{"name":"a"},"Model":{"name":"b"}}""", 400, "" },
+        { "Studio name and Name", "/elsa/api/workflow-definitions", StudioSave(TestWorkflows.Delaying("studio-flow").Replace("\"name\":\"studio-flow\"", "\"name\":\"a\",\"Name\":\"b\""), "false"), 400, "" },
         { "cancel of an unknown instance", "/api/migrations/no-such-instance/cancel", "", 404, "no-such-instance" },
         { "Studio cancel of an unknown instance", "/elsa/api/cancel/workflow-instances/no-such-instance", "", 404, "Not Found" },
     };
