@@ -82,20 +82,24 @@ public sealed class ScheduleRebuilder(
                 active++;
                 continue;
             }
-            try
+            var broken = schedule.Kind == ScheduleKind.Cron ? ScheduleTriggers.WhyNeverFires(schedule, now) : null;
+            if (broken is null)
             {
-                if (schedule.Kind == ScheduleKind.Cron && ScheduleTriggers.WhyNeverFires(schedule, now) is { } never)
-                    throw new SchedulerException(never);
-                await RegisterAsync(schedule, now, cancellationToken);
-                active++;
+                try
+                {
+                    await RegisterAsync(schedule, now, cancellationToken);
+                    active++;
+                    continue;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    broken = e.Message;
+                    await triggers.UnregisterAsync(schedule.Id, cancellationToken);
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                await triggers.UnregisterAsync(schedule.Id, cancellationToken);
-                await store.MarkBrokenAsync(schedule.Id, e.Message, cancellationToken);
-                logger.LogError("Schedule {ScheduleId} ({DefinitionId}) is broken and will not fire: {Reason}. Delete it and add a valid one",
-                    schedule.Id, schedule.DefinitionId, e.Message);
-            }
+            await store.MarkBrokenAsync(schedule.Id, broken, cancellationToken);
+            logger.LogError("Schedule {ScheduleId} ({DefinitionId}) is broken and will not fire: {Reason}. Delete it and add a valid one",
+                schedule.Id, schedule.DefinitionId, broken);
         }
         var all = (await store.ListAsync(cancellationToken)).Select(s => s.Id).ToHashSet();
         foreach (var registered in await triggers.RegisteredAsync(cancellationToken))
