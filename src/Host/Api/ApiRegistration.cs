@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 namespace Elsa.Migration.Host.Api;
 
 /// <summary>The REST API under <c>/api</c>, described by OpenAPI at <c>/openapi/v1.json</c>.</summary>
@@ -8,6 +9,8 @@ public static class ApiRegistration
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
+        // A bad request is the caller's mistake, answered 400 with the reason: not an "unhandled exception" error in the log.
+        services.Configure<ExceptionHandlerOptions>(o => o.SuppressDiagnosticsCallback = c => ApiExceptionHandler.IsBadRequest(c.Exception));
         // A body that does not bind throws BadHttpRequestException (to ApiExceptionHandler: 400 with the reason) instead
         // of an empty 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
