@@ -103,6 +103,8 @@ public static class DefinitionReader
 
         var id = Text(model["id"]) ?? Text(model["definitionId"]) ?? "";
         var definitionId = Text(model["definitionId"]) ?? id;
+        if (!DefinitionIds.IsValid(definitionId))
+            problems.Add(layout.Problem(ProblemCodes.InvalidDefinitionId, DefinitionIds.Problem(definitionId), layout.PathOf("definitionId")));
         var definition = new WorkflowDefinition
         {
             Id = id,

@@ -18,4 +18,5 @@ public static class ProblemCodes
     public const string UnknownVariable = "unknown-variable";
     public const string NoStartActivity = "no-start-activity";
     public const string UnknownCompensationActivity = "unknown-compensation-activity";
+    public const string InvalidDefinitionId = "invalid-definition-id";
 }

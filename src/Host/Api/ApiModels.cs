@@ -4,13 +4,12 @@ using Elsa.Migration.Engine.Persistence;
 namespace Elsa.Migration.Host.Api;
 
 /// <summary>Start a migration: the definition (its published version) and the workflow inputs, e.g. <c>{"VmId": "101"}</c>.</summary>
-public sealed record StartMigrationBody(string DefinitionId, JsonObject? Inputs, string? CorrelationId = null);
+/// <remarks>Inputs are a dictionary, not a <see cref="JsonObject"/>: the API's case-insensitive JSON options would make a
+/// JsonObject throw on <c>vmid</c> next to <c>VmId</c>; as keys they reach the input checks, which refuse them by name.</remarks>
+public sealed record StartMigrationBody(string DefinitionId, Dictionary<string, JsonNode?>? Inputs, string? CorrelationId = null);
 
 /// <summary>The started instance.</summary>
 public sealed record StartedMigration(string InstanceId, string Location);
-
-/// <summary>Why nothing was started or changed: a stable code and what to do.</summary>
-public sealed record ApiError(string Code, string Message, IReadOnlyList<string>? Problems = null);
 
 /// <summary>One progress report of an activity (the latest per activity and subject is kept).</summary>
 public sealed record ProgressView(string? ActivityId, DateTimeOffset At, string? Message, JsonObject? Data);

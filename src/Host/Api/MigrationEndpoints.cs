@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Definitions;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Server;
@@ -25,17 +26,19 @@ public static class MigrationEndpoints
         return api;
     }
 
-    private static async Task<Results<Accepted<StartedMigration>, NotFound<ApiError>, Conflict<ApiError>, BadRequest<ApiError>>> StartAsync(
+    private static async Task<Results<Accepted<StartedMigration>, ProblemHttpResult>> StartAsync(
         StartMigrationBody body, IMigrationStarter starter, CancellationToken ct)
     {
-        var inputs = (body.Inputs ?? []).ToDictionary(p => p.Key, p => p.Value?.DeepClone());
+        if (!DefinitionIds.IsValid(body.DefinitionId))
+            return ApiProblem.BadRequest("invalid-definition-id", DefinitionIds.Problem(body.DefinitionId));
+        var inputs = (body.Inputs ?? []).ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
         var result = await starter.StartAsync(new StartMigrationRequest(body.DefinitionId, inputs, "api", StartVersion.Published, body.CorrelationId), ct);
         return result switch
         {
             StartMigrationResult.Started s => TypedResults.Accepted($"/api/migrations/{s.InstanceId}", new StartedMigration(s.InstanceId, $"/api/migrations/{s.InstanceId}")),
-            StartMigrationResult.Refused { Code: "definition-not-found" } r => TypedResults.NotFound(new ApiError(r.Code, r.Reason)),
-            StartMigrationResult.Refused { Code: "vm-busy" or "node-limit" } r => TypedResults.Conflict(new ApiError(r.Code, r.Reason)),
-            StartMigrationResult.Refused r => TypedResults.BadRequest(new ApiError(r.Code, r.Reason)),
+            StartMigrationResult.Refused { Code: "definition-not-found" } r => ApiProblem.Create(StatusCodes.Status404NotFound, r.Code, r.Reason),
+            StartMigrationResult.Refused { Code: "vm-busy" or "node-limit" } r => ApiProblem.Conflict(r.Code, r.Reason),
+            StartMigrationResult.Refused r => ApiProblem.BadRequest(r.Code, r.Reason),
             _ => throw new InvalidOperationException("Unknown start result " + result),
         };
     }
@@ -50,12 +53,12 @@ public static class MigrationEndpoints
         return TypedResults.Ok<IReadOnlyList<MigrationSummaryView>>(views);
     }
 
-    private static async Task<Results<Ok<MigrationView>, NotFound<ApiError>>> GetAsync(
+    private static async Task<Results<Ok<MigrationView>, ProblemHttpResult>> GetAsync(
         string id, IWorkflowInstanceStore instances, IJournalStore journal, MigrationOutcomeReader outcomes, CancellationToken ct)
     {
         var instance = await instances.GetAsync(id, ct);
         if (instance is null)
-            return TypedResults.NotFound(new ApiError("not-found", $"No migration instance '{id}'."));
+            return ApiProblem.NotFound($"No migration instance '{id}'.");
         var entries = await journal.ReadAsync(id, 0, JournalLimit, ct);
         var progress = entries.Where(e => e.Kind == JournalKind.Progress)
             .GroupBy(e => (e.ActivityId, Subject: e.Data?["subject"]?.ToString()))
@@ -68,14 +71,14 @@ public static class MigrationEndpoints
             entries, progress, outcome?.Name, outcome?.Reason));
     }
 
-    private static async Task<Results<Accepted, NotFound<ApiError>, Conflict<ApiError>>> CancelAsync(
+    private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(
         string id, IWorkflowInstanceStore instances, IWorkflowRuntime runtime, CancellationToken ct)
     {
         var instance = await instances.GetAsync(id, ct);
         if (instance is null)
-            return TypedResults.NotFound(new ApiError("not-found", $"No migration instance '{id}'."));
+            return ApiProblem.NotFound($"No migration instance '{id}'.");
         if (!await runtime.CancelAsync(id, ct))
-            return TypedResults.Conflict(new ApiError("already-ended", $"Migration '{id}' has already ended ({instance.Status}) or is compensating."));
+            return ApiProblem.Conflict("already-ended", $"Migration '{id}' has already ended ({instance.Status}) or is compensating.");
         return TypedResults.Accepted($"/api/migrations/{id}");
     }
 
@@ -83,7 +86,7 @@ public static class MigrationEndpoints
         string id, IWorkflowInstanceStore instances, IJournalStore journal, IWorkflowEventStream events, MigrationOutcomeReader outcomes, CancellationToken ct)
     {
         if (await instances.GetAsync(id, ct) is null)
-            return TypedResults.NotFound(new ApiError("not-found", $"No migration instance '{id}'."));
+            return ApiProblem.NotFound($"No migration instance '{id}'.");
         return TypedResults.ServerSentEvents(StreamAsync(id, instances, journal, events, outcomes, ct));
     }
 

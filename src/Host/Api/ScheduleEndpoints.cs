@@ -25,12 +25,12 @@ public static class ScheduleEndpoints
         return api;
     }
 
-    private static async Task<Results<Created<Schedule>, BadRequest<ApiError>>> CreateAsync(
+    private static async Task<Results<Created<Schedule>, ProblemHttpResult>> CreateAsync(
         CreateScheduleRequest body, ScheduleService schedules, CancellationToken ct)
     {
         var (schedule, problems) = await schedules.CreateAsync(body, ct);
         return schedule is null
-            ? TypedResults.BadRequest(new ApiError("invalid-schedule", "The schedule is not valid.", problems))
+            ? ApiProblem.BadRequest("invalid-schedule", "The schedule is not valid: " + string.Join(" ", problems), problems)
             : TypedResults.Created($"/api/schedules/{schedule.Id}", schedule);
     }
 }
