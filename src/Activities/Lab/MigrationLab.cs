@@ -197,6 +197,14 @@ public sealed class MigrationLab : IAsyncDisposable
         return new ImageComparison(r.Succeeded, (r.StandardOutput + r.StandardError).Trim());
     }
 
+    /// <summary>Where the source's copy of disk <paramref name="disk"/> is once a migration kept it (<c>KeepSourceLocalDisks</c>): its dataset renamed.</summary>
+    public string KeptSourcePath(string vmId, int disk, string instanceId)
+    {
+        var source = Disk(vmId, disk, Source);
+        var datasetDirectory = Path.GetDirectoryName(source.Path)!;
+        return Path.Combine(Path.GetDirectoryName(datasetDirectory)!, Ownership.KeptName(Path.GetFileName(datasetDirectory), instanceId), Path.GetFileName(source.Path));
+    }
+
     /// <summary><c>qemu-img compare</c> of a disk on both nodes.</summary>
     public Task<ImageComparison> CompareAsync(string vmId, int disk, CancellationToken ct) =>
         CompareAsync(Disk(vmId, disk, Source).Path, Disk(vmId, disk, Target).Path, ct);

@@ -22,6 +22,9 @@ public static class Ownership
     /// <summary>ZFS user property set at creation (<c>zfs create -o</c>, <c>zfs snapshot -o</c>) to the creating instance's id.</summary>
     public const string ZfsProperty = "elsa:migration";
 
+    /// <summary>The name a copy kept after a migration gets (dataset or file): <c>NAME-kept-INSTANCE</c>, the first 8 characters of the instance id.</summary>
+    public static string KeptName(string name, string owner) => $"{name}-kept-{owner[..Math.Min(8, owner.Length)]}";
+
     /// <summary>
     /// Decides from what is there (<paramref name="exists"/>, <paramref name="foundMark"/>) and what the creator recorded
     /// (<paramref name="expectedMark"/>; null when the ledger entry was never confirmed and the mark cannot be known).

@@ -12,9 +12,6 @@ namespace Elsa.Migration.Activities.Migration;
 /// </summary>
 internal static class SourceCopies
 {
-    /// <summary>The name a kept copy gets: <c>NAME-kept-INSTANCE</c> (first 8 characters of the instance id).</summary>
-    public static string KeptName(string name, string owner) => $"{name}-kept-{owner[..Math.Min(8, owner.Length)]}";
-
     /// <summary>
     /// Flushes the target's copy of every such disk, then removes (or with <paramref name="keep"/> renames) the source's.
     /// Refuses while a QEMU still runs from the source's pid file: its disks are in use.
@@ -47,7 +44,7 @@ internal static class SourceCopies
         var foreign = (await zfs.ListSnapshotsAsync(dataset, scope.Token)).Where(s => !s.Name.StartsWith("elsa-", StringComparison.Ordinal)).ToList();
         if (keep || foreign.Count > 0)
         {
-            var kept = KeptName(dataset, scope.Owner);
+            var kept = Ownership.KeptName(dataset, scope.Owner);
             await zfs.RenameAsync(dataset, kept, scope.Token);
             return $"kept {scope.Plan.SourceNode}:{dataset} as {kept}" + (keep ? "" : $" (it has snapshots of its own: {string.Join(", ", foreign.Select(s => s.Name))})");
         }
@@ -64,7 +61,7 @@ internal static class SourceCopies
             await node.RunAsync(new NodeCommand("rm", "-f", "--", path), scope.Token);
             return $"removed {scope.Plan.SourceNode}:{path}";
         }
-        var kept = KeptName(path, scope.Owner);
+        var kept = Ownership.KeptName(path, scope.Owner);
         await node.RunAsync(new NodeCommand("mv", "-n", "--", path, kept), scope.Token); // -n: never replace an existing file
         if (await node.PathExistsAsync(path, scope.Token))
             throw new InvalidOperationException($"Could not keep {path} as {kept} on {scope.Plan.SourceNode}: {kept} exists already. Rename one of them by hand.");

@@ -74,11 +74,9 @@ public sealed class LiveMigrateWorkflowTests(ITestOutputHelper output)
         {
             var source = h.SourceDisk(i);
             Assert.False(await h.DatasetExistsAsync(MigrationHarness.Source, source.Dataset!, ct), $"drive{i}'s source copy is still under its name");
-            var kept = $"{source.Dataset}-kept-{id[..8]}";
-            Assert.Equal(keepSourceCopies, await h.DatasetExistsAsync(MigrationHarness.Source, kept, ct));
+            Assert.Equal(keepSourceCopies, await h.DatasetExistsAsync(MigrationHarness.Source, Ownership.KeptName(source.Dataset!, id), ct));
             if (!keepSourceCopies) continue;
-            var keptPath = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(source.Path))!, Path.GetFileName(kept), Path.GetFileName(source.Path));
-            var (same, text) = await h.CompareAsync(keptPath, h.TargetDisk(i).Path, ct);
+            var (same, text) = await h.CompareAsync(h.KeptSourcePath(i, id), h.TargetDisk(i).Path, ct);
             Assert.True(same, $"drive{i} differs from the kept source copy: {text}");
         }
         if (!keepSourceCopies)

@@ -30,6 +30,9 @@ internal abstract class VmLabHarness(MigrationLab lab, string vmId, ITestOutputH
     public ResolvedDisk SourceDisk(int i) => MigrationLab.Disk(vmId, i, Source);
     public ResolvedDisk TargetDisk(int i) => MigrationLab.Disk(vmId, i, Target);
 
+    /// <summary>Where the source's copy of disk <paramref name="i"/> is once migration <paramref name="instanceId"/> kept it.</summary>
+    public string KeptSourcePath(int i, string instanceId) => MigrationLab.KeptSourcePath(vmId, i, instanceId);
+
     /// <summary>A lab node as the inventory reaches it (local, or over SSH).</summary>
     public NodeExecutor Node(string name) => MigrationLab.Node(name);
 

@@ -103,7 +103,7 @@ public sealed class OfflineMigrateWorkflowTests(ITestOutputHelper output)
 
         var there = await lab.RunAsync("offline-migrate.json", ct, ("SourceNode", A), ("TargetNode", B), ("KeepSourceLocalDisks", true));
         AssertCompleted(there);
-        var kept = SourceCopies.KeptName(lab.Disk(1, A).Dataset!, there.InstanceId);
+        var kept = Ownership.KeptName(lab.Disk(1, A).Dataset!, there.InstanceId);
         Assert.StartsWith(lab.Disk(1, A).Dataset + "-kept-", kept);
         Assert.True(await lab.Lab.Zfs(A).ExistsAsync(kept, ct), $"{kept} was not kept");
         Assert.False(await lab.Lab.Zfs(A).ExistsAsync(lab.Disk(1, A).Dataset!, ct));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
@@ -98,7 +99,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             // The local disk's full mirror throttled to 1 MiB/s: WaitConvergence (recovery policy Rerun: it only watches)
             // waits ~30 s for the 32 MiB copy; the mirror job keeps running inside the source QEMU while no host watches.
             var workflow = Path.Combine(work, "live-migrate-slow-mirror.json");
-            await File.WriteAllTextAsync(workflow, CliMigrationRun.EditedWorkflow("driveMirror", "bandwidthBytesPerSecond", 1L << 20), ct);
+            // The source's copy of the local disk is kept (renamed), to compare the target's with it afterwards.
+            var edited = JsonNode.Parse(CliMigrationRun.EditedWorkflow("driveMirror", "bandwidthBytesPerSecond", 1L << 20))!;
+            edited["root"]!["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == "cleanup")!["keepSourceLocalDisks"] =
+                new JsonObject { ["typeName"] = "Boolean", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = true } };
+            await File.WriteAllTextAsync(workflow, edited.ToJsonString(), ct);
             var db = Path.Combine(work, "crash.db");
             await using var store = CliMigrationRun.EngineStores(db);
             using var run = CliMigrationRun.Start(lab, workflow, db, VmId);
@@ -132,11 +137,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             Assert.False(MigrationLabAlive(lab, MigrationLab.Source), "the source QEMU is still alive");
             var target = await lab.Pool.GetAsync(inventory.RuntimePaths(VmId, MigrationLab.Target).QmpSocket, ct);
             Assert.Equal(RunState.Running, (await target.Client.QueryStatusAsync(ct)).Status);
-            for (var i = 0; i < 2; i++)
-            {
-                var compare = await lab.CompareAsync(VmId, i, ct);
-                Assert.True(compare.Identical, $"drive{i}: {compare.Output}");
-            }
+            var replicated = await lab.CompareAsync(VmId, 0, ct);
+            Assert.True(replicated.Identical, $"drive0: {replicated.Output}");
+            var local = await lab.CompareAsync(lab.KeptSourcePath(VmId, 1, instanceId), lab.Disk(VmId, 1, MigrationLab.Target).Path, ct);
+            Assert.True(local.Identical, $"drive1 (against the kept source copy): {local.Output}");
         }
         finally
         {
