@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Engine.Persistence;
@@ -31,7 +32,14 @@ internal sealed class MigrationDemo(long diskBandwidth = 0)
         {
             console.MarkupLine($"Lab ready in [grey]{lab.Lab.Directory}[/]; VM [bold]{VmId}[/] runs on [bold]lab-a[/]. Migrating it to [bold]lab-b[/] while it writes...");
             await using var writer = await lab.StartWriterAsync(VmId, [("drive0", ReplicatedSize), ("drive1", LocalSize)], ct, TimeSpan.FromMilliseconds(20));
-            var run = await migrate(workflow, VmId, ct);
+            // The shipped procedure removes the source's copy of the local disk after the switchover; the demo keeps it
+            // (KeepSourceLocalDisks) to compare the target's copy with it byte for byte afterwards.
+            var edited = JsonNode.Parse(await File.ReadAllTextAsync(workflow, ct))!;
+            edited["root"]!["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == "cleanup")!["keepSourceLocalDisks"] =
+                new JsonObject { ["typeName"] = "Boolean", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = true } };
+            var demoWorkflow = Path.Combine(lab.Lab.Directory, "live-migrate-keep-source-copies.json");
+            await File.WriteAllTextAsync(demoWorkflow, edited.ToJsonString(), ct);
+            var run = await migrate(demoWorkflow, VmId, ct);
             await writer.DisposeAsync();
             return await SummarizeAsync(console, lab, run, writer, ct);
         }, cancellationToken);
@@ -45,7 +53,9 @@ internal sealed class MigrationDemo(long diskBandwidth = 0)
         for (var i = 0; i < 2; i++)
         {
             var d = disks.FirstOrDefault(e => e.Data!["disk"]!.GetValue<string>() == $"vd{i}")?.Data;
-            var compare = run.Faulted is null ? await lab.CompareAsync(VmId, i, ct) : new ImageComparison(false, "(not migrated)");
+            var compare = run.Faulted is not null ? new ImageComparison(false, "(not migrated)")
+                : i == 0 ? await lab.CompareAsync(VmId, i, ct)
+                : await lab.CompareAsync(lab.KeptSourcePath(VmId, i, run.InstanceId), lab.Disk(VmId, i, MigrationLab.Target).Path, ct);
             identical &= compare.Identical;
             table.AddRow($"vd{i}", d is null ? "?" : $"{(i == 0 ? "replicated" : "local")} / {d["strategy"]}",
                 d is null ? "?" : LabDemo.Copied(d), LabDemo.Bytes(i == 0 ? ReplicatedSize : LocalSize), Markup.Escape(compare.Output));

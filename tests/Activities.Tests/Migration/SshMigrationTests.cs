@@ -34,7 +34,9 @@ public sealed class SshMigrationTests(ITestOutputHelper output)
         await Task.Delay(500, ct);
 
         var clock = Stopwatch.StartNew();
-        var (id, status) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
+        // The source's copies of the local and unused disks are kept (renamed over ssh) to compare the target's with them.
+        var (id, status) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json",
+            w => MigrationHarness.SetInput(w, "cleanup", "keepSourceLocalDisks", "Boolean", true)), ct);
         clock.Stop();
         await writer.DisposeAsync();
         var journal = await h.JournalAsync(id, ct);
@@ -77,7 +79,7 @@ public sealed class SshMigrationTests(ITestOutputHelper output)
 
         for (var i = 0; i < 3; i++)
         {
-            var (same, text) = await h.CompareAsync(h.SourceDisk(i).Path, h.TargetDisk(i).Path, ct);
+            var (same, text) = await h.CompareAsync(i == 0 ? h.SourceDisk(i).Path : h.KeptSourcePath(i, id), h.TargetDisk(i).Path, ct);
             Assert.True(same, $"drive{i} differs: {text}");
         }
         Assert.All(await h.LedgerAsync(id, ct), e => Assert.NotNull(e.ReleasedAt));

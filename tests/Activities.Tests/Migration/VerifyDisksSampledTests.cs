@@ -31,6 +31,7 @@ public sealed class VerifyDisksSampledTests(ITestOutputHelper output)
             MigrationHarness.SetInput(w, "freezeGuest", "mode", "String", "Pause");
             MigrationHarness.SetInput(w, "verifyDisks", "mode", "String", mode);
             MigrationHarness.SetInput(w, "verifyDisks", "sampleRegions", "Int32", 8);
+            MigrationHarness.SetInput(w, "cleanup", "keepSourceLocalDisks", "Boolean", true); // compared below
         });
 
         var (id, status) = await h.RunAsync(json, ct);
@@ -63,8 +64,8 @@ public sealed class VerifyDisksSampledTests(ITestOutputHelper output)
         }
 
         // Independently of VerifyDisks: the disks are identical, and nothing of the check is left on the running target.
-        for (var i = 0; i < 2; i++)
-            Assert.True((await h.CompareAsync(h.SourceDisk(i).Path, h.TargetDisk(i).Path, ct)).Identical, $"drive{i} differs");
+        Assert.True((await h.CompareAsync(h.SourceDisk(0).Path, h.TargetDisk(0).Path, ct)).Identical, "drive0 differs");
+        Assert.True((await h.CompareAsync(h.KeptSourcePath(1, id), h.TargetDisk(1).Path, ct)).Identical, "drive1 differs from the kept source copy");
         var target = await h.Pool.GetAsync(h.TargetPaths.QmpSocket, ct);
         Assert.DoesNotContain(await target.Client.QueryNamedBlockNodesAsync(ct), n => n.DirtyBitmaps.Count > 0);
         Assert.All(await h.LedgerAsync(id, ct), e => Assert.NotNull(e.ReleasedAt));
