@@ -23,6 +23,18 @@ internal sealed partial class InstanceDriver
 {
     private void Schedule(string activityId, Bookmark? resuming)
     {
+        if (resuming is null)
+        {
+            try
+            {
+                CountExecution(activityId);
+            }
+            catch (ExecutionLimitExceededException e)
+            {
+                EndAs(WorkflowStatus.Faulted, e.Message, "the activity-execution limit was reached");
+                return;
+            }
+        }
         var execution = new RunningActivity(Guid.NewGuid().ToString("N"), activityId, Services.Time.GetUtcNow(), resuming);
         var handle = new ExecutionHandle(execution, Services.Stopping);
         lock (_handles)
@@ -55,7 +67,7 @@ internal sealed partial class InstanceDriver
         {
             Journal(JournalKind.ActivityFaulted, activityId, error.Message, duration: elapsed,
                 data: new() { ["exception"] = error.GetType().FullName, ["detail"] = error.ToString() });
-            if (Graph.Outbound(activityId, Outcomes.Failed).Count > 0)
+            if (Graph.Outbound(activityId, Outcomes.Failed).Count > 0 && error is not ExecutionLimitExceededException)
                 Follow(activityId, [Outcomes.Failed]);
             else
                 EndAs(WorkflowStatus.Faulted, $"Activity '{activityId}' ({Graph.Nodes[activityId].Type}) failed: {error.Message}", "the instance faulted");
@@ -64,8 +76,12 @@ internal sealed partial class InstanceDriver
         if (context.Outcomes is { } outcomes)
         {
             Journal(JournalKind.ActivityCompleted, activityId, null, string.Join(",", outcomes), elapsed);
-            if (Graph.IsTerminal(activityId))
+            if (Graph.IsTerminal(activityId) || context.SentSignal == ChildSignal.Complete)
+            {
+                if (context.SentSignal == ChildSignal.Complete)
+                    _state.Outcomes = [.. outcomes];
                 EndAs(WorkflowStatus.Finished, null, $"'{activityId}' finished the workflow");
+            }
             else
                 Follow(activityId, outcomes);
             return;
@@ -159,7 +175,7 @@ internal sealed partial class InstanceDriver
     }
 
     private FlowJoinMode JoinMode(JoinInfo join) =>
-        join.Activity.Mode is { } mode ? (FlowJoinMode)(Evaluate(mode.Expression, typeof(FlowJoinMode), Services.Stopping) ?? FlowJoinMode.WaitAll) : FlowJoinMode.WaitAll;
+        join.Mode is { } mode ? (FlowJoinMode)(Evaluate(mode.Expression, typeof(FlowJoinMode), Services.Stopping) ?? FlowJoinMode.WaitAll) : FlowJoinMode.WaitAll;
 
     /// <summary>Starts ending the instance: every other execution and bookmark is abandoned. A fault overrides an earlier end status.</summary>
     private void EndAs(WorkflowStatus status, string? error, string reason)
