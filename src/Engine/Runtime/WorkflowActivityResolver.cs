@@ -14,22 +14,28 @@ namespace Elsa.Migration.Engine.Runtime;
 /// </summary>
 public sealed class WorkflowActivityResolver(IWorkflowDefinitionStore? store, IActivityRegistry registry)
 {
-    private readonly ConcurrentDictionary<string, WorkflowDefinition> _byKey = new(StringComparer.OrdinalIgnoreCase);
+    // Given explicitly (the CLI's files) win over what the store holds; the store's are reloaded at every preparation,
+    // so a newly published child version is used by the next instance.
+    private readonly ConcurrentDictionary<string, WorkflowDefinition> _registered = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, WorkflowDefinition> _loaded = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Makes <paramref name="definition"/> usable as an activity by its definition id and its name (replaces an older one).</summary>
-    public void Register(WorkflowDefinition definition)
-    {
-        _byKey[definition.DefinitionId] = definition;
-        _byKey[Key(definition.Name)] = definition;
-    }
+    public void Register(WorkflowDefinition definition) => Add(_registered, definition);
 
     /// <summary>The definition a node runs, when its type is a (prepared or registered) workflow definition.</summary>
     public WorkflowDefinition? Find(ActivityNode node) =>
-        (DefinitionReader.Text(node.Json["workflowDefinitionId"]) is { } id && _byKey.TryGetValue(id, out var byId) ? byId : null)
-        ?? Find(node.Type);
+        (DefinitionReader.Text(node.Json["workflowDefinitionId"]) is { } id ? Find(id) : null) ?? Find(node.Type);
 
     /// <summary>The definition of a type name (definition id or name, spaces ignored).</summary>
-    public WorkflowDefinition? Find(string typeName) => _byKey.GetValueOrDefault(typeName) ?? _byKey.GetValueOrDefault(Key(typeName));
+    public WorkflowDefinition? Find(string typeName) =>
+        _registered.GetValueOrDefault(typeName) ?? _registered.GetValueOrDefault(Key(typeName))
+        ?? _loaded.GetValueOrDefault(typeName) ?? _loaded.GetValueOrDefault(Key(typeName));
+
+    private static void Add(ConcurrentDictionary<string, WorkflowDefinition> map, WorkflowDefinition definition)
+    {
+        map[definition.DefinitionId] = definition;
+        map[Key(definition.Name)] = definition;
+    }
 
     /// <summary>
     /// Loads from the store every definition that <paramref name="definition"/> uses as an activity, recursively.
@@ -85,7 +91,7 @@ public sealed class WorkflowActivityResolver(IWorkflowDefinitionStore? store, IA
     {
         foreach (var node in WorkflowNodes(definition).ToList())
         {
-            var child = Find(node) ?? await LoadAsync(node, cancellationToken);
+            var child = FindRegistered(node) ?? await LoadAsync(node, cancellationToken) ?? Find(node);
             if (child is null)
                 continue;
             if (path.Contains(child.DefinitionId, StringComparer.OrdinalIgnoreCase))
@@ -101,8 +107,16 @@ public sealed class WorkflowActivityResolver(IWorkflowDefinitionStore? store, IA
         var stored = await FindStoredAsync(DefinitionReader.Text(node.Json["workflowDefinitionId"]) ?? node.Type, cancellationToken);
         if (stored is null || DefinitionReader.Read(stored.Json).Definition is not { } definition)
             return null;
-        Register(definition);
+        Add(_loaded, definition);
         return definition;
+    }
+
+    private WorkflowDefinition? FindRegistered(ActivityNode node)
+    {
+        foreach (var key in new[] { DefinitionReader.Text(node.Json["workflowDefinitionId"]), node.Type }.OfType<string>())
+            if ((_registered.GetValueOrDefault(key) ?? _registered.GetValueOrDefault(Key(key))) is { } found)
+                return found;
+        return null;
     }
 
     private async Task<StoredWorkflowDefinition?> FindStoredAsync(string idOrName, CancellationToken cancellationToken)

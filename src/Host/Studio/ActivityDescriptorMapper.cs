@@ -43,8 +43,9 @@ public static class ActivityDescriptorMapper
         })]),
         ["customProperties"] = new JsonObject { ["Outcomes"] = new JsonArray([.. d.Outcomes.Select(o => (JsonNode)JsonValue.Create(o))]) },
         ["constructionProperties"] = new JsonObject(),
-        ["isContainer"] = false,
-        ["isBrowsable"] = true,
+        // The designer opens Elsa.Flowchart as the canvas; it is not a palette item.
+        ["isContainer"] = d.TypeName == FlowchartType,
+        ["isBrowsable"] = d.TypeName != FlowchartType,
         ["isStart"] = d.IsStart,
         ["isTerminal"] = d.IsTerminal,
     };
