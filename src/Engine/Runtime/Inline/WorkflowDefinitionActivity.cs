@@ -22,10 +22,12 @@ internal sealed class WorkflowDefinitionActivity(WorkflowDefinition definition) 
         {
             var expression = Node?.Inputs.FirstOrDefault(i => i.Key.Equals(input.Name, StringComparison.OrdinalIgnoreCase)).Value;
             var value = expression is null ? null : context.Get(new Input<object>(expression));
-            var node = value as JsonNode ?? (value is null ? null : JsonValue.Create(value.ToString()));
-            if (value is long or double or bool)
-                node = System.Text.Json.JsonSerializer.SerializeToNode(value);
-            node ??= input.DefaultValue?.DeepClone();
+            var node = value switch
+            {
+                null => input.DefaultValue?.DeepClone(),
+                JsonNode json => json,
+                _ => System.Text.Json.JsonSerializer.SerializeToNode(value, value.GetType()),
+            };
             inputs[input.Name] = VariableTypes.Convert(node, input.TypeName, $"input '{input.Name}' of workflow '{definition.Name}'");
         }
         var (outcomes, outputs) = await runtime.RunWorkflowAsync(definition, inputs);
