@@ -48,9 +48,9 @@ public sealed record SiteInventory
         string json;
         try
         {
-            json = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+            json = await Engine.Files.OperatorFile.ReadTextAsync(path, "inventory", cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (Engine.Files.OperatorFile.IsUnreadable(ex))
         {
             throw new InventoryException($"'{path}'", [$"cannot read the file: {ex.Message}"], ex);
         }

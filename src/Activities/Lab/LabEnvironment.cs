@@ -192,8 +192,8 @@ public sealed class LabEnvironment : IAsyncDisposable
             var pool = PoolName(node);
             var exists = await _local.TryRunAsync(new NodeCommand("zpool", "list", "-H", "-o", "name", pool)).ConfigureAwait(false);
             if (!exists.Succeeded) continue;
-            // zpool destroy fails with 'busy' for a moment after a mount or receive (facts doc); after a receive that
-            // failed part-way (e.g. over quota) zfs-fuse stays busy for tens of seconds: keep trying for a while.
+            // zpool destroy fails with 'busy' for a moment after a mount or receive (facts doc): keep trying for a while
+            // (minutes were seen when a pipe to a failed receive's zfs send was left open; NodePipe now closes it).
             var giveUpAt = DateTimeOffset.UtcNow + PoolBusyPatience;
             for (var attempt = 1; ; attempt++)
             {

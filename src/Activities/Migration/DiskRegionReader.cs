@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Elsa.Migration.Activities.Nodes;
 
 namespace Elsa.Migration.Activities.Migration;
@@ -13,21 +11,22 @@ namespace Elsa.Migration.Activities.Migration;
 /// </summary>
 internal sealed class DiskRegionReader : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly Task<string> _stderr;
+    /// <summary>How long <see cref="FinishAsync"/> waits for <c>dd</c> to exit once its stream was read.</summary>
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ChildProcess _process;
     private readonly NodeExecutor _node;
     private readonly NodeCommand _command;
 
-    private DiskRegionReader(NodeExecutor node, NodeCommand command, Process process)
+    private DiskRegionReader(NodeExecutor node, NodeCommand command, ChildProcess process)
     {
         _node = node;
         _command = command;
         _process = process;
-        _stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
     }
 
     /// <summary>The byte stream of the regions.</summary>
-    public Stream Stream => _process.StandardOutput.BaseStream;
+    public Stream Stream => _process.StandardOutput;
 
     /// <summary>Starts <c>dd</c> for <paramref name="count"/> regions of <paramref name="regionBytes"/> from region <paramref name="first"/>.</summary>
     public static DiskRegionReader Open(NodeExecutor node, string path, long regionBytes, long first, long count)
@@ -36,18 +35,9 @@ internal sealed class DiskRegionReader : IAsyncDisposable
         var command = new NodeCommand("dd", $"if={path}", "iflag=direct", $"bs={regionBytes.ToString(CultureInfo.InvariantCulture)}",
             $"skip={first.ToString(CultureInfo.InvariantCulture)}", $"count={count.ToString(CultureInfo.InvariantCulture)}", "status=none");
         var spec = node.Transport.Prepare(command);
-        var psi = new ProcessStartInfo(spec.FileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in spec.Arguments) psi.ArgumentList.Add(arg);
         try
         {
-            return new DiskRegionReader(node, command,
-                Process.Start(psi) ?? throw new NodeCommandException(node.NodeName, command, spec, -1, "Process.Start returned null"));
+            return new DiskRegionReader(node, command, ChildProcess.Start(spec, redirectStandardInput: false));
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
@@ -59,26 +49,22 @@ internal sealed class DiskRegionReader : IAsyncDisposable
     public async Task<int> ReadBlockAsync(Memory<byte> buffer, CancellationToken ct) =>
         await Stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
 
-    /// <summary>Waits for <c>dd</c> to exit; throws with its stderr when it failed.</summary>
+    /// <summary>Waits (bounded) for <c>dd</c> to exit; throws with its stderr when it failed.</summary>
     public async Task FinishAsync(CancellationToken ct)
     {
-        await _process.WaitForExitAsync(ct).ConfigureAwait(false);
-        var stderr = (await _stderr.ConfigureAwait(false)).Trim();
+        try
+        {
+            await _process.WaitForExitAsync(ct).WaitAsync(ExitTimeout, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new NodeCommandTimeoutException(_node.NodeName, _command, ExitTimeout, "dd to exit after its regions were read", ex);
+        }
+        var stderr = await _process.ReadStandardErrorAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         if (_process.ExitCode != 0)
             throw new NodeCommandException(_node.NodeName, _command, _node.Transport.Prepare(_command), _process.ExitCode, stderr);
     }
 
-    public ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited between the check and the kill.
-        }
-        _process.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>Closes the stream, kills <c>dd</c> (or ssh) if it still runs and reaps it.</summary>
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

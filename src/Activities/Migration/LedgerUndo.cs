@@ -15,6 +15,9 @@ namespace Elsa.Migration.Activities.Migration;
 internal sealed class LedgerUndo(MigrationScope scope)
 {
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest any node command of an undo may run (Rollback sets it on its scope): a hung command is killed and reported, not waited for.</summary>
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(2);
     private bool? _vmOnTarget;
 
     private MigrationPlan Plan => scope.Plan;
@@ -220,7 +223,8 @@ internal sealed class LedgerUndo(MigrationScope scope)
         }
         await scope.DropTargetAsync();
         said += await KillAsync(found);
-        await scope.TargetNode.TryRunAsync(new NodeCommand("rm", "-f", "--", Plan.TargetPidFile, Plan.TargetQmpSocket), Token);
+        // Nothing of the VM may stay in the target's socket directory (a dead QEMU leaves its sockets, pid file and log).
+        await scope.TargetNode.RunAsync(new NodeCommand("rm", ["-f", "--", .. Plan.TargetRuntimeFiles]), Token);
         await ResumeTarget.RemoveTransientSocketsAsync(scope);
         return said;
     }

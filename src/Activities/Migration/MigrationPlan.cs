@@ -56,6 +56,10 @@ public sealed class MigrationPlan
     public string? SourcePidFile { get; init; }
     /// <summary>The source VM's guest-agent socket, when its profile has an agent (FreezeGuest Mode Agent).</summary>
     public string? GuestAgentSocket { get; init; }
+    /// <summary>Where the target QEMU puts the VM's guest-agent socket (when its profile has an agent); Rollback removes it.</summary>
+    public string? TargetGuestAgentSocket { get; init; }
+    /// <summary>Where the target QEMU writes the VM's serial console (when its profile logs it); Rollback removes it.</summary>
+    public string? TargetSerialLog { get; init; }
     /// <summary>The QEMU binary on the target.</summary>
     public string QemuBinary { get; init; } = "qemu-system-x86_64";
     /// <summary>The full argument list that starts the target QEMU: same device ids, disks at their target paths, QMP socket,
@@ -115,6 +119,12 @@ public sealed class MigrationPlan
     /// <summary>Time VerifyDisks spent comparing the disks inside the pause (ms), when it ran.</summary>
     public double? VerifyDisksMs { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
+
+    /// <summary>Every file the target QEMU creates in the target's socket directory and leaves there when it dies
+    /// (the transient NBD and migration sockets aside: <see cref="NbdSocket"/>, <see cref="MigrationSocket"/>).</summary>
+    [JsonIgnore]
+    public IEnumerable<string> TargetRuntimeFiles =>
+        new[] { TargetPidFile, TargetQmpSocket, TargetGuestAgentSocket, TargetSerialLog }.OfType<string>();
 
     [JsonIgnore]
     public IEnumerable<DiskPlan> AttachedDisks => Disks.Where(d => d.Attached);

@@ -47,8 +47,13 @@ internal sealed class MigrationScope
 
     public Task DropSourceAsync() => Pool.DropAsync(SourceNode, Plan.SourceQmpSocket);
     public Task DropTargetAsync() => Pool.DropAsync(TargetNode, Plan.TargetQmpSocket);
-    public NodeExecutor SourceNode => Site.GetNode(Plan.InventoryPath, Plan.SourceNode);
-    public NodeExecutor TargetNode => Site.GetNode(Plan.InventoryPath, Plan.TargetNode);
+    public NodeExecutor SourceNode => Limit(Site.GetNode(Plan.InventoryPath, Plan.SourceNode));
+    public NodeExecutor TargetNode => Limit(Site.GetNode(Plan.InventoryPath, Plan.TargetNode));
+
+    /// <summary>Longest a node command run through <see cref="SourceNode"/> / <see cref="TargetNode"/> may take; null: no limit.</summary>
+    public TimeSpan? CommandTimeout { get; set; }
+
+    private NodeExecutor Limit(NodeExecutor node) => CommandTimeout is { } timeout ? node.WithCommandTimeout(timeout) : node;
 
     public void SavePlan() => Plan.Write(Context);
 

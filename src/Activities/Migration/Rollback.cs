@@ -25,6 +25,7 @@ public sealed class Rollback : CodeActivity
             return;
         }
         MigrationScope.Service<FreezeWatchdog>(context).Disarm(scope.Plan.SourceQmpSocket);
+        scope.CommandTimeout = LedgerUndo.CommandTimeout; // an undo reports a hung command instead of waiting for it
         var undo = new LedgerUndo(scope);
         var done = new JsonArray();
         var failed = new List<string>();

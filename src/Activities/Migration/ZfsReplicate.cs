@@ -70,16 +70,17 @@ public sealed class ZfsReplicate : CodeActivity
                 new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset }));
         }
         var started = scope.Context.Time.GetTimestamp();
+        bool atomic;
         try
         {
             // Marked as this migration's as they are made: Rollback destroys only a snapshot that carries the mark.
-            await new ZfsDriver(scope.SourceNode).SnapshotAllAsync(todo.Select(d => Need(d.SourceDataset, d)).ToList(), name,
+            atomic = await new ZfsDriver(scope.SourceNode).SnapshotAllAsync(todo.Select(d => Need(d.SourceDataset, d)).ToList(), name,
                 new Dictionary<string, string> { [Ownership.ZfsProperty] = scope.Owner }, scope.Token);
         }
-        catch (Nodes.NodeCommandException)
+        catch (ZfsException)
         {
-            // zfs snapshot of several datasets is atomic: a command that ran and failed created none of them. Forget them, so
-            // that Rollback does not destroy a snapshot of the same name it never took (e.g. the one that made it fail).
+            // All or none (SnapshotAllAsync): a snapshot command that failed left none of them. Forget them; Rollback would
+            // not destroy a same-named snapshot it never took anyway (no mark), but it need not look.
             foreach (var disk in todo)
             {
                 await scope.ReleaseAsync(LedgerKinds.ZfsSnapshot, $"{disk.SourceDataset}@{name}");
@@ -90,8 +91,9 @@ public sealed class ZfsReplicate : CodeActivity
         }
         foreach (var entry in entries) await scope.ConfirmAsync(entry, new JsonObject { ["owner"] = scope.Owner });
         scope.SavePlan();
-        await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))} in {scope.Context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms",
-            new JsonObject { ["snapshot"] = name });
+        await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))} in {scope.Context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms" +
+            (atomic || todo.Count == 1 ? "" : " (one at a time: this zfs takes one per command; the disks are mutually consistent only inside a freeze)"),
+            new JsonObject { ["snapshot"] = name, ["atomic"] = atomic });
     }
 
     private static async Task SendAsync(MigrationScope scope, List<DiskPlan> disks)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Elsa.Migration.Activities.Nodes;
@@ -8,44 +6,38 @@ namespace Elsa.Migration.Activities.Nodes;
 /// A bidirectional stream over a relay process (<c>ssh ... socat - UNIX-CONNECT:PATH</c>): writes go to its stdin,
 /// reads come from its stdout. Its stderr is collected (socat's notices tell when the socket is connected).
 /// End of stream with a failed process throws <see cref="NodeSocketException"/> with the exit code and stderr;
-/// disposing closes stdin (EOF to the socket) and ends the process, killing it after a grace period.
+/// disposing closes stdin (EOF to the socket), then every other pipe end, and ends the process (killing its tree
+/// after a grace period) and reaps it (<see cref="ChildProcess"/>).
 /// </summary>
 internal sealed partial class RelayProcessStream : Stream
 {
-    private const int MaxStderrChars = 16 * 1024;
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly Stream _stdin;
     private readonly Stream _stdout;
     private readonly string _node;
     private readonly string _socketPath;
     private readonly ProcessSpec _spec;
     private readonly TimeSpan _closeGrace;
-    private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Task _stderrPump;
     private int _disposed;
 
-    private RelayProcessStream(Process process, string node, string socketPath, ProcessSpec spec, TimeSpan closeGrace)
+    private RelayProcessStream(ProcessSpec spec, string node, string socketPath, TimeSpan closeGrace)
     {
-        _process = process;
-        _stdin = process.StandardInput.BaseStream;
-        _stdout = process.StandardOutput.BaseStream;
+        _process = ChildProcess.Start(spec, redirectStandardInput: true, KeepStderrLine);
+        _stdin = _process.StandardInput;
+        _stdout = _process.StandardOutput;
         _node = node;
         _socketPath = socketPath;
         _spec = spec;
         _closeGrace = closeGrace;
-        _stderrPump = Task.Run(PumpStderrAsync);
     }
 
     /// <summary>Starts the relay; throws <see cref="NodeSocketException"/> when the program cannot start.</summary>
     public static RelayProcessStream Start(ProcessSpec spec, string node, string socketPath, TimeSpan closeGrace)
     {
-        var psi = spec.ToStartInfo(redirectStandardInput: true);
         try
         {
-            var process = Process.Start(psi)
-                ?? throw new NodeSocketException(node, socketPath, NodeSocketFailure.Failed, "Process.Start returned null.", spec);
-            return new RelayProcessStream(process, node, socketPath, spec, closeGrace);
+            return new RelayProcessStream(spec, node, socketPath, closeGrace);
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
@@ -67,7 +59,7 @@ internal sealed partial class RelayProcessStream : Stream
     public async Task<NodeSocketException> ExitFailureAsync(string detail)
     {
         // The process can be reaped before its last stderr lines are read: give the pump a moment to reach EOF.
-        await Task.WhenAny(_stderrPump, Task.Delay(_closeGrace)).ConfigureAwait(false);
+        await _process.ReadStandardErrorAsync(_closeGrace).ConfigureAwait(false);
         return ExitFailure(detail);
     }
 
@@ -88,13 +80,7 @@ internal sealed partial class RelayProcessStream : Stream
     }
 
     /// <summary>What the relay wrote to stderr, without socat's notice lines.</summary>
-    public string StandardError
-    {
-        get
-        {
-            lock (_stderr) return _stderr.ToString().Trim();
-        }
-    }
+    public string StandardError => _process.StandardError;
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
@@ -108,7 +94,7 @@ internal sealed partial class RelayProcessStream : Stream
     {
         var read = _stdout.Read(buffer, offset, count);
         if (read > 0 || count == 0 || Volatile.Read(ref _disposed) == 1) return read;
-        _process.WaitForExit(_closeGrace);
+        _process.WaitForExitAsync(_closeGrace).GetAwaiter().GetResult();
         if (_process.HasExited && _process.ExitCode != 0)
             throw ExitFailure("The connection ended because the relay process failed.");
         return 0;
@@ -188,7 +174,7 @@ internal sealed partial class RelayProcessStream : Stream
 
     private NodeSocketException BrokenAfterExit(IOException ex)
     {
-        _process.WaitForExit(_closeGrace);
+        _process.WaitForExitAsync(_closeGrace).GetAwaiter().GetResult();
         return Broken(ex);
     }
 
@@ -197,59 +183,27 @@ internal sealed partial class RelayProcessStream : Stream
             ? ExitFailure($"Writing failed ({ex.Message}).")
             : new NodeSocketException(_node, _socketPath, NodeSocketFailure.Failed, $"Writing failed ({ex.Message}).", _spec, null, StandardError, ex);
 
-    private async Task WaitForExitAsync(TimeSpan timeout)
+    // Still running after the grace period: the caller decides (kill, or report it as running).
+    private Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
+
+    /// <summary>socat's notice lines are not errors; the one about the transfer loop says the socket is connected.</summary>
+    private bool KeepStderrLine(string line)
     {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
-        {
-            // Still running after the grace period: the caller decides (kill, or report it as running).
-        }
+        if (!SocatNoticeRegex().IsMatch(line)) return true;
+        if (line.Contains(" starting data transfer loop", StringComparison.Ordinal)) _connected.TrySetResult();
+        return false;
     }
 
-    private async Task PumpStderrAsync()
-    {
-        try
-        {
-            while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
-            {
-                if (SocatNoticeRegex().IsMatch(line))
-                {
-                    if (line.Contains(" starting data transfer loop", StringComparison.Ordinal)) _connected.TrySetResult();
-                    continue;
-                }
-                lock (_stderr)
-                {
-                    if (_stderr.Length < MaxStderrChars) _stderr.AppendLine(line);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            // The pipe closed under us during disposal: nothing more to collect.
-        }
-    }
-
+    /// <summary>
+    /// EOF to socat (it half-closes the socket and exits once the peer is done, socat -t 0.5 s), a grace period to
+    /// exit, then the child's disposal: every pipe end closed, the process tree killed if it still runs, and reaped.
+    /// </summary>
     public override async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        try
-        {
-            // EOF to socat: it half-closes the socket and exits once the peer is done (socat -t, 0.5 s).
-            await _stdin.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            // The relay already exited (broken pipe): nothing left to close.
-        }
+        _process.CloseStandardInput();
         await WaitForExitAsync(_closeGrace).ConfigureAwait(false);
-        Kill();
-        await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        await _stderrPump.ConfigureAwait(false);
-        _process.Dispose();
+        await _process.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -257,31 +211,11 @@ internal sealed partial class RelayProcessStream : Stream
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            try
-            {
-                _stdin.Dispose();
-            }
-            catch (IOException)
-            {
-                // The relay already exited (broken pipe): nothing left to close.
-            }
-            if (!_process.WaitForExit(_closeGrace)) Kill();
-            _process.WaitForExit();
+            _process.CloseStandardInput();
+            _process.WaitForExitAsync(_closeGrace).GetAwaiter().GetResult();
             _process.Dispose();
         }
         base.Dispose(disposing);
-    }
-
-    internal void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited between the check and the kill.
-        }
     }
 
     // socat -d -d notices: "2024/01/01 12:00:00 socat[123] N ..."

@@ -113,26 +113,49 @@ public sealed class ZfsDriver
     }
 
     /// <summary>
-    /// <c>zfs snapshot -o key=value... ds1@name ds2@name ...</c>: one command, atomic within a pool (all or none), the
-    /// properties set on every snapshot as it is made.
+    /// <c>zfs snapshot -o key=value... ds1@name ds2@name ...</c>: one command where zfs accepts several (atomic within a
+    /// pool), the properties set on every snapshot as it is made. zfs-fuse 0.7 takes one snapshot per command ("too many
+    /// arguments"): there they are taken one after the other and, should one fail, those already taken are destroyed
+    /// again, so either all exist afterwards or none. Returns false when they were not taken atomically (several disks
+    /// are then mutually consistent only if the guest is frozen or stopped across them).
     /// </summary>
-    public Task SnapshotAllAsync(IReadOnlyList<string> datasets, string snapshotName, IReadOnlyDictionary<string, string> properties,
+    public async Task<bool> SnapshotAllAsync(IReadOnlyList<string> datasets, string snapshotName, IReadOnlyDictionary<string, string> properties,
         CancellationToken cancellationToken = default)
     {
         NameRules.Require(snapshotName, NameRules.IsSnapshotName, "snapshot name");
-        var args = new List<string> { "snapshot" };
+        var options = new List<string>();
         foreach (var (key, value) in properties)
         {
             RequireProperty(key, value);
-            args.Add("-o");
-            args.Add(key + "=" + value);
+            options.Add("-o");
+            options.Add(key + "=" + value);
         }
-        foreach (var dataset in datasets)
+        foreach (var dataset in datasets) RequireDataset(dataset);
+        var names = datasets.Select(d => d + "@" + snapshotName).ToList();
+        try
         {
-            RequireDataset(dataset);
-            args.Add(dataset + "@" + snapshotName);
+            await RunAsync(["snapshot", .. options, .. names], cancellationToken).ConfigureAwait(false);
+            return true;
         }
-        return RunAsync(args, cancellationToken);
+        catch (ZfsException ex) when (names.Count > 1 && ex.StandardError.Contains("too many arguments", StringComparison.Ordinal))
+        {
+            // A usage error: nothing was taken. One by one, then.
+        }
+        var taken = new List<string>();
+        try
+        {
+            foreach (var name in names)
+            {
+                await RunAsync(["snapshot", .. options, name], cancellationToken).ConfigureAwait(false);
+                taken.Add(name);
+            }
+        }
+        catch (ZfsException)
+        {
+            foreach (var name in taken) await DestroyAsync(name, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        return false;
     }
 
     /// <summary>
@@ -193,7 +216,12 @@ public sealed class ZfsDriver
                 await RunAsync(args, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (ZfsException ex) when (attempt < BusyAttempts && ex.StandardError.Contains("busy", StringComparison.OrdinalIgnoreCase))
+            catch (ZfsException ex) when (attempt == BusyAttempts && ex.StandardError.Contains("busy", StringComparison.OrdinalIgnoreCase))
+            {
+                // Say how long it was waited for: the operator must find what still holds it.
+                throw Error(args, ex.ExitCode, $"{ex.StandardError} (still busy after {attempt} attempts in {(BusyRetryDelay * (attempt * (attempt - 1) / 2)).TotalSeconds:0.#} s)", ex);
+            }
+            catch (ZfsException ex) when (ex.StandardError.Contains("busy", StringComparison.OrdinalIgnoreCase))
             {
                 // zfs-fuse reports busy for a moment after a mount, unmount or receive (see the facts doc).
                 _logger.LogInformation("zfs destroy {Target} on {Node} was busy (attempt {Attempt}); retrying", target, Node.NodeName, attempt);
@@ -268,7 +296,7 @@ public sealed class ZfsDriver
         _ when stderr.Contains("does not exist", StringComparison.Ordinal) => "Check the dataset/snapshot name and the node's pool.",
         _ when stderr.Contains("daemon is running", StringComparison.Ordinal) || stderr.Contains("failed to initialize ZFS", StringComparison.Ordinal) =>
             "The ZFS daemon is not running on this node (zfs-fuse: start it with zfs-fuse --pidfile F --no-kstat-mount).",
-        _ when stderr.Contains("busy", StringComparison.OrdinalIgnoreCase) => "Something still uses it (a mount, a QEMU process): stop that first.",
+        _ when stderr.Contains("busy", StringComparison.OrdinalIgnoreCase) => "Something still uses it (a mount, a QEMU process, a zfs send still streaming it): stop that first.",
         _ => null,
     };
 

@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Files;
 using System.CommandLine;
 using Elsa.Migration.Host.Server;
 
@@ -24,7 +25,18 @@ public static class ImportCommand
                     failed++;
                     continue;
                 }
-                var change = await catalog.ImportAsync(await File.ReadAllTextAsync(file.FullName, cancellationToken), !result.GetValue(draft), cancellationToken);
+                string json;
+                try
+                {
+                    json = await OperatorFile.ReadTextAsync(file.FullName, "workflow definition", cancellationToken);
+                }
+                catch (Exception ex) when (OperatorFile.IsUnreadable(ex))
+                {
+                    Console.Error.WriteLine($"{file.FullName}: {ex.Message}");
+                    failed++;
+                    continue;
+                }
+                var change = await catalog.ImportAsync(json, !result.GetValue(draft), cancellationToken);
                 if (change.Succeeded)
                 {
                     Console.WriteLine($"{file.Name}: imported '{change.Stored!.DefinitionId}' version {change.Stored.Version}" +

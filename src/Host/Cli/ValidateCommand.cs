@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Files;
 using System.CommandLine;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Validation;
@@ -27,7 +28,17 @@ internal static class ValidateCommand
                     valid = false;
                     continue;
                 }
-                var json = await File.ReadAllTextAsync(file.FullName, cancellationToken);
+                string json;
+                try
+                {
+                    json = await OperatorFile.ReadTextAsync(file.FullName, "workflow definition", cancellationToken);
+                }
+                catch (Exception ex) when (OperatorFile.IsUnreadable(ex))
+                {
+                    Console.Out.WriteLine($"{file.FullName}: {ex.Message}");
+                    valid = false;
+                    continue;
+                }
                 var cycle = await WorkflowFiles.PrepareAsync(services, json, cancellationToken);
                 // Errors refuse the file; warnings say where the runtime runs a construct differently from Elsa.
                 var problems = cycle is null ? loader.Check(json) : [cycle, .. loader.Check(json)];

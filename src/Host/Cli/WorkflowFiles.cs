@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Files;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Engine.Validation;
@@ -11,13 +12,23 @@ namespace Elsa.Migration.Host.Cli;
 /// </summary>
 internal static class WorkflowFiles
 {
-    /// <summary>Registers every readable definition among <paramref name="files"/> as a workflow activity.</summary>
-    public static async Task RegisterAsync(IServiceProvider services, IEnumerable<string> files, CancellationToken cancellationToken)
+    /// <summary>Registers every readable definition among <paramref name="files"/> as a workflow activity. With
+    /// <paramref name="strict"/> (run) a file that cannot be read throws; otherwise (validate) it is left to be reported with its own checks.</summary>
+    public static async Task RegisterAsync(IServiceProvider services, IEnumerable<string> files, CancellationToken cancellationToken, bool strict = false)
     {
         var workflows = services.GetRequiredService<WorkflowActivityResolver>();
-        foreach (var file in files.Where(File.Exists))
+        foreach (var file in files)
         {
-            if (DefinitionReader.Read(await File.ReadAllTextAsync(file, cancellationToken)).Definition is { } definition)
+            string json;
+            try
+            {
+                json = await OperatorFile.ReadTextAsync(file, "workflow definition", cancellationToken);
+            }
+            catch (Exception ex) when (!strict && OperatorFile.IsUnreadable(ex))
+            {
+                continue;
+            }
+            if (DefinitionReader.Read(json).Definition is { } definition)
                 workflows.Register(definition);
         }
     }

@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Files;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Json;
@@ -37,14 +38,14 @@ internal static class WorkflowRunner
         try
         {
             // Workflow activities: the child files given before it, else the definitions imported into the database.
-            await WorkflowFiles.RegisterAsync(services, children ?? [], cancellationToken);
-            var json = await File.ReadAllTextAsync(file, cancellationToken);
+            await WorkflowFiles.RegisterAsync(services, children ?? [], cancellationToken, strict: true);
+            var json = await OperatorFile.ReadTextAsync(file, "workflow definition", cancellationToken);
             if (await WorkflowFiles.PrepareAsync(services, json, cancellationToken) is { } cycle)
                 throw new WorkflowValidationException([cycle]);
             definition = loader.Load(json);
             values = ParseInputs(inputs, definition);
         }
-        catch (Exception ex) when (ex is WorkflowValidationException or FormatException)
+        catch (Exception ex) when (ex is WorkflowValidationException or FormatException || OperatorFile.IsUnreadable(ex))
         {
             await Console.Error.WriteLineAsync($"{file}: {ex.Message}");
             return NotStarted;

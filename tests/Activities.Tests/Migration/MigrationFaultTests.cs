@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Qemu;
+using Elsa.Migration.Activities.Tests.Nodes;
 using Elsa.Migration.Engine.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -21,7 +22,8 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var ct = cts.Token;
-        await using var h = await MigrationHarness.CreateAsync(output, ct);
+        // A guest-agent socket and a serial log: files the target QEMU creates and leaves behind when it is killed.
+        await using var h = await MigrationHarness.CreateAsync(output, ct, configureQemu: q => q with { GuestAgent = true, SerialLog = true });
         await using var writer = await h.StartWriterAsync(ct);
         // A site that throttles its full copies: 1 MiB/s keeps the local disk's mirror busy long enough to kill the target mid-copy.
         var json = MigrationHarness.WorkflowJson("live-migrate.json",
@@ -38,7 +40,8 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
             if (waiting && job is { Offset: > 0, Ready: false })
             {
                 var pid = int.Parse(await File.ReadAllTextAsync(h.TargetPaths.PidFile, ct));
-                output.WriteLine($"killing target QEMU {pid} at mirror offset {job.Offset}/{job.Length}");
+                Assert.True(File.Exists(h.TargetPaths.GuestAgentSocket), "the target QEMU made no guest-agent socket: the directory check below would prove less");
+                output.WriteLine($"killing target QEMU {pid} at mirror offset {job.Offset}/{job.Length}; target dir holds {string.Join(", ", VmFilesInTargetDir(h))}");
                 await h.Local.RunAsync(new NodeCommand("kill", "-KILL", pid.ToString()), ct);
                 killed = true;
             }
@@ -86,6 +89,56 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         await AssertRolledBackAsync(h, id, journal, ct);
         Assert.Equal(sourceSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Source, h.SourceDisk(0).Dataset!, ct));
         Assert.Equal(targetSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Target, replica, ct));
+    }
+
+    /// <summary>
+    /// The replica may not grow (quota), so the incremental stream does not fit: <c>zfs recv</c> fails with "out of space"
+    /// while zfs-fuse's daemon is still writing the send stream. The rollback must not wait for that stream (a pipe end
+    /// left open kept the snapshot busy and its destroy hung for minutes), and nothing of the send may stay open.
+    /// </summary>
+    [Fact(Timeout = 240_000)]
+    public async Task FailingZfsReceive_WhenTheTargetRunsOutOfSpace_ShouldRollBackWithinSecondsAndLeaveNoSendOpen()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var ct = cts.Token;
+        var h = await MigrationHarness.CreateAsync(output, ct);
+        try
+        {
+            await using var writer = await h.StartWriterAsync(ct);
+            var dataset = h.SourceDisk(0).Dataset!;
+            var replica = h.TargetDisk(0).Dataset!;
+            var sourceSnapsBefore = await h.SnapshotsAsync(MigrationHarness.Source, dataset, ct);
+            // The 2 MiB written since the replica's snapshot, and the writer's blocks, must not fit.
+            var target = h.Lab.Zfs(MigrationHarness.Target);
+            await target.SetPropertyAsync(replica, "quota", await target.GetPropertyAsync(replica, "used", ct), ct);
+            var pipesBefore = PipeProbe.CountOpenPipes();
+
+            var (id, status) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
+            var journal = await h.JournalAsync(id, ct);
+
+            var pipesAfter = PipeProbe.CountOpenPipes();
+            var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+            var rollbackTime = journal.Where(e => e.ActivityId == "rollback").Max(e => e.At) - fault.At;
+            output.WriteLine($"from the ZfsReplicate fault to the end of Rollback: {rollbackTime.TotalMilliseconds:0} ms; " +
+                $"pipes open in this process before the run {pipesBefore}, after {pipesAfter}");
+            Assert.Equal(WorkflowStatus.Finished, status);
+            Assert.Equal("zfsReplicate", fault.ActivityId);
+            Assert.Contains("zfs recv", fault.Message);
+            Assert.Contains("out of space", fault.Message);
+            Assert.True(rollbackTime < TimeSpan.FromSeconds(20), $"the rollback took {rollbackTime} after the failed receive");
+            Assert.Empty(LeftOpen.ZfsSends(dataset));
+            Assert.Empty(LeftOpen.PipesSharedWithZfsDaemon());
+            Assert.True(pipesAfter <= pipesBefore, $"{pipesAfter - pipesBefore} more pipes open in this process after the run");
+            Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.Contains("never reached the target", StringComparison.Ordinal) == true);
+            Assert.Equal(sourceSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Source, dataset, ct));
+            await AssertRolledBackAsync(h, id, journal, ct);
+        }
+        finally
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await h.DisposeAsync();
+            output.WriteLine($"lab teardown (zpool destroy of both pools, the quota still set): {clock.ElapsedMilliseconds} ms");
+        }
     }
 
     [Fact(Timeout = 300_000)]
@@ -148,6 +201,10 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         await AssertRolledBackAsync(h, id, journal, ct);
     }
 
+    /// <summary>The VM's files in the target's socket directory (QMP, guest agent, pid file, serial log, NBD, migration...).</summary>
+    private static IReadOnlyList<string> VmFilesInTargetDir(MigrationHarness h) =>
+        Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(h.TargetPaths.QmpSocket)!, MigrationHarness.VmId + ".*").Select(Path.GetFileName).OfType<string>().ToList();
+
     /// <summary>The VM runs on the source on its own disks; no bitmap, job or NBD node on the source; no QEMU or non-replicated volume on the target; the ledger is empty.</summary>
     private static async Task AssertRolledBackAsync(MigrationHarness h, string instanceId, IReadOnlyList<JournalEntry> journal, CancellationToken ct)
     {
@@ -166,6 +223,7 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         Assert.False(MigrationHarness.QemuAlive(h.TargetPaths.PidFile), "a target QEMU is still alive");
         Assert.False(File.Exists(h.TargetPaths.QmpSocket), "the target QMP socket is left behind");
         Assert.False(File.Exists(h.TargetPaths.NbdSocket), "the target NBD socket is left behind");
+        Assert.Empty(VmFilesInTargetDir(h));
         Assert.False(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(1).Dataset!, ct), "the local disk's target volume is left behind");
         Assert.False(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(2).Dataset!, ct), "the unused disk's target copy is left behind");
         Assert.All(await h.LedgerAsync(instanceId, ct), e => Assert.NotNull(e.ReleasedAt));

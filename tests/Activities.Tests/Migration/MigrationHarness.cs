@@ -30,8 +30,12 @@ internal sealed class MigrationHarness : VmLabHarness
     /// <summary>The QMP session of the VM's QEMU on the target.</summary>
     public Task<QmpSession> TargetSessionAsync(CancellationToken ct) => MigrationLab.SessionAsync(VmId, Target, ct);
 
-    /// <summary>Builds the lab, the VM's disks with data, the initial replica of drive0 on the target, and starts the VM on the source.</summary>
-    public static async Task<MigrationHarness> CreateAsync(ITestOutputHelper output, CancellationToken ct, LabOptions? labOptions = null)
+    /// <summary>
+    /// Builds the lab, the VM's disks with data, the initial replica of drive0 on the target, and starts the VM on the source.
+    /// <paramref name="configureQemu"/> edits the VM's QEMU profile (e.g. a guest-agent socket and a serial log, files its QEMU creates).
+    /// </summary>
+    public static async Task<MigrationHarness> CreateAsync(ITestOutputHelper output, CancellationToken ct, LabOptions? labOptions = null,
+        Func<QemuProfile, QemuProfile>? configureQemu = null)
     {
         TestTools.Require("qemu-system-x86_64", "qemu-img", "zfs-fuse", "zfs", "zpool");
         var lab = await MigrationLab.CreateAsync(new MigrationLabOptions
@@ -41,12 +45,13 @@ internal sealed class MigrationHarness : VmLabHarness
             ProgressJournalInterval = TimeSpan.FromMilliseconds(200),
         }, ct);
         var harness = new MigrationHarness(lab, output);
-        return await SetUpAsync(harness, () => harness.SetUpVmAsync(ct));
+        return await SetUpAsync(harness, () => harness.SetUpVmAsync(configureQemu, ct));
     }
 
-    private async Task SetUpVmAsync(CancellationToken ct)
+    private async Task SetUpVmAsync(Func<QemuProfile, QemuProfile>? configureQemu, CancellationToken ct)
     {
         var vm = Lab.DefineVm(VmId, (DiskKind.Replicated, ReplicatedSize), (DiskKind.Local, LocalSize), (DiskKind.Unused, UnusedSize));
+        if (configureQemu is not null) vm = vm with { Qemu = configureQemu(vm.Qemu) };
         await Lab.AddVmAsync(vm, ct);
         await Lab.CreateDisksAsync(VmId, Source, ct);
         // Initial content: the whole replicated disk and part of the others, random (incompressible, and any mix-up shows).

@@ -33,6 +33,19 @@ public sealed class CliTests : IDisposable
         Assert.Contains("[dangling-connection]", output);
     }
 
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("import")]
+    [InlineData("run")]
+    public async Task ReadingADevice_ShouldBeRefusedWithAClearErrorNotACrash(string command)
+    {
+        var (exitCode, output, error) = await CliProcess.RunAsync(_db, command, "/dev/zero");
+
+        Assert.True(exitCode is 1 or 3, $"exit {exitCode}\n{output}\n{error}");
+        Assert.Contains("/dev/zero is not a regular file", output + error);
+        Assert.DoesNotContain("Unhandled exception", output + error);
+    }
+
     [Fact]
     public async Task Validate_WithTheShippedSample_ShouldExit0()
     {
