@@ -50,8 +50,16 @@ public sealed class ScenarioHarness : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await _services.GetRequiredService<WorkflowActivityResolver>().PrepareAsync(Sample(sample), timeout.Token);
         var id = await Runtime.StartAsync(Loader.Load(Sample(sample)), inputs, null, timeout.Token);
-        await Runtime.WaitForEndAsync(id, timeout.Token);
-        return (await Instances.GetAsync(id, timeout.Token))!;
+        try
+        {
+            await Runtime.WaitForEndAsync(id, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Say where it stopped: the journal is the evidence of a hang.
+            Assert.Fail($"{sample} did not end within 20 s:{Environment.NewLine}{string.Join(Environment.NewLine, await JournalAsync(id))}");
+        }
+        return (await Instances.GetAsync(id, CancellationToken.None))!;
     }
 
     /// <summary>The lines WriteLine wrote (journal messages of WriteLine activities), in journal order.</summary>
