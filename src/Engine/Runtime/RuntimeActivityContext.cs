@@ -79,6 +79,9 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
         IReadOnlyDictionary<string, JsonNode?> inputs) =>
         driver.RunWorkflowAsync(execution, definition, inputs, frame, cancellationToken);
 
+    /// <summary>The workflow definitions usable as activities.</summary>
+    public WorkflowActivityResolver WorkflowActivities => driver.Services.WorkflowActivities;
+
     /// <summary>The signal it sent to its containers, if any.</summary>
     public ChildSignal SentSignal { get; private set; }
 

@@ -36,8 +36,8 @@ public static class ActivityDescriptorMapper
         ["inputs"] = new JsonArray([.. d.Inputs.Select(MapInput)]),
         ["outputs"] = new JsonArray([.. d.Outputs.Select((o, i) => (JsonNode)MapOutput(o, i))]),
         ["kind"] = "Action",
-        // Terminal activities (Elsa.Finish) have no outbound port; the others one per declared outcome.
-        ["ports"] = new JsonArray([.. (d.IsTerminal ? [] : d.Outcomes).Select(o => (JsonNode)new JsonObject
+        // Terminal activities (Elsa.Finish) and the flowchart canvas have no outbound port; the others one per declared outcome.
+        ["ports"] = new JsonArray([.. (d.IsTerminal || d.TypeName == FlowchartType ? [] : d.Outcomes).Select(o => (JsonNode)new JsonObject
         {
             ["name"] = o, ["displayName"] = o, ["type"] = "Flow", ["isBrowsable"] = true,
         })]),

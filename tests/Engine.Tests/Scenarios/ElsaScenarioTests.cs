@@ -69,6 +69,20 @@ public sealed class ElsaScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WorkflowAsActivity_WhenANewChildVersionIsPublished_ShouldRunTheNewVersion()
+    {
+        await _harness.PublishAsync("greeter-child.json");
+        await _harness.RunAsync("greeter-parent.json");
+        var second = ScenarioHarness.Sample("greeter-child.json").Replace("'re: '", "'v2: '", StringComparison.Ordinal);
+        await _harness.Definitions.SaveDraftAsync("greeter", "Greeter", second, CancellationToken.None);
+        await _harness.Definitions.PublishAsync("greeter", null, CancellationToken.None);
+
+        var instance = await _harness.RunAsync("greeter-parent.json");
+
+        Assert.Equal("v2: Hello from the parent", instance.Variables["Answer"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void WorkflowAsActivity_WhenTheChildIsNotStored_ShouldBeRefusedByValidation()
     {
         var problems = _harness.Loader.Validate(ScenarioHarness.Sample("greeter-parent.json"));

@@ -12,11 +12,14 @@ namespace Elsa.Migration.Engine.Runtime.Inline;
 /// </summary>
 internal sealed class WorkflowDefinitionActivity(WorkflowDefinition definition) : Activity
 {
+    /// <summary>The version resolved when the graph was built (its ports); execution uses the currently prepared one.</summary>
     public WorkflowDefinition Definition => definition;
 
     public override async ValueTask ExecuteAsync(ActivityExecutionContext context)
     {
         var runtime = (RuntimeActivityContext)context;
+        // The version prepared for this start (a child published since the graph was cached is picked up).
+        var definition = (Node is null ? null : runtime.WorkflowActivities.Find(Node)) ?? Definition;
         var inputs = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var input in definition.Inputs)
         {
