@@ -42,8 +42,12 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
     {
         if (output?.VariableId is not { } variableId)
             return;
-        var name = ResolveVariableName(variableId) ?? variableId;
-        driver.SetVariable(frame, name, value is null ? null : value as JsonNode ?? JsonSerializer.SerializeToNode(value, value.GetType()));
+        var node = value is null ? null : value as JsonNode ?? JsonSerializer.SerializeToNode(value, value.GetType());
+        var name = ResolveVariableName(variableId);
+        if (name is null && frame.OutputNames.Contains(variableId))
+            driver.SetOutput(frame, variableId, node);
+        else
+            driver.SetVariable(frame, name ?? variableId, node);
     }
 
     public override JsonNode? GetVariable(string name) => driver.GetVariable(frame, name);

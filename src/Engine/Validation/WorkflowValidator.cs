@@ -27,6 +27,8 @@ public sealed class WorkflowValidator(IActivityRegistry registry, IExpressionEva
         var problems = new List<ValidationProblem>();
         var activities = definition.Root.Activities;
         var variables = definition.Variables.SelectMany(v => new[] { v.Id, v.Name }).ToHashSet(StringComparer.Ordinal);
+        // An activity output may also be bound to a workflow output by its name (Elsa's output mapping).
+        var outputTargets = variables.Concat(definition.Outputs).ToHashSet(StringComparer.Ordinal);
 
         ValidateVariables(definition, layout, problems);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -37,8 +39,8 @@ public sealed class WorkflowValidator(IActivityRegistry registry, IExpressionEva
             if (!seen.Add(node.Id))
                 problems.Add(layout.Problem(ProblemCodes.DuplicateActivityId,
                     $"Another activity already has the id '{node.Id}'; activity ids must be unique within the flowchart.", path + ".id", label + ".id"));
-            ValidateActivity(node, path, label, variables, layout, problems);
-            ValidateChildren(node.Json, path, variables, layout, problems, insideContainer: definition.Root.IsActivityRoot);
+            ValidateActivity(node, path, label, variables, outputTargets, layout, problems);
+            ValidateChildren(node.Json, path, variables, outputTargets, layout, problems, insideContainer: definition.Root.IsActivityRoot);
             if (!definition.Root.IsActivityRoot)
                 WarnFlowDifferences(node, definition.Root.Connections, path, label, layout, problems);
         }
@@ -83,7 +85,8 @@ public sealed class WorkflowValidator(IActivityRegistry registry, IExpressionEva
 
     // Activities nested in containers (Sequence, loops, If, Switch cases, nested flowcharts, unknown types) are
     // checked like top-level ones; a nested flowchart's connections too.
-    private void ValidateChildren(JsonObject parent, string parentPath, HashSet<string> variables, DefinitionLayout layout, List<ValidationProblem> problems, bool insideContainer)
+    private void ValidateChildren(JsonObject parent, string parentPath, HashSet<string> variables, HashSet<string> outputTargets, DefinitionLayout layout,
+        List<ValidationProblem> problems, bool insideContainer)
     {
         var children = ActivityTree.Children(parent, parentPath).ToList();
         var byId = new Dictionary<string, ActivityNode>(StringComparer.Ordinal);
@@ -98,12 +101,12 @@ public sealed class WorkflowValidator(IActivityRegistry registry, IExpressionEva
             if (!byId.TryAdd(node.Id, node))
                 problems.Add(layout.Problem(ProblemCodes.DuplicateActivityId,
                     $"Another activity in the same container already has the id '{node.Id}'; activity ids must be unique.", path + ".id", label + ".id"));
-            ValidateActivity(node, path, label, variables, layout, problems);
+            ValidateActivity(node, path, label, variables, outputTargets, layout, problems);
             if (insideContainer && registry.Find(node.Type) is { } d && d.ClrType.GetCustomAttributes(typeof(WaitsForStimulusAttribute), false).Length > 0)
                 problems.Add(layout.Warning(ProblemCodes.WaitInContainer,
                     $"{node.Type} waits inside a container: a timer waits in-process and is not durable across a restart, any other stimulus is refused at run time. " +
                     "Place waits directly in the workflow's flowchart.", path, label));
-            ValidateChildren(json, path, variables, layout, problems, insideContainer: true);
+            ValidateChildren(json, path, variables, outputTargets, layout, problems, insideContainer: true);
         }
         if (Json.DefinitionReader.Text(parent["type"]) == Json.DefinitionReader.FlowchartType && parent["connections"] is JsonArray connections)
         {
@@ -130,7 +133,8 @@ public sealed class WorkflowValidator(IActivityRegistry registry, IExpressionEva
                 "Branches that write the same variable or resource need an Elsa.FlowJoin or must not overlap.", path, label));
     }
 
-    private void ValidateActivity(ActivityNode node, string path, string label, HashSet<string> variables, DefinitionLayout layout, List<ValidationProblem> problems)
+    private void ValidateActivity(ActivityNode node, string path, string label, HashSet<string> variables, HashSet<string> outputTargets, DefinitionLayout layout,
+        List<ValidationProblem> problems)
     {
         var descriptor = registry.Find(node.Type);
         if (descriptor is null && workflows?.Invoke(node) is not null)
@@ -162,7 +166,7 @@ public sealed class WorkflowValidator(IActivityRegistry registry, IExpressionEva
 
         foreach (var output in descriptor.Outputs)
         {
-            if (node.Outputs.GetValueOrDefault(output.Name) is { } variable && !variables.Contains(variable))
+            if (node.Outputs.GetValueOrDefault(output.Name) is { } variable && !outputTargets.Contains(variable))
                 problems.Add(layout.Problem(ProblemCodes.UnknownVariable,
                     $"The output '{output.Name}' is bound to the variable '{variable}', which the workflow does not declare; add it to \"variables\".",
                     $"{path}.{output.Name}.memoryReference", $"{label}.{output.Name}"));

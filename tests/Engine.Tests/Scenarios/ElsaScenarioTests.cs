@@ -56,6 +56,15 @@ public sealed class ElsaScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ActivityOutputBoundToAWorkflowOutput_ShouldBeTheInstancesOutput()
+    {
+        var instance = await _harness.RunAsync("output-mapping.json");
+
+        Assert.Equal(WorkflowStatus.Finished, instance.Status);
+        Assert.Equal("Foo", WorkflowOutputs.Read(instance)["Output1"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task WorkflowAsActivity_ShouldPassInputs_MapOutputsAndLeaveByTheChildsOutcome()
     {
         await _harness.PublishAsync("greeter-child.json");

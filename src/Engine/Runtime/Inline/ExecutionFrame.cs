@@ -14,8 +14,9 @@ internal sealed class ExecutionFrame
 {
     private ExecutionFrame(IDictionary<string, JsonNode?> variables, IReadOnlyDictionary<string, string> variableNamesById,
         IReadOnlyDictionary<string, string> variableTypes, IReadOnlyDictionary<string, JsonNode?> inputs, JsonObject outputs,
-        ExpressionContext instance, ExecutionFrame? parent)
+        ExpressionContext instance, ExecutionFrame? parent, IReadOnlySet<string> outputNames)
     {
+        OutputNames = outputNames;
         Variables = variables;
         VariableNamesById = variableNamesById;
         VariableTypes = variableTypes;
@@ -35,6 +36,8 @@ internal sealed class ExecutionFrame
     /// <summary>The workflow outputs written by SetOutput in this frame.</summary>
     public JsonObject Outputs { get; }
     public ExpressionContext Instance { get; }
+    /// <summary>The declared workflow outputs (an activity output bound to one of these names writes the workflow output).</summary>
+    public IReadOnlySet<string> OutputNames { get; }
     public ExecutionFrame? Parent { get; }
     public ExpressionScope Scope { get; }
 
@@ -44,12 +47,12 @@ internal sealed class ExecutionFrame
         new(variables,
             definition.Variables.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Name, StringComparer.Ordinal),
             definition.Variables.GroupBy(v => v.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => Definitions.VariableTypes.TypeNameOf(g.First()), StringComparer.Ordinal),
-            inputs, outputs, instance, null);
+            inputs, outputs, instance, null, definition.Outputs.ToHashSet(StringComparer.Ordinal));
 
     /// <summary>A frame whose <paramref name="locals"/> shadow this frame's variables (a loop iteration).</summary>
     public ExecutionFrame WithLocals(IReadOnlyDictionary<string, JsonNode?> locals) =>
         new(new LayeredVariables(new Dictionary<string, JsonNode?>(locals, StringComparer.Ordinal), Variables), VariableNamesById, VariableTypes,
-            Inputs, Outputs, Instance, this);
+            Inputs, Outputs, Instance, this, OutputNames);
 
     /// <summary>The variable name of an id or name; null when the workflow has no such variable.</summary>
     public string? ResolveVariableName(string idOrName) =>
