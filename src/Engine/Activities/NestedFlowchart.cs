@@ -21,7 +21,8 @@ internal static class NestedFlowchart
         var activities = Composition.Children(context, "activities").ToDictionary(a => DefinitionReader.Text(a["id"])!, StringComparer.Ordinal);
         var connections = (context.Activity.Node?.Json["connections"] as JsonArray ?? [])
             .Select(DefinitionReader.ReadConnection).OfType<Definitions.Connection>().Where(c => activities.ContainsKey(c.TargetId)).ToList();
-        var start = FindStart(activities, connections);
+        var named = DefinitionReader.Text(context.Activity.Node?.Json["start"]);
+        var start = named is not null && activities.ContainsKey(named) ? named : FindStart(activities, connections);
         if (start is null)
             return new ChildResult([Outcomes.Done]);
 

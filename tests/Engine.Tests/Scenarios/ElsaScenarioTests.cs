@@ -92,6 +92,17 @@ public sealed class ElsaScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WorkflowAsActivity_WithAMissingVersionId_ShouldFallBackToThePublishedChildAndLeaveByItsOutcome()
+    {
+        await _harness.PublishAsync("outcome-child.json");
+
+        var instance = await _harness.RunAsync("outcome-parent.json");
+
+        Assert.Equal(WorkflowStatus.Finished, instance.Status);
+        Assert.Equal(["child succeeded"], await _harness.LinesAsync(instance.Id));
+    }
+
+    [Fact]
     public void WorkflowAsActivity_WhenTheChildIsNotStored_ShouldBeRefusedByValidation()
     {
         var problems = _harness.Loader.Validate(ScenarioHarness.Sample("greeter-parent.json"));
