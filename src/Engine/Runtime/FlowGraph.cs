@@ -36,7 +36,10 @@ internal sealed class FlowGraph
         Joins = Activities
             .Select(a => (a.Key, Mode: a.Value is IJoinActivity join ? join.Mode : MergeModes.JoinModeOf(Nodes[a.Key])))
             .Where(a => a.Mode is not null || Activities[a.Key] is IJoinActivity)
-            .ToFrozenDictionary(a => a.Key, a => new JoinInfo(a.Key, a.Mode, Upstream(definition, a.Key)), StringComparer.Ordinal);
+            .ToFrozenDictionary(a => a.Key, a => new JoinInfo(a.Key, a.Mode, Upstream(definition, a.Key))
+            {
+                EveryInbound = MergeModes.WaitsForEveryInbound(Nodes[a.Key]),
+            }, StringComparer.Ordinal);
         StartActivityId = FlowchartStart.Find(definition, registry)?.Id;
         VariableNamesById = definition.Variables.ToFrozenDictionary(v => v.Id, v => v.Name, StringComparer.Ordinal);
     }
@@ -106,7 +109,11 @@ internal sealed class FlowGraph
 }
 
 /// <summary>A join node and, per inbound connection, the nodes upstream of it.</summary>
-internal sealed record JoinInfo(string Id, Input<FlowJoinMode>? Mode, IReadOnlyList<JoinInbound> Inbound);
+internal sealed record JoinInfo(string Id, Input<FlowJoinMode>? Mode, IReadOnlyList<JoinInbound> Inbound)
+{
+    /// <summary>Converge: fires only when every inbound connection delivered a token (never when one cannot).</summary>
+    public bool EveryInbound { get; init; }
+}
 
 /// <summary>One inbound connection of a join (by <see cref="FlowGraph.ConnectionKey"/>) and the nodes that can still reach it.</summary>
 internal sealed record JoinInbound(string ConnectionKey, FrozenSet<string> Upstream);

@@ -164,7 +164,7 @@ internal sealed partial class InstanceDriver
             foreach (var (joinId, arrived) in _state.JoinArrivals.ToList())
             {
                 var join = Graph.Joins[joinId];
-                if (!join.Inbound.All(i => arrived.Contains(i.ConnectionKey) || !i.Upstream.Overlaps(pending)))
+                if (!join.Inbound.All(i => arrived.Contains(i.ConnectionKey) || (!join.EveryInbound && !i.Upstream.Overlaps(pending))))
                     continue;
                 _state.JoinArrivals.Remove(joinId);
                 Schedule(joinId, resuming: null);

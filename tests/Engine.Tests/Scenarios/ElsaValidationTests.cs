@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Validation;
 
 namespace Elsa.Migration.Engine.Tests.Scenarios;
@@ -33,9 +34,29 @@ public sealed class ElsaValidationTests : IAsyncLifetime
         var all = _harness.Loader.Check(json);
 
         Assert.Empty(_harness.Loader.Validate(json));
-        Assert.Contains(all, p => p.Severity == ProblemSeverity.Warning && p.Code == ProblemCodes.MergeMode && p.Message.Contains("Converge"));
+        Assert.DoesNotContain(all, p => p.Code == ProblemCodes.MergeMode);
         Assert.Contains(all, p => p.Severity == ProblemSeverity.Warning && p.Code == ProblemCodes.ConcurrentBranches && p.Location.Contains("id fork"));
         Assert.StartsWith("warning: ", all.First().ToString());
+    }
+
+    [Fact]
+    public void Check_AnUnknownMergeMode_ShouldWarnThatItRunsAsCascade()
+    {
+        var json = ScenarioHarness.Sample("merge-modes.json").Replace("\"Converge\"", "\"Gather\"", StringComparison.Ordinal);
+
+        var warning = Assert.Single(_harness.Loader.Check(json), p => p.Code == ProblemCodes.MergeMode);
+
+        Assert.Equal(ProblemSeverity.Warning, warning.Severity);
+        Assert.Contains("Unknown mergeMode 'Gather'", warning.Message);
+    }
+
+    [Fact]
+    public async Task Converge_WhenABranchWasNotTaken_ShouldNotRunWhileMergeDoes()
+    {
+        var instance = await _harness.RunAsync("converge.json");
+
+        Assert.Equal(WorkflowStatus.Finished, instance.Status);
+        Assert.Equal(["left", "merged"], await _harness.LinesAsync(instance.Id));
     }
 
     [Fact]

@@ -48,9 +48,9 @@ public sealed class CliWorkflowActivityTests : IDisposable
         var (exitCode, output, _) = await CliProcess.RunAsync(_db, "validate", Scenario("merge-modes.json"), Scenario("four-problems.json"));
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("merge-modes.json: valid, 2 warning(s)", output);
+        Assert.Contains("merge-modes.json: valid, 1 warning(s)", output);
         Assert.Contains("warning: ", output);
-        Assert.Contains("[merge-mode]", output);
+        Assert.Contains("[concurrent-branches]", output);
         Assert.Contains("four-problems.json: 6 problem(s)", output);
         foreach (var code in new[] { "[invalid-variable-value]", "[unknown-activity-type]", "[javascript-syntax]", "[unknown-variable]", "[dangling-connection]" })
             Assert.Contains(code, output);
