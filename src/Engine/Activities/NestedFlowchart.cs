@@ -67,7 +67,8 @@ internal static class NestedFlowchart
             foreach (var (join, arrived) in arrivals.ToList())
             {
                 var waiting = connections.Where(c => c.TargetId == join && !arrived.Contains(c)).ToList();
-                var everyInbound = DefinitionReader.ReadActivityNode(activities[join]) is { } joinNode && MergeModes.WaitsForEveryInbound(joinNode);
+                var everyInbound = JoinMode(context, activities[join]) == FlowJoinMode.WaitAllInbound
+                    || (DefinitionReader.ReadActivityNode(activities[join]) is { } joinNode && MergeModes.WaitsForEveryInbound(joinNode));
                 if ((everyInbound && waiting.Count > 0) || waiting.Any(c => Upstream(connections, c.SourceId, join).Overlaps(queue)))
                     continue;
                 arrivals.Remove(join);

@@ -164,7 +164,8 @@ internal sealed partial class InstanceDriver
             foreach (var (joinId, arrived) in _state.JoinArrivals.ToList())
             {
                 var join = Graph.Joins[joinId];
-                if (!join.Inbound.All(i => arrived.Contains(i.ConnectionKey) || (!join.EveryInbound && !i.Upstream.Overlaps(pending))))
+                var everyInbound = join.EveryInbound || StrictMode(join);
+                if (!join.Inbound.All(i => arrived.Contains(i.ConnectionKey) || (!everyInbound && !i.Upstream.Overlaps(pending))))
                     continue;
                 _state.JoinArrivals.Remove(joinId);
                 Schedule(joinId, resuming: null);
@@ -172,6 +173,19 @@ internal sealed partial class InstanceDriver
                 fired = true;
             }
         } while (fired);
+    }
+
+    // The mode was evaluated without error when the token arrived (Arrive); evaluated again here, it cannot fail differently.
+    private bool StrictMode(JoinInfo join)
+    {
+        try
+        {
+            return JoinMode(join) == FlowJoinMode.WaitAllInbound;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private FlowJoinMode JoinMode(JoinInfo join) =>

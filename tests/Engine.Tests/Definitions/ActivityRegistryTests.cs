@@ -78,7 +78,7 @@ public sealed class ActivityRegistryTests
         Assert.Equal("condition", Assert.Single(registry.Find("Elsa.FlowDecision")!.Inputs).Name);
         Assert.Equal("branches", registry.Find("Elsa.FlowFork")!.DynamicOutcomesInput);
         Assert.True(registry.Find("Elsa.FlowJoin")!.IsJoin);
-        Assert.Equal(["WaitAll", "WaitAny"], registry.Find("Elsa.FlowJoin")!.Inputs.Single(i => i.Name == "mode").Options);
+        Assert.Equal(["WaitAll", "WaitAny", "WaitAllInbound"], registry.Find("Elsa.FlowJoin")!.Inputs.Single(i => i.Name == "mode").Options);
         Assert.Equal(["variable", "value"], registry.Find("Elsa.SetVariable")!.Inputs.Select(i => i.Name));
         Assert.Equal(("timeSpan", "TimeSpan"), registry.Find("Elsa.Delay")!.Inputs.Select(i => (i.Name, i.TypeName)).Single());
         Assert.Equal("text", Assert.Single(registry.Find("Elsa.WriteLine")!.Inputs).Name);

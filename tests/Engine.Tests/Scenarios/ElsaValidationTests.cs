@@ -60,6 +60,15 @@ public sealed class ElsaValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FlowJoinWaitAllInbound_WhenABranchWasNotTaken_ShouldNotRun()
+    {
+        var instance = await _harness.RunAsync("join-every-inbound.json");
+
+        Assert.Equal(WorkflowStatus.Finished, instance.Status);
+        Assert.Equal(["took False"], await _harness.LinesAsync(instance.Id));
+    }
+
+    [Fact]
     public async Task ConvergeMergeMode_ShouldRunTheNodeOnceAfterBothBranches()
     {
         var instance = await _harness.RunAsync("merge-modes.json");
