@@ -42,12 +42,18 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
     {
         if (output?.VariableId is not { } variableId)
             return;
-        var node = value is null ? null : value as JsonNode ?? JsonSerializer.SerializeToNode(value, value.GetType());
-        var name = ResolveVariableName(variableId);
-        if (name is null && frame.OutputNames.Contains(variableId))
-            driver.SetOutput(frame, variableId, node);
+        Assign(variableId, value is null ? null : value as JsonNode ?? JsonSerializer.SerializeToNode(value, value.GetType()));
+    }
+
+    /// <summary>Writes an output bound by <c>memoryReference</c>: to the variable of that id or name, else to the
+    /// workflow output of that name (Elsa maps an activity output to a workflow output that way).</summary>
+    public void Assign(string memoryReference, JsonNode? value)
+    {
+        var name = ResolveVariableName(memoryReference);
+        if (name is null && frame.OutputNames.Contains(memoryReference))
+            driver.SetOutput(frame, memoryReference, value);
         else
-            driver.SetVariable(frame, name ?? variableId, node);
+            driver.SetVariable(frame, name ?? memoryReference, value);
     }
 
     public override JsonNode? GetVariable(string name) => driver.GetVariable(frame, name);

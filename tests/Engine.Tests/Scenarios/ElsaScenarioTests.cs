@@ -103,6 +103,18 @@ public sealed class ElsaScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WorkflowAsActivity_WhoseOutputIsBoundToTheParentsOutput_ShouldSetTheParentsOutput()
+    {
+        await _harness.PublishAsync("greeter-child.json");
+
+        var instance = await _harness.RunAsync("output-to-parent-output.json", new Dictionary<string, JsonNode?> { ["Input1"] = "hi" });
+
+        Assert.Equal(WorkflowStatus.Finished, instance.Status);
+        Assert.Equal(["Parent: hi", "hi"], await _harness.LinesAsync(instance.Id));
+        Assert.Equal("re: hi", WorkflowOutputs.Read(instance)["Output1"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void WorkflowAsActivity_WhenTheChildIsNotStored_ShouldBeRefusedByValidation()
     {
         var problems = _harness.Loader.Validate(ScenarioHarness.Sample("greeter-parent.json"));

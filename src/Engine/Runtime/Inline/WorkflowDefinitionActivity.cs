@@ -37,8 +37,8 @@ internal sealed class WorkflowDefinitionActivity(WorkflowDefinition definition) 
         foreach (var (name, value) in outputs)
         {
             var bound = Node?.Outputs.FirstOrDefault(o => o.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
-            if (bound is not null && context.ResolveVariableName(bound) is { } variable)
-                context.SetVariable(variable, value);
+            if (bound is not null)
+                runtime.Assign(bound, value);
         }
         await context.CompleteAsync(outcomes.Count == 0 ? [Outcomes.Done] : [.. outcomes]);
     }
