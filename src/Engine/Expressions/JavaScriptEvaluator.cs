@@ -4,6 +4,7 @@ using Jint;
 using JsEngine = Jint.Engine;
 using Jint.Native;
 using Jint.Runtime;
+using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 
 namespace Elsa.Migration.Engine.Expressions;
@@ -15,7 +16,8 @@ namespace Elsa.Migration.Engine.Expressions;
 /// Elsa's helpers: <c>getVariable('X')</c>, <c>setVariable('X', v)</c>, <c>getInput('X')</c>, per variable
 /// <c>getX()</c> / <c>setX(v)</c>, per workflow input <c>getX()</c>, <c>getWorkflowInstanceId()</c>,
 /// <c>getCorrelationId()</c> / <c>setCorrelationId(id)</c>, <c>isNullOrEmpty(v)</c>, <c>isNullOrWhiteSpace(v)</c>,
-/// <c>parseGuid(text)</c>, <c>newGuid()</c>, <c>jsonParse(text)</c> (and the standard <c>JSON</c>).
+/// <c>parseGuid(text)</c>, <c>newGuid()</c>, <c>jsonParse(text)</c> (and the standard <c>JSON</c>), and Elsa 3's
+/// <c>variables</c> object (<c>variables.Count</c>, <c>variables.Count = 1</c>).
 /// </summary>
 public sealed class JavaScriptEvaluator(JavaScriptOptions options)
 {
@@ -109,6 +111,21 @@ public sealed class JavaScriptEvaluator(JavaScriptOptions options)
             var input = name;
             Define(engine, "get" + input, _ => FromJson(engine, scope.Inputs.TryGetValue(input, out var v) ? v : null));
         }
+        // Elsa 3's `variables` object: variables.Count reads, variables.Count = 1 writes the workflow variable.
+        var variables = new JsObject(engine);
+        foreach (var name in scope.Variables.Keys.Concat(scope.VariableNamesById.Values).Distinct(StringComparer.Ordinal))
+        {
+            var variable = name;
+            variables.DefineOwnProperty(variable, new GetSetPropertyDescriptor(
+                new ClrFunction(engine, "get " + variable, (_, _) => FromJson(engine, scope.Variables.TryGetValue(variable, out var v) ? v : null)),
+                new ClrFunction(engine, "set " + variable, (_, args) =>
+                {
+                    scope.Variables[variable] = ToJson(engine, args.Length > 0 ? args[0] : JsValue.Undefined);
+                    return JsValue.Undefined;
+                }),
+                enumerable: true, configurable: false));
+        }
+        engine.SetValue("variables", variables);
         foreach (var name in scope.Variables.Keys.Concat(scope.VariableNamesById.Values).Distinct(StringComparer.Ordinal).Where(IsIdentifier))
         {
             var variable = name;
