@@ -61,6 +61,22 @@ public sealed record VmDefinition
     public string Id { get; init; } = "";
     public QemuProfile Qemu { get; init; } = new();
     public IReadOnlyList<DiskDefinition> Disks { get; init; } = [];
+
+    /// <summary>Which nodes keep a ZFS copy of the VM's replicated disks (optional; see <see cref="ReplicationDefinition"/>).</summary>
+    public ReplicationDefinition? Replication { get; init; }
+}
+
+/// <summary>
+/// The nodes that keep a copy of a VM's replicated disks, including the one it runs on. A replication run from node N
+/// sends to every listed node but N, so after a migration the same list turns the replication around by itself.
+/// </summary>
+public sealed record ReplicationDefinition
+{
+    /// <summary>Node names (known to the inventory, no duplicates).</summary>
+    public IReadOnlyList<string> Nodes { get; init; } = [];
+
+    /// <summary>The targets of a run from <paramref name="currentNode"/>: every listed node but that one, in list order.</summary>
+    public IReadOnlyList<string> TargetsFrom(string currentNode) => Nodes.Where(n => n != currentNode).ToList();
 }
 
 /// <summary>How QEMU is started for a VM, identical on every node (same device ids: required by live migration).</summary>

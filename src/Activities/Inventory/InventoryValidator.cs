@@ -75,6 +75,7 @@ public static partial class InventoryValidator
         if (q.Initrd is not null && q.Kernel is null) problems.Add($"{at}.qemu.initrd: needs a kernel");
         if (q.Append is not null && (q.Kernel is null || q.Append.Any(char.IsControl))) problems.Add($"{at}.qemu.append: needs a kernel and no control characters");
 
+        ValidateReplication(vm.Replication, $"{at}.replication", nodes, problems);
         var disks = vm.Disks ?? [];
         Duplicates(disks.Select(d => d.Id), $"{at}.disks", "disk id", problems);
         Duplicates(disks.Where(d => d.DeviceId is not null).Select(d => d.DeviceId!), $"{at}.disks", "device id", problems);
@@ -113,6 +114,17 @@ public static partial class InventoryValidator
                     problems.Add($"{dat}.kind: a shared disk needs a directory storage shared by all nodes, but '{storage.Id}' on node '{node.Name}' is '{storage.Layout}'");
             }
         }
+    }
+
+    private static void ValidateReplication(ReplicationDefinition? replication, string at, IReadOnlyList<NodeDefinition> nodes, List<string> problems)
+    {
+        if (replication is null) return;
+        var names = replication.Nodes ?? [];
+        if (names.Count == 0) problems.Add($"{at}.nodes: list at least one node that keeps a copy (or leave 'replication' out)");
+        Duplicates(names, $"{at}.nodes", "node", problems);
+        for (var i = 0; i < names.Count; i++)
+            if (!nodes.Any(n => n.Name == names[i]))
+                problems.Add($"{at}.nodes[{i}]: '{names[i]}' is not a node of this inventory (known: {string.Join(", ", nodes.Select(n => n.Name))})");
     }
 
     private static void Duplicates(IEnumerable<string?> values, string at, string what, List<string> problems)

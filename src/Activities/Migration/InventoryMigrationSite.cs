@@ -5,7 +5,6 @@ using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using InventoryDiskKind = Elsa.Migration.Activities.Inventory.DiskKind;
 
 namespace Elsa.Migration.Activities.Migration;
 
@@ -42,36 +41,7 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
 
         var disks = new List<DiskPlan>();
         foreach (var definition in vm.Disks)
-        {
-            var s = inventory.ResolveDisk(vmId, definition.Id, sourceNode);
-            var t = inventory.ResolveDisk(vmId, definition.Id, targetNode);
-            if (definition.Format != "raw")
-                throw new InventoryException("plan", [$"disk '{definition.Id}' of VM '{vmId}' is {definition.Format}: the migration handles raw disks only"]);
-            var kind = s.Kind switch
-            {
-                InventoryDiskKind.Shared => MigrationDiskKind.Shared,
-                InventoryDiskKind.Local => MigrationDiskKind.Local,
-                InventoryDiskKind.Replicated => MigrationDiskKind.Replicated,
-                _ => await HasReplicaAsync(source, s, target, t, cancellationToken) ? MigrationDiskKind.Replicated : MigrationDiskKind.Local,
-            };
-            if (kind == MigrationDiskKind.Replicated && (!s.IsZfs || !t.IsZfs))
-                throw new InventoryException("plan", [$"disk '{definition.Id}' of VM '{vmId}' is replicated but its storage is not ZFS on both nodes"]);
-            disks.Add(new DiskPlan
-            {
-                DeviceId = definition.DeviceId ?? definition.Id,
-                DriveId = definition.Id,
-                NodeName = definition.NodeName ?? "",
-                Kind = kind,
-                Attached = s.Kind != InventoryDiskKind.Unused,
-                SizeBytes = definition.SizeBytes,
-                SourcePath = s.Path,
-                TargetPath = t.Path,
-                SourceDataset = s.Dataset,
-                TargetDataset = t.Dataset,
-                TargetLayout = t.Layout,
-                SourceLayout = s.Layout,
-            });
-        }
+            disks.Add(await DiskPlans.CreateAsync(inventory, vmId, definition, source, target, cancellationToken));
         return new MigrationPlan
         {
             VmId = vmId,
@@ -122,11 +92,4 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
     }
 
     private static int MigrationPort(string uri) => int.Parse(uri[(uri.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-
-    private static async Task<bool> HasReplicaAsync(NodeExecutor source, ResolvedDisk s, NodeExecutor target, ResolvedDisk t, CancellationToken ct)
-    {
-        if (!s.IsZfs || !t.IsZfs) return false;
-        var common = await ZfsReplicator.NewestCommonSnapshotAsync(new ZfsDriver(source), s.Dataset!, new ZfsDriver(target), t.Dataset!, ct);
-        return common is not null;
-    }
 }
