@@ -29,7 +29,12 @@ public sealed class WorkflowDefinition
 }
 
 /// <summary>A workflow variable (<c>variables[]</c>).</summary>
-public sealed record VariableDefinition(string Id, string Name, string TypeName, bool IsArray, JsonNode? Value);
+public sealed record VariableDefinition(string Id, string Name, string TypeName, bool IsArray, JsonNode? Value)
+{
+    /// <summary>Declared in a container's own <c>variables</c> (a Sequence, a nested flowchart), not the workflow's;
+    /// written back there, never to the workflow's list.</summary>
+    public bool DeclaredInContainer { get; init; }
+}
 
 /// <summary>A workflow input (<c>inputs[]</c>), set when an instance starts (e.g. <c>--input VmId=100</c>).</summary>
 public sealed record WorkflowInputDefinition(string Name, string TypeName, string? DisplayName, string? Description, bool IsRequired, JsonNode? DefaultValue);

@@ -133,7 +133,7 @@ public static class DefinitionReader
             Version = Int(model["version"]) ?? 1,
             IsPublished = Bool(model["isPublished"]) ?? false,
             IsLatest = Bool(model["isLatest"]) ?? true,
-            Variables = [.. ReadVariables(model["variables"]), .. ReadVariables(root["variables"])],
+            Variables = [.. ReadVariables(model["variables"]), .. ReadVariables(root["variables"]), .. ContainerVariables(root)],
             Inputs = [.. ReadInputs(model["inputs"])],
             Outputs = [.. ReadNames(model["outputs"])],
             Outcomes = [.. ReadNames(model["outcomes"])],
@@ -213,6 +213,13 @@ public static class DefinitionReader
             _ => (Text(end), Text(olderPort) ?? defaultPort),
         };
     }
+
+    // Variables declared on containers inside the root (a Sequence's or a nested flowchart's "variables"): Elsa scopes
+    // them to the container; here they are workflow variables (names must then be unique in the workflow).
+    private static IEnumerable<VariableDefinition> ContainerVariables(JsonObject root) =>
+        ActivityTree.Descendants(root, "root").Skip(1)
+            .SelectMany(d => ReadVariables(d.Activity["variables"]))
+            .Select(v => v with { DeclaredInContainer = true });
 
     private static IEnumerable<VariableDefinition> ReadVariables(JsonNode? json) =>
         (json as JsonArray ?? []).OfType<JsonObject>()

@@ -43,7 +43,7 @@ public static class DefinitionWriter
         var flowchartVariableIds = (root["variables"] as JsonArray ?? []).Select(v => DefinitionReader.Text(v?["id"])).ToHashSet();
         if (root["variables"] is JsonArray)
             root["variables"] = WriteVariables(root["variables"], definition.Variables.Where(v => flowchartVariableIds.Contains(v.Id)));
-        var workflowVariables = definition.Variables.Where(v => !flowchartVariableIds.Contains(v.Id)).ToList();
+        var workflowVariables = definition.Variables.Where(v => !flowchartVariableIds.Contains(v.Id) && !v.DeclaredInContainer).ToList();
         if (model.ContainsKey("variables") || workflowVariables.Count > 0)
             model["variables"] = WriteVariables(model["variables"], workflowVariables);
         if (model["inputs"] is JsonArray || definition.Inputs.Count > 0)

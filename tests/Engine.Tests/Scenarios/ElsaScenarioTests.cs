@@ -26,12 +26,12 @@ public sealed class ElsaScenarioTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SequenceRoot_ShouldRunItsActivitiesInOrder()
+    public async Task SequenceRoot_ShouldRunItsActivitiesInOrder_WithVariablesDeclaredOnANestedSequence()
     {
         var instance = await _harness.RunAsync("sequence-root.json");
 
         Assert.Equal(WorkflowStatus.Finished, instance.Status);
-        Assert.Equal(["Line 1", "Line 2", "Line 3"], await _harness.LinesAsync(instance.Id));
+        Assert.Equal(["Line 1", "Line 2", "Line 3", "Line 4"], await _harness.LinesAsync(instance.Id));
     }
 
     [Fact]

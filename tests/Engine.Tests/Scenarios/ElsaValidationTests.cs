@@ -27,6 +27,17 @@ public sealed class ElsaValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Export_OfASequenceRootWithContainerVariables_ShouldLeaveTheDocumentAsItWas()
+    {
+        var json = ScenarioHarness.Sample("sequence-root.json");
+
+        var exported = System.Text.Json.Nodes.JsonNode.Parse(_harness.Loader.Export(_harness.Loader.Load(json)))!.AsObject();
+
+        exported.Remove("$schema");
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(json), exported), exported.ToJsonString());
+    }
+
+    [Fact]
     public void Check_MergeModeAndFork_ShouldWarnButNotRefuse()
     {
         var json = ScenarioHarness.Sample("merge-modes.json");
