@@ -6,7 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Elsa.Migration.Engine.Activities;
 
 /// <summary>Publishes an event (Elsa's <c>Elsa.PublishEvent</c>): resumes every <see cref="Event"/> of that name waiting in this
-/// instance (<see cref="IsLocalEvent"/>) or in any instance, optionally only those with the given correlation id.</summary>
+/// instance (<see cref="IsLocalEvent"/>) or in any instance, optionally only those with the given correlation id; a
+/// non-local event also starts every published definition whose flowchart starts with that Event (its trigger).</summary>
 [Activity(BuiltIn.Namespace, BuiltIn.PrimitivesCategory, "Publishes an event.", DisplayName = "Publish Event")]
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class PublishEvent : CodeActivity
@@ -42,6 +43,7 @@ public sealed class PublishEvent : CodeActivity
             if (await runtime.ResumeBookmarkAsync(waiting.InstanceId, waiting.Bookmark.Id, payload, context.CancellationToken))
                 resumed++;
         }
-        await context.JournalAsync($"Published event '{name}' ({resumed} waiting instance(s) resumed).");
+        var triggered = local || string.IsNullOrEmpty(name) ? 0 : await EventTriggers.StartAsync(context, name, correlationId);
+        await context.JournalAsync($"Published event '{name}' ({resumed} waiting instance(s) resumed, {triggered} triggered).");
     }
 }

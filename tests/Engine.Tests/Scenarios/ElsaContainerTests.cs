@@ -37,6 +37,20 @@ public sealed class ElsaContainerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PublishEvent_ShouldStartThePublishedWorkflowsTriggeredByThatEvent()
+    {
+        await _harness.PublishAsync("on-approved.json");
+
+        var publisher = await _harness.RunAsync("publish-approved.json");
+
+        Assert.Equal(WorkflowStatus.Finished, publisher.Status);
+        var triggered = Assert.Single(await _harness.Instances.ListAsync(new InstanceQuery(DefinitionId: "on-approved"), CancellationToken.None));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.Equal(WorkflowStatus.Finished, await _harness.Runtime.WaitForEndAsync(triggered.Id, timeout.Token));
+        Assert.Equal(["triggered for order-9"], await _harness.LinesAsync(triggered.Id));
+    }
+
+    [Fact]
     public async Task RunawayWhileInsideASequence_ShouldFaultAtTheLimit()
     {
         var instance = await _harness.RunAsync("runaway-while.json");
