@@ -225,10 +225,14 @@ internal sealed partial class InstanceDriver
             return frame.Variables.TryGetValue(name, out var value) ? value?.DeepClone() : null;
     }
 
-    /// <summary>Writes a variable, converted to its declared type (Elsa converts on assignment too).</summary>
+    /// <summary>Writes a variable; a scalar is converted to the variable's declared type (Elsa converts on assignment
+    /// too: "41" into an Int32 is 41). Objects and arrays are kept as they are, whatever the declared type, because
+    /// activities write structured results into variables declared loosely (e.g. a String variable holding a result).</summary>
     public void SetVariable(ExecutionFrame frame, string name, JsonNode? value)
     {
-        var copy = frame.VariableTypes.TryGetValue(name, out var typeName) ? VariableTypes.Convert(value, typeName, $"variable '{name}'") : value?.DeepClone();
+        var copy = value is JsonValue && frame.VariableTypes.TryGetValue(name, out var typeName)
+            ? VariableTypes.Convert(value, typeName, $"variable '{name}'")
+            : value?.DeepClone();
         lock (_variablesLock)
             frame.Variables[name] = copy;
     }
