@@ -4,6 +4,7 @@ using Elsa.Migration.Host.Cli;
 using Elsa.Migration.Host.Demo;
 
 // The CLI: one command per file under Cli/ (and Api/Studio/Scheduling for `serve`).
+CliConsole.EscapeControlCharacters();
 var database = CliServices.CreateDatabaseOption();
 var root = new RootCommand("Elsa.Migration: live-migrate QEMU VMs between nodes, reusing their ZFS replication.") { database };
 root.Add(ValidateCommand.Create());
@@ -19,6 +20,7 @@ root.Add(ServeCommand.Create(database));
 root.Add(ImportCommand.Create(database));
 root.Add(ExportCommand.Create(database));
 root.Add(ScheduleCommand.Create(database));
+root.Add(TokenCommand.Create(database));
 root.Add(VmCommands.Build());
 // No process-termination timeout: `run` handles SIGINT/SIGTERM itself and exits after the compensation.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -243,14 +243,7 @@ internal sealed class LedgerUndo(MigrationScope scope)
     private async Task<string> KillAsync(QemuProcessMark? ours)
     {
         if (ours is null) return "";
-        var node = scope.TargetNode;
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            // Re-read each time: once the pid file names no live QEMU, or another process, ours is gone.
-            if (await QemuProcessMark.ReadAsync(node, Plan.TargetPidFile, Token) != ours) return "";
-            await node.TryRunAsync(new NodeCommand("kill", attempt < 25 ? "-TERM" : "-KILL", ours.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), Token);
-            await Task.Delay(TimeSpan.FromMilliseconds(100), Token);
-        }
-        return $"; target QEMU pid {ours.Pid} did not die";
+        var (result, pid) = await QemuProcess.StopAsync(scope.TargetNode, Plan.TargetPidFile, TimeSpan.FromSeconds(2.5), Token, only: ours);
+        return result == QemuStopResult.StillAlive ? $"; target QEMU pid {pid} did not die" : "";
     }
 }

@@ -48,7 +48,7 @@ public sealed record QemuProcessMark(int Pid, long StartTime)
     private static async Task<string?> ReadFilesAsync(NodeExecutor node, CancellationToken cancellationToken, params string[] paths)
     {
         var command = new NodeCommand("cat", ["--", .. paths]);
-        var result = await node.TryRunAsync(command, cancellationToken).ConfigureAwait(false);
+        var result = await node.AskAsync(command, cancellationToken).ConfigureAwait(false);
         if (result.Succeeded) return result.StandardOutput;
         if (result.ExitCode == 1 && result.StandardError.Contains("No such file", StringComparison.Ordinal)) return null;
         throw new NodeCommandException(node.NodeName, command, node.Transport.Prepare(command), result.ExitCode,

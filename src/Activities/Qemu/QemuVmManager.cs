@@ -1,4 +1,3 @@
-using System.Globalization;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Nodes;
 using Microsoft.Extensions.Logging;
@@ -45,57 +44,63 @@ public sealed class QemuVmManager
         return status;
     }
 
-    /// <summary>Reads the pid file and checks that the process is alive and is this VM's QEMU.</summary>
+    /// <summary>
+    /// Reads the pid file and checks that the process is alive and is this VM's QEMU. Throws
+    /// <see cref="NodeUnreachableException"/> when the node cannot be asked: unknown is not stopped.
+    /// </summary>
     public async Task<VmProcessStatus> StatusAsync(string nodeName, string vmId, CancellationToken cancellationToken = default)
     {
         var node = _inventory.CreateExecutor(nodeName, _logger);
         var paths = _inventory.RuntimePaths(vmId, nodeName);
-        var pid = await ReadPidAsync(node, paths.PidFile, cancellationToken).ConfigureAwait(false);
-        var alive = pid is not null && await IsOurQemuAsync(node, pid.Value, paths.PidFile, cancellationToken).ConfigureAwait(false);
-        return new VmProcessStatus(vmId, nodeName, pid, alive, paths.QmpSocket);
+        var state = await QemuProcess.StatusAsync(node, paths.PidFile, cancellationToken).ConfigureAwait(false);
+        return new VmProcessStatus(vmId, nodeName, state.Pid, state.Alive, paths.QmpSocket);
+    }
+
+    /// <summary>
+    /// The VM's state on every other node of the inventory, where a start here would make a second QEMU on its disks:
+    /// a <see cref="VmProcessStatus"/> per node that answered, the <see cref="NodeUnreachableException"/> of each that
+    /// could not be asked.
+    /// </summary>
+    public async Task<(IReadOnlyList<VmProcessStatus> Answered, IReadOnlyList<NodeUnreachableException> Unknown)> ElsewhereAsync(
+        string nodeName, string vmId, CancellationToken cancellationToken = default)
+    {
+        var answered = new List<VmProcessStatus>();
+        var unknown = new List<NodeUnreachableException>();
+        foreach (var other in _inventory.Nodes.Where(n => n.Name != nodeName))
+        {
+            try
+            {
+                answered.Add(await StatusAsync(other.Name, vmId, cancellationToken).ConfigureAwait(false));
+            }
+            catch (NodeUnreachableException ex)
+            {
+                unknown.Add(ex);
+            }
+        }
+        return (answered, unknown);
     }
 
     /// <summary>
     /// Stops the VM's QEMU: SIGTERM (QEMU exits cleanly), then SIGKILL after <paramref name="gracePeriod"/>. Returns false
-    /// when it was not running. Safe to call twice.
+    /// when it was not running. Safe to call twice. Throws when the node cannot be asked or the process survives SIGKILL.
     /// </summary>
     public async Task<bool> StopAsync(string nodeName, string vmId, TimeSpan? gracePeriod = null, CancellationToken cancellationToken = default)
     {
         var node = _inventory.CreateExecutor(nodeName, _logger);
-        var status = await StatusAsync(nodeName, vmId, cancellationToken).ConfigureAwait(false);
-        if (!status.ProcessAlive || status.Pid is not { } pid) return false;
-        var pidText = pid.ToString(CultureInfo.InvariantCulture);
-        await node.TryRunAsync(new NodeCommand("kill", "-TERM", pidText), cancellationToken).ConfigureAwait(false);
-        var deadline = DateTime.UtcNow + (gracePeriod ?? TimeSpan.FromSeconds(5));
-        // Teardown, not guest downtime: a short poll on the process is fine here.
-        while (DateTime.UtcNow < deadline && await IsAliveAsync(node, pidText, cancellationToken).ConfigureAwait(false))
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        if (await IsAliveAsync(node, pidText, cancellationToken).ConfigureAwait(false))
-        {
-            _logger.LogWarning("VM {Vm} on {Node} (pid {Pid}) ignored SIGTERM; killing it", vmId, nodeName, pid);
-            await node.TryRunAsync(new NodeCommand("kill", "-KILL", pidText), cancellationToken).ConfigureAwait(false);
-        }
         var paths = _inventory.RuntimePaths(vmId, nodeName);
-        await node.TryRunAsync(new NodeCommand("rm", "-f", paths.QmpSocket, paths.PidFile), cancellationToken).ConfigureAwait(false);
+        var (result, pid) = await QemuProcess.StopAsync(node, paths.PidFile, gracePeriod ?? TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        switch (result)
+        {
+            case QemuStopResult.NotRunning:
+                return false;
+            case QemuStopResult.StillAlive:
+                throw new InvalidOperationException($"VM '{vmId}' on node '{nodeName}' (pid {pid}) still runs after SIGKILL: check the process there (D state?).");
+            case QemuStopResult.Killed:
+                _logger.LogWarning("VM {Vm} on {Node} (pid {Pid}) ignored SIGTERM and was killed", vmId, nodeName, pid);
+                break;
+        }
+        await node.RunAsync(new NodeCommand("rm", "-f", paths.QmpSocket, paths.PidFile), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Stopped VM {Vm} on {Node} (pid {Pid})", vmId, nodeName, pid);
         return true;
-    }
-
-    private static async Task<int?> ReadPidAsync(NodeExecutor node, string pidFile, CancellationToken cancellationToken)
-    {
-        var result = await node.TryRunAsync(new NodeCommand("cat", pidFile), cancellationToken).ConfigureAwait(false);
-        return result.Succeeded && int.TryParse(result.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-    }
-
-    private static async Task<bool> IsAliveAsync(NodeExecutor node, string pid, CancellationToken cancellationToken) =>
-        (await node.TryRunAsync(new NodeCommand("kill", "-0", pid), cancellationToken).ConfigureAwait(false)).Succeeded;
-
-    // A stale pid file may name a recycled pid: only a QEMU started with this pid file counts.
-    private static async Task<bool> IsOurQemuAsync(NodeExecutor node, int pid, string pidFile, CancellationToken cancellationToken)
-    {
-        var result = await node.TryRunAsync(new NodeCommand("cat", $"/proc/{pid}/cmdline"), cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded) return false;
-        var argv = result.StandardOutput.Split('\0');
-        return argv.Length > 0 && argv[0].Contains("qemu-system", StringComparison.Ordinal) && argv.Contains(pidFile);
     }
 }

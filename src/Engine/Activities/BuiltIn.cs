@@ -18,4 +18,5 @@ public static class BuiltIn
 
     public const string StartType = "Elsa.Start";
     public const string FinishType = "Elsa.Finish";
+    public const string FaultType = "Elsa.Fault";
 }

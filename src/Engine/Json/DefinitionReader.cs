@@ -103,6 +103,7 @@ public static class DefinitionReader
             }
         }
 
+        CheckDefinitionId(model, layout, problems);
         var definition = NewDefinition(model, root, document, activities,
             new Flowchart(Text(root["id"]) ?? "", activities, connections) { Json = root });
         return new DefinitionReadResult(definition, problems,
@@ -114,10 +115,18 @@ public static class DefinitionReader
     {
         var node = ReadActivity(root, layout.PathOf("root"), layout, problems);
         List<ActivityNode> activities = node is null ? [] : [node];
+        CheckDefinitionId(model, layout, problems);
         var definition = NewDefinition(model, root, document, activities,
             new Flowchart(Text(root["id"]) ?? "", activities, []) { Json = root, IsActivityRoot = true });
         return new DefinitionReadResult(definition, problems,
             new DefinitionLayout { DefinitionPath = layout.DefinitionPath, Locate = layout.Locate, RootIsActivity = true });
+    }
+
+    private static void CheckDefinitionId(JsonObject model, DefinitionLayout layout, List<ValidationProblem> problems)
+    {
+        var definitionId = Text(model["definitionId"]) ?? Text(model["id"]) ?? "";
+        if (!DefinitionIds.IsValid(definitionId))
+            problems.Add(layout.Problem(ProblemCodes.InvalidDefinitionId, DefinitionIds.Problem(definitionId), layout.PathOf("definitionId")));
     }
 
     private static WorkflowDefinition NewDefinition(JsonObject model, JsonObject root, JsonObject document, List<ActivityNode> activities, Flowchart flowchart)

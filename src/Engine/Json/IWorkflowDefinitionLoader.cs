@@ -16,7 +16,8 @@ public interface IWorkflowDefinitionLoader
     WorkflowDefinition Load(string json);
 
     /// <summary>Parses without semantic validation (a draft Studio auto-saves may be incomplete); throws
-    /// <see cref="WorkflowValidationException"/> only when the JSON cannot be read as a definition at all.</summary>
+    /// <see cref="WorkflowValidationException"/> only when the JSON cannot be read as a definition at all or its id breaks
+    /// <see cref="Definitions.DefinitionIds"/>.</summary>
     WorkflowDefinition LoadDraft(string json);
 
     /// <summary>Writes the definition back as Elsa 3 JSON, preserving properties we do not model.</summary>

@@ -33,7 +33,10 @@ public sealed class WorkflowDefinitionLoader(IActivityRegistry registry, IExpres
     public WorkflowDefinition LoadDraft(string json)
     {
         var result = DefinitionReader.Read(json);
-        return result.Definition ?? throw new WorkflowValidationException(result.Problems);
+        // A draft may be incomplete, but its id goes into URLs and headers: the id rule holds for drafts too.
+        if (result.Definition is null || result.Problems.Any(p => p.Code == ProblemCodes.InvalidDefinitionId))
+            throw new WorkflowValidationException(result.Problems);
+        return result.Definition;
     }
 
     /// <inheritdoc />

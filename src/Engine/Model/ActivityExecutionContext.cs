@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace Elsa.Migration.Engine.Model;
@@ -76,6 +77,10 @@ public abstract class ActivityExecutionContext
 
     /// <summary>The instance's ledger (all entries, released ones included), oldest first.</summary>
     public abstract ValueTask<IReadOnlyList<LedgerEntry>> GetLedgerAsync();
+
+    /// <summary>The instance's journal so far, oldest first (Elsa's execution log): e.g. to name the first failure.
+    /// Entries of the transition that started this activity are included; progress lines are too.</summary>
+    public abstract ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync();
 
     /// <summary>
     /// Runs a child activity (an activity JSON object held in this activity's node, e.g. a Sequence's

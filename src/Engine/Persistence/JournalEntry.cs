@@ -26,6 +26,13 @@ public enum JournalKind
     Progress,
 }
 
+/// <summary>Values of a runtime journal entry's <c>data.event</c>, for readers that must not parse messages.</summary>
+public static class JournalEvents
+{
+    /// <summary>On the <see cref="JournalKind.Message"/> written when a cancel request is applied.</summary>
+    public const string CancelRequested = "cancel-requested";
+}
+
 /// <summary>One line of an instance's journal, oldest first by <see cref="Id"/>.</summary>
 /// <param name="Id">Assigned by the store (0 before it is stored).</param>
 /// <param name="InstanceId">The instance.</param>

@@ -41,6 +41,8 @@ internal sealed partial class InstanceDriver
             _handles.Add(execution.ExecutionId, handle);
         _state.Running.Add(execution);
         _toLaunch.Add(handle);
+        if (activityId != Graph.CompensationActivityId && !IsBuiltIn(activityId))
+            _state.CompensationUpToDate = false;
         if (resuming is null)
             Journal(JournalKind.ActivityStarted, activityId, null);
         else
@@ -63,14 +65,24 @@ internal sealed partial class InstanceDriver
             Journal(JournalKind.ActivityCancelled, activityId, error is null ? "ended after it was cancelled" : $"cancelled ({error.Message})", duration: elapsed);
             return;
         }
+        if (activityId == Graph.CompensationActivityId && !_state.Compensating)
+            _state.CompensationUpToDate = true;
         if (error is not null)
         {
-            Journal(JournalKind.ActivityFaulted, activityId, error.Message, duration: elapsed,
-                data: new() { ["exception"] = error.GetType().FullName, ["detail"] = error.ToString() });
+            var data = new System.Text.Json.Nodes.JsonObject { ["exception"] = error.GetType().FullName, ["detail"] = error.ToString() };
+            if (error is FaultException fault)
+            {
+                data["code"] = fault.Code;
+                data["category"] = fault.Category;
+                data["reason"] = fault.Reason;
+            }
+            Journal(JournalKind.ActivityFaulted, activityId, error.Message, duration: elapsed, data: data);
             if (Graph.Outbound(activityId, Outcomes.Failed).Count > 0 && error is not ExecutionLimitExceededException)
                 Follow(activityId, [Outcomes.Failed]);
             else
-                EndAs(WorkflowStatus.Faulted, $"Activity '{activityId}' ({Graph.Nodes[activityId].Type}) failed: {error.Message}", "the instance faulted");
+                // A deliberate Elsa.Fault states the incident in the author's words; anything else says which activity broke.
+                EndAs(WorkflowStatus.Faulted, error is FaultException ? error.Message : $"Activity '{activityId}' ({Graph.Nodes[activityId].Type}) failed: {error.Message}",
+                    "the instance faulted");
             return;
         }
         if (context.Outcomes is { } outcomes)
@@ -188,6 +200,9 @@ internal sealed partial class InstanceDriver
         }
     }
 
+    /// <summary>Elsa's own activities (Start, Fault, WriteLine, SetVariable, Delay, ...) change nothing outside the instance.</summary>
+    private bool IsBuiltIn(string activityId) => Graph.Nodes[activityId].Type.StartsWith(BuiltIn.Namespace + ".", StringComparison.Ordinal);
+
     private FlowJoinMode JoinMode(JoinInfo join) =>
         join.Mode is { } mode ? (FlowJoinMode)(Evaluate(mode.Expression, typeof(FlowJoinMode), Services.Stopping) ?? FlowJoinMode.WaitAll) : FlowJoinMode.WaitAll;
 
@@ -236,6 +251,12 @@ internal sealed partial class InstanceDriver
         if (_state.EndStatus is WorkflowStatus.Faulted or WorkflowStatus.Cancelled && !_state.Compensating
             && Graph.CompensationActivityId is { } compensation && Graph.Nodes.ContainsKey(compensation))
         {
+            if (_state.CompensationUpToDate)
+            {
+                _state.Compensating = true;
+                Journal(JournalKind.Message, null, $"Not compensating: '{compensation}' already ran and nothing with effects outside the instance ran since.");
+                return _state.EndStatus.Value;
+            }
             _state.Compensating = true;
             Journal(JournalKind.Message, null, $"Compensating: running '{compensation}' ({Graph.Nodes[compensation].Type}) and whatever follows it.");
             Schedule(compensation, resuming: null);

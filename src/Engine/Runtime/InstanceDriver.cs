@@ -169,7 +169,8 @@ internal sealed partial class InstanceDriver
                 return null;
             if (Status.IsTerminal() || _state.EndStatus is not null || _state.Compensating)
                 return false;
-            Journal(JournalKind.Message, null, "Cancel requested: cancelling running activities, then compensating.");
+            Journal(JournalKind.Message, null, "Cancel requested: cancelling running activities, then compensating.",
+                data: new() { ["event"] = JournalEvents.CancelRequested });
             EndAs(WorkflowStatus.Cancelled, null, "the instance was cancelled");
             await CommitAndLaunchAsync();
             return true;

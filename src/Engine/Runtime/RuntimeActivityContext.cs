@@ -150,6 +150,9 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
     public override async ValueTask<IReadOnlyList<LedgerEntry>> GetLedgerAsync() =>
         await driver.Services.Ledger.ListAsync(InstanceId, cancellationToken);
 
+    public override async ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync() =>
+        await driver.Services.Journal.ReadAsync(InstanceId, 0, int.MaxValue, cancellationToken);
+
     /// <summary>The execution this context belongs to.</summary>
     public RunningActivity Execution => execution;
 }

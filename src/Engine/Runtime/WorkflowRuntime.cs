@@ -276,19 +276,15 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
 
     private static Dictionary<string, JsonNode?> ResolveInputs(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?> given)
     {
+        var problems = WorkflowInputChecks.Check(definition, given);
+        if (problems.Count > 0)
+            throw new ArgumentException($"Workflow '{definition.DefinitionId}' cannot start: {string.Join(" ", problems)}");
         var resolved = given.ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
-        var missing = new List<string>();
         foreach (var input in definition.Inputs)
         {
-            if (resolved.ContainsKey(input.Name))
-                continue;
-            if (input.DefaultValue is not null)
+            if (!resolved.ContainsKey(input.Name) && input.DefaultValue is not null)
                 resolved[input.Name] = input.DefaultValue.DeepClone();
-            else if (input.IsRequired)
-                missing.Add(input.Name);
         }
-        if (missing.Count > 0)
-            throw new ArgumentException($"Workflow '{definition.DefinitionId}' needs the input(s) {string.Join(", ", missing)}: pass them (e.g. --input {missing[0]}=VALUE).");
         // Declared inputs hold their declared type (Elsa converts them too): "42" for an Int32 input is the number 42.
         foreach (var input in definition.Inputs.Where(i => resolved.ContainsKey(i.Name)))
         {

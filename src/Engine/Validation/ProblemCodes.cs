@@ -26,4 +26,5 @@ public static class ProblemCodes
     public const string MergeMode = "merge-mode";
     public const string ConcurrentBranches = "concurrent-branches";
     public const string WaitInContainer = "wait-in-container";
+    public const string InvalidDefinitionId = "invalid-definition-id";
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Elsa.Migration.Host.Api;
@@ -12,7 +13,11 @@ public static class ApiJson
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.Converters.Add(new JsonStringEnumConverter());
+        options.Converters.Add(new UniqueNamesJsonNodeConverter<JsonNode>());
+        options.Converters.Add(new UniqueNamesJsonNodeConverter<JsonObject>());
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        // {"VmId": "1", "VmId": "2"}: which one did the caller mean? Refused (400) instead of the last one winning.
+        options.AllowDuplicateProperties = false;
         return options;
     }
 }

@@ -23,25 +23,25 @@ public static class DefinitionEndpoints
         return api;
     }
 
-    private static async Task<Results<Created<ImportedDefinition>, BadRequest<ApiError>>> ImportAsync(
+    private static async Task<Results<Created<ImportedDefinition>, ProblemHttpResult>> ImportAsync(
         HttpRequest request, DefinitionCatalog catalog, bool? publish, CancellationToken ct)
     {
         using var reader = new StreamReader(request.Body);
         var json = await reader.ReadToEndAsync(ct);
         var change = await catalog.ImportAsync(json, publish ?? true, ct);
         if (!change.Succeeded)
-            return TypedResults.BadRequest(new ApiError("invalid-definition", "The workflow definition is not valid; nothing was stored.",
-                [.. change.Problems.Select(p => p.ToString())]));
+            return ApiProblem.BadRequest("invalid-definition", "The workflow definition is not valid; nothing was stored.",
+                [.. change.Problems.Select(p => p.ToString())]);
         var stored = change.Stored!;
         return TypedResults.Created($"/api/definitions/{stored.DefinitionId}", new ImportedDefinition(stored.DefinitionId, stored.Version, stored.IsPublished));
     }
 
-    private static async Task<Results<ContentHttpResult, NotFound<ApiError>>> ExportAsync(
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ExportAsync(
         string definitionId, int? version, DefinitionCatalog catalog, CancellationToken ct)
     {
         var json = await catalog.ExportAsync(definitionId, version, ct);
         return json is null
-            ? TypedResults.NotFound(new ApiError("not-found", $"No workflow definition '{definitionId}'{(version is null ? "" : $" version {version}")}."))
+            ? ApiProblem.NotFound($"No workflow definition '{definitionId}'{(version is null ? "" : $" version {version}")}.")
             : TypedResults.Content(json, "application/json");
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Definitions;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Server;
@@ -25,59 +26,68 @@ public static class MigrationEndpoints
         return api;
     }
 
-    private static async Task<Results<Accepted<StartedMigration>, NotFound<ApiError>, Conflict<ApiError>, BadRequest<ApiError>>> StartAsync(
+    private static async Task<Results<Accepted<StartedMigration>, ProblemHttpResult>> StartAsync(
         StartMigrationBody body, IMigrationStarter starter, CancellationToken ct)
     {
-        var inputs = (body.Inputs ?? []).ToDictionary(p => p.Key, p => p.Value?.DeepClone());
+        if (!DefinitionIds.IsValid(body.DefinitionId))
+            return ApiProblem.BadRequest("invalid-definition-id", DefinitionIds.Problem(body.DefinitionId));
+        var inputs = (body.Inputs ?? []).ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
         var result = await starter.StartAsync(new StartMigrationRequest(body.DefinitionId, inputs, "api", StartVersion.Published, body.CorrelationId), ct);
         return result switch
         {
             StartMigrationResult.Started s => TypedResults.Accepted($"/api/migrations/{s.InstanceId}", new StartedMigration(s.InstanceId, $"/api/migrations/{s.InstanceId}")),
-            StartMigrationResult.Refused { Code: "definition-not-found" } r => TypedResults.NotFound(new ApiError(r.Code, r.Reason)),
-            StartMigrationResult.Refused { Code: "vm-busy" or "node-limit" } r => TypedResults.Conflict(new ApiError(r.Code, r.Reason)),
-            StartMigrationResult.Refused r => TypedResults.BadRequest(new ApiError(r.Code, r.Reason)),
+            StartMigrationResult.Refused { Code: "definition-not-found" } r => ApiProblem.Create(StatusCodes.Status404NotFound, r.Code, r.Reason),
+            StartMigrationResult.Refused { Code: "vm-busy" or "node-limit" } r => ApiProblem.Conflict(r.Code, r.Reason),
+            StartMigrationResult.Refused r => ApiProblem.BadRequest(r.Code, r.Reason),
             _ => throw new InvalidOperationException("Unknown start result " + result),
         };
     }
 
-    private static async Task<Ok<IReadOnlyList<WorkflowInstanceSummary>>> ListAsync(
-        IWorkflowInstanceStore instances, WorkflowStatus? status, string? definitionId, int? limit, int? offset, CancellationToken ct) =>
-        TypedResults.Ok(await instances.ListAsync(new InstanceQuery(status, definitionId, null, Math.Clamp(limit ?? 100, 1, 1000), Math.Max(0, offset ?? 0)), ct));
+    private static async Task<Ok<IReadOnlyList<MigrationSummaryView>>> ListAsync(
+        IWorkflowInstanceStore instances, MigrationOutcomeReader outcomes, WorkflowStatus? status, string? definitionId, int? limit, int? offset, CancellationToken ct)
+    {
+        var rows = await instances.ListAsync(new InstanceQuery(status, definitionId, null, Math.Clamp(limit ?? 100, 1, 1000), Math.Max(0, offset ?? 0)), ct);
+        var views = new List<MigrationSummaryView>(rows.Count);
+        foreach (var row in rows)
+            views.Add(MigrationSummaryView.From(row, await outcomes.ReadAsync(row, ct)));
+        return TypedResults.Ok<IReadOnlyList<MigrationSummaryView>>(views);
+    }
 
-    private static async Task<Results<Ok<MigrationView>, NotFound<ApiError>>> GetAsync(
-        string id, IWorkflowInstanceStore instances, IJournalStore journal, CancellationToken ct)
+    private static async Task<Results<Ok<MigrationView>, ProblemHttpResult>> GetAsync(
+        string id, IWorkflowInstanceStore instances, IJournalStore journal, MigrationOutcomeReader outcomes, CancellationToken ct)
     {
         var instance = await instances.GetAsync(id, ct);
         if (instance is null)
-            return TypedResults.NotFound(new ApiError("not-found", $"No migration instance '{id}'."));
+            return ApiProblem.NotFound($"No migration instance '{id}'.");
         var entries = await journal.ReadAsync(id, 0, JournalLimit, ct);
         var progress = entries.Where(e => e.Kind == JournalKind.Progress)
             .GroupBy(e => (e.ActivityId, Subject: e.Data?["subject"]?.ToString()))
             .Select(g => g.Last())
             .Select(e => new ProgressView(e.ActivityId, e.At, e.Message, e.Data))
             .ToList();
+        var outcome = await outcomes.ReadAsync(instance.Id, instance.Status, instance.Error, ct);
         return TypedResults.Ok(new MigrationView(instance.Id, instance.DefinitionId, instance.DefinitionVersion, instance.DefinitionName, instance.Status,
             instance.Error, instance.CorrelationId, instance.Inputs, instance.Variables, instance.CreatedAt, instance.UpdatedAt, instance.FinishedAt,
-            entries, progress));
+            entries, progress, outcome?.Name, outcome?.Reason));
     }
 
-    private static async Task<Results<Accepted, NotFound<ApiError>, Conflict<ApiError>>> CancelAsync(
+    private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(
         string id, IWorkflowInstanceStore instances, IWorkflowRuntime runtime, CancellationToken ct)
     {
         var instance = await instances.GetAsync(id, ct);
         if (instance is null)
-            return TypedResults.NotFound(new ApiError("not-found", $"No migration instance '{id}'."));
+            return ApiProblem.NotFound($"No migration instance '{id}'.");
         if (!await runtime.CancelAsync(id, ct))
-            return TypedResults.Conflict(new ApiError("already-ended", $"Migration '{id}' has already ended ({instance.Status}) or is compensating."));
+            return ApiProblem.Conflict("already-ended", $"Migration '{id}' has already ended ({instance.Status}) or is compensating.");
         return TypedResults.Accepted($"/api/migrations/{id}");
     }
 
     private static async Task<IResult> Events(
-        string id, IWorkflowInstanceStore instances, IJournalStore journal, IWorkflowEventStream events, CancellationToken ct)
+        string id, IWorkflowInstanceStore instances, IJournalStore journal, IWorkflowEventStream events, MigrationOutcomeReader outcomes, CancellationToken ct)
     {
         if (await instances.GetAsync(id, ct) is null)
-            return TypedResults.NotFound(new ApiError("not-found", $"No migration instance '{id}'."));
-        return TypedResults.ServerSentEvents(StreamAsync(id, instances, journal, events, ct));
+            return ApiProblem.NotFound($"No migration instance '{id}'.");
+        return TypedResults.ServerSentEvents(StreamAsync(id, instances, journal, events, outcomes, ct));
     }
 
     /// <summary>
@@ -86,7 +96,7 @@ public static class MigrationEndpoints
     /// another process (the CLI) and ends the stream when the instance has ended.
     /// </summary>
     private static async IAsyncEnumerable<SseItem<JsonNode>> StreamAsync(
-        string id, IWorkflowInstanceStore instances, IJournalStore journal, IWorkflowEventStream events,
+        string id, IWorkflowInstanceStore instances, IJournalStore journal, IWorkflowEventStream events, MigrationOutcomeReader outcomes,
         [EnumeratorCancellation] CancellationToken ct)
     {
         using var subscription = events.Subscribe(id);
@@ -97,7 +107,7 @@ public static class MigrationEndpoints
             yield return Item("journal", entry);
         }
         var instance = await instances.GetAsync(id, ct);
-        yield return Item("status", new { instanceId = id, status = instance!.Status.ToString(), error = instance.Error });
+        yield return Item("status", await StatusAsync(outcomes, id, instance!.Status, instance.Error, ct));
         if (instance.Status.IsTerminal())
             yield break;
         while (!ct.IsCancellationRequested)
@@ -124,7 +134,9 @@ public static class MigrationEndpoints
                 instance = await instances.GetAsync(id, ct);
                 if (instance is null || instance.Status.IsTerminal())
                 {
-                    yield return Item("status", new { instanceId = id, status = instance?.Status.ToString() ?? "Deleted", error = instance?.Error });
+                    yield return Item("status", instance is null
+                        ? new StatusEventView(id, "Deleted", null, null, null)
+                        : await StatusAsync(outcomes, id, instance.Status, instance.Error, ct));
                     yield break;
                 }
                 continue;
@@ -139,12 +151,21 @@ public static class MigrationEndpoints
                     yield return Item("progress", new { instanceId = id, activityId = p.ActivityId, at = p.At, progress = p.Progress });
                     break;
                 case StatusChanged s:
-                    yield return Item("status", new { instanceId = id, status = s.Status.ToString(), error = s.Error });
+                    yield return Item("status", await StatusAsync(outcomes, id, s.Status, s.Error, ct));
                     if (s.Status.IsTerminal())
                         yield break;
                     break;
             }
         }
+    }
+
+    /// <summary>The SSE <c>status</c> event: with the outcome once the migration has ended.</summary>
+    private sealed record StatusEventView(string InstanceId, string Status, string? Error, string? Outcome, string? Reason);
+
+    private static async Task<StatusEventView> StatusAsync(MigrationOutcomeReader outcomes, string id, WorkflowStatus status, string? error, CancellationToken ct)
+    {
+        var outcome = await outcomes.ReadAsync(id, status, error, ct);
+        return new StatusEventView(id, status.ToString(), error, outcome?.Name, outcome?.Reason);
     }
 
     private static SseItem<JsonNode> Item<T>(string type, T value) =>

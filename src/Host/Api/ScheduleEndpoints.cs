@@ -1,3 +1,5 @@
+using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Host.Server;
 using Elsa.Migration.Host.Scheduling;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,19 +17,20 @@ public static class ScheduleEndpoints
         group.MapGet("/", async (ScheduleService schedules, CancellationToken ct) => TypedResults.Ok(await schedules.ListAsync(ct)));
         group.MapGet("/{id}", async Task<Results<Ok<Schedule>, NotFound>> (string id, ScheduleService schedules, CancellationToken ct) =>
             await schedules.FindAsync(id, ct) is { } s ? TypedResults.Ok(s) : TypedResults.NotFound());
-        group.MapGet("/{id}/runs", async (string id, ScheduleService schedules, CancellationToken ct) => TypedResults.Ok(await schedules.ListRunsAsync(id, ct)))
+        group.MapGet("/{id}/runs", async (string id, ScheduleStore store, IWorkflowInstanceStore instances, MigrationOutcomeReader outcomes, CancellationToken ct) =>
+            TypedResults.Ok(await ScheduleRunView.ListAsync(id, store, instances, outcomes, ct)))
             .WithSummary("What happened at each fire time: Started (with the instance), Missed, Refused (VM busy, node full) or Failed.");
         group.MapDelete("/{id}", async Task<Results<NoContent, NotFound>> (string id, ScheduleService schedules, CancellationToken ct) =>
             await schedules.DeleteAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound());
         return api;
     }
 
-    private static async Task<Results<Created<Schedule>, BadRequest<ApiError>>> CreateAsync(
+    private static async Task<Results<Created<Schedule>, ProblemHttpResult>> CreateAsync(
         CreateScheduleRequest body, ScheduleService schedules, CancellationToken ct)
     {
         var (schedule, problems) = await schedules.CreateAsync(body, ct);
         return schedule is null
-            ? TypedResults.BadRequest(new ApiError("invalid-schedule", "The schedule is not valid.", problems))
+            ? ApiProblem.BadRequest("invalid-schedule", "The schedule is not valid: " + string.Join(" ", problems), problems)
             : TypedResults.Created($"/api/schedules/{schedule.Id}", schedule);
     }
 }

@@ -42,8 +42,8 @@ public sealed class ApiKeyAuthenticationHandler(
         return Response.WriteAsJsonAsync(new
         {
             title = "Unauthorized",
-            detail = "Send the API token as 'Authorization: ApiKey <token>' (or Bearer). The token was printed once when the server " +
-                     "first started; create another with './elsa-migrate serve --new-token'.",
+            detail = "Send a valid API token as 'Authorization: ApiKey <token>' (or Bearer). The first one was written to the file " +
+                     "'serve' named at its first start; create another with './elsa-migrate token add NAME'. Expired and revoked tokens are refused.",
         });
     }
 }

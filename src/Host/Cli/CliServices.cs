@@ -28,6 +28,8 @@ internal static class CliServices
         new ServiceCollection()
             .AddLogging(logging => logging
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                // Colours are ANSI sequences, which the CLI's control-character escaping (CliConsole) would print as text.
+                .AddSimpleConsole(o => o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled)
                 .SetMinimumLevel(LogLevel.Warning))
             .AddMigrationRuntime(databasePath, o => o.ResumeTimersOfAllInstances = resumeAllTimers);
 }

@@ -14,6 +14,7 @@ internal static class HostCliServices
         services.AddHostTables();
         services.AddMigrationAdmission(configuration);
         services.AddSingleton<Scheduling.ScheduleStore>();
+        services.AddSingleton<Auth.ApiTokenStore>();
         return services.BuildServiceProvider();
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Host.Server;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Cli;
@@ -17,9 +18,13 @@ internal static class InstancesCommand
             await using var services = CliServices.Build(parse.GetValue(database));
             var rows = await services.GetRequiredService<IWorkflowInstanceStore>()
                 .ListAsync(new InstanceQuery(parse.GetValue(status), Limit: parse.GetValue(limit)), cancellationToken);
-            Console.Out.WriteLine($"{"ID",-32}  {"STATUS",-9}  {"CREATED (UTC)",-19}  {"UPDATED (UTC)",-19}  DEFINITION");
+            var outcomes = ActivatorUtilities.CreateInstance<MigrationOutcomeReader>(services);
+            Console.Out.WriteLine($"{"ID",-32}  {"STATUS",-9}  {"OUTCOME",-14}  {"CREATED (UTC)",-19}  {"UPDATED (UTC)",-19}  DEFINITION");
             foreach (var row in rows)
-                Console.Out.WriteLine($"{row.Id,-32}  {row.Status,-9}  {row.CreatedAt:yyyy-MM-dd HH:mm:ss}  {row.UpdatedAt:yyyy-MM-dd HH:mm:ss}  {row.DefinitionName} ({row.DefinitionId} v{row.DefinitionVersion})");
+            {
+                var outcome = await outcomes.ReadAsync(row, cancellationToken);
+                Console.Out.WriteLine($"{row.Id,-32}  {row.Status,-9}  {outcome?.Name ?? "-",-14}  {row.CreatedAt:yyyy-MM-dd HH:mm:ss}  {row.UpdatedAt:yyyy-MM-dd HH:mm:ss}  {row.DefinitionName} ({row.DefinitionId} v{row.DefinitionVersion})");
+            }
             if (rows.Count == 0)
                 Console.Out.WriteLine("(no instances)");
             return 0;

@@ -55,9 +55,7 @@ public static class ScheduleCommand
             }
             await using var services = HostCliServices.Build(result.GetValue(db));
             await services.GetRequiredService<Server.HostSchema>().EnsureAsync(cancellationToken);
-            var schedule = new Schedule("sch-" + Guid.NewGuid().ToString("N")[..12], request.DefinitionId, values,
-                request.Cron is null ? ScheduleKind.Once : ScheduleKind.Cron, request.FireAt, request.Cron, request.TimeZone, request.Misfire,
-                request.MisfireWindow ?? TimeSpan.Zero, now, null, false);
+            var schedule = request.ToSchedule(now);
             await services.GetRequiredService<ScheduleStore>().AddAsync(schedule, cancellationToken);
             Console.WriteLine($"Added schedule {schedule.Id} ({(schedule.Kind == ScheduleKind.Once ? "at " + schedule.FireAt!.Value.ToString("O", CultureInfo.InvariantCulture) : "cron " + schedule.Cron)}, misfire {schedule.Misfire}).");
             return 0;
@@ -75,7 +73,7 @@ public static class ScheduleCommand
             foreach (var s in await services.GetRequiredService<ScheduleStore>().ListAsync(cancellationToken))
                 Console.WriteLine($"{s.Id}  {s.DefinitionId}  {(s.Kind == ScheduleKind.Once ? "at " + s.FireAt?.ToString("O", CultureInfo.InvariantCulture) : "cron '" + s.Cron + "'")}  " +
                                   $"misfire={s.Misfire}{(s.Misfire == MisfirePolicy.RunIfLate ? "(" + s.MisfireWindow.ToString("g", CultureInfo.InvariantCulture) + ")" : "")}  " +
-                                  $"inputs={s.Inputs.ToJsonString()}{(s.Completed ? "  (done)" : "")}");
+                                  $"inputs={s.Inputs.ToJsonString()}{(s.Completed ? "  (done)" : "")}{(s.BrokenReason is null ? "" : "  BROKEN: " + s.BrokenReason)}");
             return 0;
         });
         return command;
@@ -89,8 +87,9 @@ public static class ScheduleCommand
         {
             await using var services = HostCliServices.Build(result.GetValue(db));
             await services.GetRequiredService<Server.HostSchema>().EnsureAsync(cancellationToken);
-            foreach (var r in await services.GetRequiredService<ScheduleStore>().ListRunsAsync(result.GetValue(id)!, cancellationToken))
-                Console.WriteLine($"{r.ScheduledFor:O}  {r.Outcome}  {r.InstanceId}  {r.Message}");
+            foreach (var r in await ScheduleRunView.ListAsync(result.GetValue(id)!, services.GetRequiredService<ScheduleStore>(),
+                         services.GetRequiredService<Engine.Persistence.IWorkflowInstanceStore>(), services.GetRequiredService<Server.MigrationOutcomeReader>(), cancellationToken))
+                Console.WriteLine($"{r.ScheduledFor:O}  {r.Outcome}  {r.InstanceId}  {r.MigrationOutcome ?? r.InstanceStatus}  {r.Message ?? r.MigrationReason}");
             return 0;
         });
         return command;

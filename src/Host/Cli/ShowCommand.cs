@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Host.Server;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Cli;
@@ -29,6 +30,8 @@ internal static class ShowCommand
             output.WriteLine($"Instance   {instance.Id}");
             output.WriteLine($"Definition {instance.DefinitionName} ({instance.DefinitionId} v{instance.DefinitionVersion})");
             output.WriteLine($"Status     {instance.Status}");
+            var outcome = await ActivatorUtilities.CreateInstance<MigrationOutcomeReader>(services).ReadAsync(instance.Id, instance.Status, instance.Error, cancellationToken);
+            if (outcome is not null) output.WriteLine($"Outcome    {outcome.Name}{(outcome.Reason is { } reason ? ": " + reason : "")}");
             output.WriteLine($"Created    {instance.CreatedAt:O}");
             output.WriteLine($"Updated    {instance.UpdatedAt:O}");
             if (instance.FinishedAt is { } finished) output.WriteLine($"Ended      {finished:O}");

@@ -6,10 +6,17 @@ namespace Elsa.Migration.Host.Cli;
 
 /// <summary>
 /// <c>vm start|stop|status --inventory FILE --node NODE VMID</c>: starts and stops a VM's QEMU on a node from its
-/// inventory profile (used by tests and the demo).
+/// inventory profile (used by tests and the demo). Exit codes: 0 done / running, 1 error or refused, 3 stopped (status),
+/// 4 unknown: a node could not be asked (ssh failed), so nothing was decided from it.
 /// </summary>
 public static class VmCommands
 {
+    /// <summary>Done (start, stop) or running (status).</summary>
+    public const int Success = 0;
+    public const int Error = 1;
+    public const int Stopped = 3;
+    public const int Unknown = 4;
+
     /// <summary>Builds the <c>vm</c> command with its subcommands.</summary>
     public static Command Build()
     {
@@ -30,16 +37,44 @@ public static class VmCommands
     private static Command BuildStart()
     {
         var (inventory, node, vmId) = CommonOptions();
-        var incoming = new Option<bool>("--incoming") { Description = "Start as a migration target (-incoming defer -S)" };
-        var command = new Command("start", "Start the VM's QEMU (daemonized) on the node") { inventory, node, incoming, vmId };
+        var incoming = new Option<bool>("--incoming") { Description = "Start as a migration target (-incoming defer -S); the VM runs elsewhere meanwhile" };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Start even when another node of the inventory cannot be asked whether the VM runs there (two QEMUs on one disk corrupt it)",
+        };
+        var command = new Command("start", "Start the VM's QEMU (daemonized) on the node; refused while it runs, or may run, on another node")
+            { inventory, node, incoming, force, vmId };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(inventory)!, async inv =>
         {
-            var status = await new QemuVmManager(inv).StartAsync(parse.GetValue(node)!, parse.GetValue(vmId)!,
-                new QemuStartOptions { Incoming = parse.GetValue(incoming) }, ct);
+            var manager = new QemuVmManager(inv);
+            var (name, id) = (parse.GetValue(node)!, parse.GetValue(vmId)!);
+            if (!parse.GetValue(incoming) && await RefuseElsewhereAsync(manager, name, id, parse.GetValue(force), ct) is { } refused)
+                return refused;
+            var status = await manager.StartAsync(name, id, new QemuStartOptions { Incoming = parse.GetValue(incoming) }, ct);
             Console.WriteLine($"started {status.VmId} on {status.Node}: pid {status.Pid}, qmp {status.QmpSocket}");
-            return 0;
+            return Success;
         }, ct));
         return command;
+    }
+
+    /// <summary>An exit code when the VM runs on another node, or may (that node cannot be asked and <c>--force</c> is absent); else null.</summary>
+    private static async Task<int?> RefuseElsewhereAsync(QemuVmManager manager, string node, string vmId, bool force, CancellationToken ct)
+    {
+        var (answered, unknown) = await manager.ElsewhereAsync(node, vmId, ct);
+        if (answered.FirstOrDefault(s => s.ProcessAlive) is { } running)
+        {
+            await Console.Error.WriteLineAsync($"error: VM '{vmId}' runs on node '{running.Node}' (pid {running.Pid}): stop it there first (or migrate it).");
+            return Error;
+        }
+        if (unknown.Count == 0)
+            return null;
+        foreach (var ex in unknown)
+            await Console.Error.WriteLineAsync((force ? "warning: " : "error: ") + ex.Message);
+        if (force)
+            return null;
+        await Console.Error.WriteLineAsync($"error: not starting VM '{vmId}' on '{node}': it may run on {string.Join(", ", unknown.Select(e => $"'{e.Node}'"))}, " +
+            "which could not be asked. Fix the node's reachability, or pass --force if you know the VM does not run there.");
+        return Unknown;
     }
 
     private static Command BuildStop()
@@ -50,7 +85,7 @@ public static class VmCommands
         {
             var stopped = await new QemuVmManager(inv).StopAsync(parse.GetValue(node)!, parse.GetValue(vmId)!, cancellationToken: ct);
             Console.WriteLine(stopped ? $"stopped {parse.GetValue(vmId)} on {parse.GetValue(node)}" : $"{parse.GetValue(vmId)} was not running on {parse.GetValue(node)}");
-            return 0;
+            return Success;
         }, ct));
         return command;
     }
@@ -58,14 +93,24 @@ public static class VmCommands
     private static Command BuildStatus()
     {
         var (inventory, node, vmId) = CommonOptions();
-        var command = new Command("status", "Show whether the VM's QEMU runs on the node and its QMP run state") { inventory, node, vmId };
+        var command = new Command("status", "Show whether the VM's QEMU runs on the node and its QMP run state. " +
+            "Exit code: 0 running, 3 stopped, 4 unknown (the node could not be asked), 1 error.") { inventory, node, vmId };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(inventory)!, async inv =>
         {
-            var status = await new QemuVmManager(inv).StatusAsync(parse.GetValue(node)!, parse.GetValue(vmId)!, ct);
+            VmProcessStatus status;
+            try
+            {
+                status = await new QemuVmManager(inv).StatusAsync(parse.GetValue(node)!, parse.GetValue(vmId)!, ct);
+            }
+            catch (Elsa.Migration.Activities.Nodes.NodeUnreachableException ex)
+            {
+                Console.WriteLine($"{parse.GetValue(vmId)} on {parse.GetValue(node)}: unknown ({ex.TransportError})");
+                throw;
+            }
             if (!status.ProcessAlive)
             {
                 Console.WriteLine($"{status.VmId} on {status.Node}: stopped");
-                return 3;
+                return Stopped;
             }
             var runState = "unknown (QMP socket not reachable from here)";
             if (File.Exists(status.QmpSocket))
@@ -74,7 +119,7 @@ public static class VmCommands
                 runState = QmpEnum.ToQapi((await qmp.QueryStatusAsync(ct)).Status);
             }
             Console.WriteLine($"{status.VmId} on {status.Node}: running, pid {status.Pid}, state {runState}, qmp {status.QmpSocket}");
-            return 0;
+            return Success;
         }, ct));
         return command;
     }
@@ -86,11 +131,17 @@ public static class VmCommands
             var inventory = await SiteInventory.LoadAsync(inventoryFile.FullName, cancellationToken);
             return await action(inventory);
         }
+        catch (Elsa.Migration.Activities.Nodes.NodeUnreachableException ex)
+        {
+            // Could not ask: the VM's state there is unknown, which is neither running nor stopped.
+            await Console.Error.WriteLineAsync("unknown: " + ex.Message);
+            return Unknown;
+        }
         catch (Exception ex) when (ex is InventoryException or ArgumentException or InvalidOperationException
                                        or Elsa.Migration.Activities.Nodes.NodeCommandException or QmpDisconnectedException)
         {
             await Console.Error.WriteLineAsync("error: " + ex.Message);
-            return 1;
+            return Error;
         }
     }
 }

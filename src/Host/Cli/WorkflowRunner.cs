@@ -12,14 +12,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Elsa.Migration.Host.Cli;
 
 /// <summary>
-/// Runs one workflow file in this process, printing its journal live, and maps the final status to an exit code:
-/// 0 Finished, 1 Faulted, 2 Cancelled, 3 not started (invalid definition or inputs, the VM being migrated already, a
-/// node at its limit). It starts through <see cref="MigrationAdmission"/> like the server, on the same database.
+/// Runs one workflow file in this process, printing its journal live, and maps the migration's outcome to an exit code
+/// (<see cref="RunExitCodes"/>: 0 Migrated, 1 RolledBack, 2 cancelled, 3 not started (invalid definition or inputs, the
+/// VM being migrated already, a node at its limit), 4 NeedsAttention). It starts through <see cref="MigrationAdmission"/> like the server, on the same database.
 /// Ctrl-C (SIGINT) or SIGTERM cancels cooperatively: the compensation runs and the exit code is 2.
 /// </summary>
 internal static class WorkflowRunner
 {
-    public const int NotStarted = 3;
+    public const int NotStarted = RunExitCodes.NotStarted;
 
     public static async Task<int> RunAsync(string file, IReadOnlyList<string> inputs, string? databasePath, CancellationToken cancellationToken,
         IReadOnlyList<string>? children = null)
@@ -92,12 +92,10 @@ internal static class WorkflowRunner
             await cancelling; // surfaces a failed cancel request instead of losing it
         var instance = await services.GetRequiredService<IWorkflowInstanceStore>().GetAsync(instanceId, cancellationToken);
         Console.Out.WriteLine($"Instance {instanceId} ended {status}{(instance?.Error is { } error ? ": " + error : "")}");
-        return status switch
-        {
-            WorkflowStatus.Finished => 0,
-            WorkflowStatus.Cancelled => 2,
-            _ => 1,
-        };
+        var outcome = await services.GetRequiredService<MigrationOutcomeReader>().ReadAsync(instanceId, status, instance?.Error, CancellationToken.None);
+        if (outcome is not null)
+            Console.Out.WriteLine($"Outcome {outcome.Name}{(outcome.Reason is { } reason ? ": " + reason : "")}");
+        return RunExitCodes.For(status, outcome);
     }
 
     private static async Task PrintAsync(WorkflowEventSubscription subscription)

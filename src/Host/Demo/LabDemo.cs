@@ -78,7 +78,8 @@ internal sealed class LabDemo(IAnsiConsole console, long poolSizeBytes, long dis
         // What the compensation did, so the operator sees the VM is back on the source and what was removed.
         foreach (var line in (await lab.JournalAsync(instanceId, grace.Token)).Where(e => e is { ActivityId: "rollback", Kind: JournalKind.Message }))
             console.MarkupLine($"[grey]{line.At:HH:mm:ss.fff}[/] rollback: {Markup.Escape(line.Message ?? "")}");
-        console.MarkupLine($"Migration {status}.");
+        var outcome = Activities.Migration.MigrationOutcome.Decide(status, null, await lab.JournalAsync(instanceId, grace.Token), await lab.LedgerAsync(instanceId, grace.Token));
+        console.MarkupLine(outcome is null ? $"Migration {status}." : $"Migration {outcome.Name}: {Markup.Escape(outcome.Reason ?? "")} (instance {status}).");
     }
 
     /// <summary>A disk's bytes copied by QEMU, plus the ZFS stream when the disk was replicated.</summary>

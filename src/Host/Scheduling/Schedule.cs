@@ -18,6 +18,8 @@ public enum MisfirePolicy
 }
 
 /// <summary>A schedule that starts a definition with inputs. Stored in <c>host_schedules</c>, the source of truth.</summary>
+/// <param name="BrokenReason">Set when the server found the stored schedule unusable (e.g. a cron that can never fire,
+/// stored by an older version): it is not registered with Quartz and says why, instead of stopping the server.</param>
 public sealed record Schedule(
     string Id,
     string DefinitionId,
@@ -30,7 +32,8 @@ public sealed record Schedule(
     TimeSpan MisfireWindow,
     DateTimeOffset CreatedAt,
     DateTimeOffset? LastFireTime,
-    bool Completed);
+    bool Completed,
+    string? BrokenReason = null);
 
 /// <summary>What happened at one fire time of a schedule (table <c>host_schedule_runs</c>).</summary>
 /// <param name="Outcome"><c>Started</c>, <c>Missed</c> (skipped by the misfire policy), <c>Refused</c> (VM busy, node full,

@@ -68,42 +68,68 @@ public sealed class ScheduleRebuilder(
     }
 
     /// <summary>Registers schedules Quartz does not know yet (deciding about their missed fire times) and removes
-    /// jobs of deleted schedules; returns how many schedules are active.</summary>
+    /// jobs of deleted schedules; returns how many schedules are active. A schedule that cannot be registered is marked
+    /// broken with the reason and skipped: one bad row must not stop the server (nor the recovery that runs at start).</summary>
     internal async Task<int> SyncAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var schedules = (await store.ListAsync(cancellationToken)).Where(s => !s.Completed).ToList();
+        var schedules = (await store.ListAsync(cancellationToken)).Where(s => !s.Completed && s.BrokenReason is null).ToList();
+        var active = 0;
         foreach (var schedule in schedules)
         {
             if (await triggers.IsRegisteredAsync(schedule.Id, cancellationToken))
-                continue;
-            var missed = LastMissedFireTime(schedule, now, out var count);
-            if (missed is { } scheduledFor)
             {
-                if (MisfireRule.ShouldRun(schedule, scheduledFor, now, options.Value.OnTimeTolerance))
+                active++;
+                continue;
+            }
+            var broken = schedule.Kind == ScheduleKind.Cron ? ScheduleTriggers.WhyNeverFires(schedule, now) : null;
+            if (broken is null)
+            {
+                try
                 {
-                    logger.LogInformation("Schedule {ScheduleId}: fire time {ScheduledFor:O} came while the host was down; policy {Policy} runs it now",
-                        schedule.Id, scheduledFor, schedule.Misfire);
-                    await triggers.FireNowAsync(schedule, scheduledFor, cancellationToken);
+                    await RegisterAsync(schedule, now, cancellationToken);
+                    active++;
+                    continue;
                 }
-                else
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    await store.RecordRunAsync(schedule.Id, scheduledFor, ScheduleRunOutcomes.Missed, null,
-                        $"{count} fire time(s) missed while the host was down (last {scheduledFor:O}); misfire policy {schedule.Misfire} " +
-                        $"(window {schedule.MisfireWindow:g}) does not start it late.", cancellationToken);
-                    await store.MarkFiredAsync(schedule.Id, scheduledFor, schedule.Kind == ScheduleKind.Once, cancellationToken);
-                    logger.LogWarning("Schedule {ScheduleId}: {Count} fire time(s) missed while the host was down; skipped by policy {Policy}",
-                        schedule.Id, count, schedule.Misfire);
+                    broken = e.Message;
+                    await triggers.UnregisterAsync(schedule.Id, cancellationToken);
                 }
             }
-            await triggers.RegisterAsync(schedule, now, cancellationToken);
+            await store.MarkBrokenAsync(schedule.Id, broken, cancellationToken);
+            logger.LogError("Schedule {ScheduleId} ({DefinitionId}) is broken and will not fire: {Reason}. Delete it and add a valid one",
+                schedule.Id, schedule.DefinitionId, broken);
         }
-        var active = schedules.Select(s => s.Id).ToHashSet();
         var all = (await store.ListAsync(cancellationToken)).Select(s => s.Id).ToHashSet();
         foreach (var registered in await triggers.RegisteredAsync(cancellationToken))
             if (!all.Contains(registered))
                 await triggers.UnregisterAsync(registered, cancellationToken);
-        return active.Count;
+        return active;
+    }
+
+    private async Task RegisterAsync(Schedule schedule, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var missed = LastMissedFireTime(schedule, now, out var count);
+        if (missed is { } scheduledFor)
+        {
+            if (MisfireRule.ShouldRun(schedule, scheduledFor, now, options.Value.OnTimeTolerance))
+            {
+                logger.LogInformation("Schedule {ScheduleId}: fire time {ScheduledFor:O} came while the host was down; policy {Policy} runs it now",
+                    schedule.Id, scheduledFor, schedule.Misfire);
+                await triggers.FireNowAsync(schedule, scheduledFor, cancellationToken);
+            }
+            else
+            {
+                await store.RecordRunAsync(schedule.Id, scheduledFor, ScheduleRunOutcomes.Missed, null,
+                    $"{count} fire time(s) missed while the host was down (last {scheduledFor:O}); misfire policy {schedule.Misfire} " +
+                    $"(window {schedule.MisfireWindow:g}) does not start it late.", cancellationToken);
+                await store.MarkFiredAsync(schedule.Id, scheduledFor, schedule.Kind == ScheduleKind.Once, cancellationToken);
+                logger.LogWarning("Schedule {ScheduleId}: {Count} fire time(s) missed while the host was down; skipped by policy {Policy}",
+                    schedule.Id, count, schedule.Misfire);
+            }
+        }
+        await triggers.RegisterAsync(schedule, now, cancellationToken);
     }
 
     /// <summary>The latest fire time at or before <paramref name="now"/> that was never handled, if any.</summary>

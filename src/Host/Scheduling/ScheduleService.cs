@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Definitions;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -16,7 +17,13 @@ public sealed record CreateScheduleRequest(
     string? Cron,
     string? TimeZone,
     MisfirePolicy Misfire = MisfirePolicy.Skip,
-    TimeSpan? MisfireWindow = null);
+    TimeSpan? MisfireWindow = null)
+{
+    /// <summary>The schedule this request creates at <paramref name="now"/>, with a new id.</summary>
+    public Schedule ToSchedule(DateTimeOffset now) => new(
+        "sch-" + Guid.NewGuid().ToString("N")[..12], DefinitionId, Inputs ?? [], Cron is null ? ScheduleKind.Once : ScheduleKind.Cron,
+        FireAt, Cron, TimeZone, Misfire, MisfireWindow ?? TimeSpan.Zero, now, null, false);
+}
 
 /// <summary>Creates, lists and deletes schedules: the database first, then Quartz.</summary>
 public sealed class ScheduleService(ScheduleStore store, ScheduleTriggers triggers, TimeProvider time, IOptions<SchedulingOptions> options)
@@ -28,10 +35,7 @@ public sealed class ScheduleService(ScheduleStore store, ScheduleTriggers trigge
         var problems = Validate(request, now, options.Value.OnTimeTolerance);
         if (problems.Count > 0)
             return (null, problems);
-        var schedule = new Schedule(
-            "sch-" + Guid.NewGuid().ToString("N")[..12], request.DefinitionId, request.Inputs ?? [],
-            request.Cron is null ? ScheduleKind.Once : ScheduleKind.Cron, request.FireAt, request.Cron, request.TimeZone,
-            request.Misfire, request.MisfireWindow ?? TimeSpan.Zero, now, null, false);
+        var schedule = request.ToSchedule(now);
         await store.AddAsync(schedule, cancellationToken);
         await triggers.RegisterAsync(schedule, now, cancellationToken);
         return (schedule, []);
@@ -54,8 +58,8 @@ public sealed class ScheduleService(ScheduleStore store, ScheduleTriggers trigge
     internal static IReadOnlyList<string> Validate(CreateScheduleRequest r, DateTimeOffset now, TimeSpan tolerance)
     {
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(r.DefinitionId))
-            problems.Add("definitionId is required.");
+        if (!DefinitionIds.IsValid(r.DefinitionId))
+            problems.Add(DefinitionIds.Problem(r.DefinitionId));
         if ((r.FireAt is null) == (r.Cron is null))
             problems.Add("Give exactly one of fireAt (a one-shot schedule) and cron (a recurring one).");
         if (r.FireAt is { } at && at < now - tolerance)
@@ -68,6 +72,9 @@ public sealed class ScheduleService(ScheduleStore store, ScheduleTriggers trigge
             problems.Add("misfireWindow must not be negative.");
         if (r.Misfire == MisfirePolicy.RunIfLate && r.MisfireWindow is null)
             problems.Add("misfire RunIfLate needs misfireWindow (how late a missed window may still start, e.g. '00:30:00').");
+        // Only a request that is otherwise valid can be turned into a trigger.
+        if (problems.Count == 0 && ScheduleTriggers.WhyNeverFires(r.ToSchedule(now), now) is { } never)
+            problems.Add(never);
         return problems;
     }
 }

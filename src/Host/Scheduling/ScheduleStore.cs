@@ -10,7 +10,7 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
 {
     private sealed record Row(
         string id, string definition_id, string inputs_json, string kind, string? fire_at, string? cron, string? time_zone,
-        string misfire, long misfire_window_seconds, string created_at, string? last_fire_time, long completed);
+        string misfire, long misfire_window_seconds, string created_at, string? last_fire_time, long completed, string? broken_reason);
 
     private sealed record RunRow(long id, string schedule_id, string scheduled_for, string happened_at, string outcome, string? instance_id, string? message);
 
@@ -64,6 +64,14 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
             new { id, fired = Format(scheduledFor), completed = completed ? 1 : 0 }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Marks a stored schedule unusable with the reason (it stays listed, and is no longer registered).</summary>
+    public async Task MarkBrokenAsync(string id, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE host_schedules SET broken_reason = @reason WHERE id = @id", new { id, reason }, cancellationToken: cancellationToken));
+    }
+
     public async Task<ScheduleRun> RecordRunAsync(
         string scheduleId, DateTimeOffset scheduledFor, string outcome, string? instanceId, string? message, CancellationToken cancellationToken)
     {
@@ -92,7 +100,7 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
     private static Schedule Map(Row r) => new(
         r.id, r.definition_id, (JsonObject)JsonNode.Parse(r.inputs_json)!, Enum.Parse<ScheduleKind>(r.kind), Parse(r.fire_at), r.cron,
         r.time_zone, Enum.Parse<MisfirePolicy>(r.misfire), TimeSpan.FromSeconds(r.misfire_window_seconds), Parse(r.created_at)!.Value,
-        Parse(r.last_fire_time), r.completed != 0);
+        Parse(r.last_fire_time), r.completed != 0, r.broken_reason);
 
     private static string? Format(DateTimeOffset? value) => value?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 

@@ -1,4 +1,5 @@
 using Quartz;
+using Quartz.Spi;
 
 namespace Elsa.Migration.Host.Scheduling;
 
@@ -13,31 +14,51 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         await EnsureJobAsync(scheduler, schedule.Id, cancellationToken);
-        ITrigger? trigger = schedule.Kind switch
-        {
-            ScheduleKind.Once when schedule.FireAt > now => TriggerBuilder.Create()
-                .WithIdentity(schedule.Id, Group).ForJob(schedule.Id, Group)
-                .StartAt(schedule.FireAt.Value)
-                // Fired late by Quartz itself (busy threads): run the job anyway; the job applies the schedule's misfire policy.
-                .WithSimpleSchedule(s => s.WithMisfireHandlingInstructionFireNow())
-                .Build(),
-            ScheduleKind.Cron => TriggerBuilder.Create()
-                .WithIdentity(schedule.Id, Group).ForJob(schedule.Id, Group)
-                .StartAt(now)
-                .WithCronSchedule(schedule.Cron!, c =>
-                {
-                    c.InTimeZone(TimeZoneOf(schedule));
-                    if (schedule.Misfire == MisfirePolicy.RunIfLate)
-                        c.WithMisfireHandlingInstructionFireAndProceed();
-                    else
-                        c.WithMisfireHandlingInstructionDoNothing();
-                })
-                .Build(),
-            _ => null,
-        };
-        if (trigger is not null)
+        if (BuildTrigger(schedule, now) is { } trigger)
             await scheduler.ScheduleJob(trigger, cancellationToken);
     }
+
+    /// <summary>
+    /// Why the schedule's trigger can never fire (a cron whose years are all past, or beyond Quartz's range, an
+    /// expression or time zone Quartz refuses), or null when it fires. The same check Quartz makes in
+    /// <c>ScheduleJob</c> ("will never fire"), made before anything is stored.
+    /// </summary>
+    public static string? WhyNeverFires(Schedule schedule, DateTimeOffset now)
+    {
+        try
+        {
+            if (BuildTrigger(schedule, now) is IOperableTrigger trigger && trigger.ComputeFirstFireTimeUtc(null) is null)
+                return $"cron '{schedule.Cron}' has no fire time after {now:O}: it would never fire.";
+            return null;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or SchedulerException or TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return $"Quartz cannot schedule it: {e.Message}";
+        }
+    }
+
+    private static ITrigger? BuildTrigger(Schedule schedule, DateTimeOffset now) => schedule.Kind switch
+    {
+        ScheduleKind.Once when schedule.FireAt > now => TriggerBuilder.Create()
+            .WithIdentity(schedule.Id, Group).ForJob(schedule.Id, Group)
+            .StartAt(schedule.FireAt.Value)
+            // Fired late by Quartz itself (busy threads): run the job anyway; the job applies the schedule's misfire policy.
+            .WithSimpleSchedule(s => s.WithMisfireHandlingInstructionFireNow())
+            .Build(),
+        ScheduleKind.Cron => TriggerBuilder.Create()
+            .WithIdentity(schedule.Id, Group).ForJob(schedule.Id, Group)
+            .StartAt(now)
+            .WithCronSchedule(schedule.Cron!, c =>
+            {
+                c.InTimeZone(TimeZoneOf(schedule));
+                if (schedule.Misfire == MisfirePolicy.RunIfLate)
+                    c.WithMisfireHandlingInstructionFireAndProceed();
+                else
+                    c.WithMisfireHandlingInstructionDoNothing();
+            })
+            .Build(),
+        _ => null,
+    };
 
     /// <summary>Fires the schedule's job now for a fire time that was missed (the misfire policy allowed it).</summary>
     public async Task FireNowAsync(Schedule schedule, DateTimeOffset scheduledFor, CancellationToken cancellationToken)

@@ -50,6 +50,15 @@ public sealed class HostSchema(HostDatabase database, ILogger<HostSchema> logger
             acquired_at TEXT NOT NULL);
         CREATE INDEX ix_host_vm_locks_instance ON host_vm_locks(instance_id);
         """,
+        // 2: a stored schedule the server cannot register (e.g. a cron that never fires) is marked, not fatal.
+        """
+        ALTER TABLE host_schedules ADD COLUMN broken_reason TEXT NULL;
+        """,
+        // 3: tokens expire and are revoked (the row stays, for `token list`).
+        """
+        ALTER TABLE host_api_tokens ADD COLUMN expires_at TEXT NULL;
+        ALTER TABLE host_api_tokens ADD COLUMN revoked_at TEXT NULL;
+        """,
     ];
 
     /// <summary>Applies the scripts not yet applied, each in its own transaction.</summary>

@@ -93,7 +93,8 @@ public sealed class InterruptedInstanceRecovery(IWorkflowRuntime runtime, IWorkf
         if (started < 0)
             return new(instance, status, false, $"{status} without compensation: {record?.Error}");
         var completed = after.Skip(started).Any(e => e.ActivityId == compensation && e.Kind == JournalKind.ActivityCompleted);
-        var fault = after.Skip(started).FirstOrDefault(e => e.Kind == JournalKind.ActivityFaulted);
+        // An Elsa.Fault after the compensation is how a procedure ends a rollback (Faulted with the reason), not a failure of it.
+        var fault = after.Skip(started).FirstOrDefault(e => e.Kind == JournalKind.ActivityFaulted && e.ActivityType != Engine.Activities.BuiltIn.FaultType);
         if (completed && fault is null)
             return new(instance, status, true, $"{status}, compensated cleanly by '{compensation}' ({record?.Error})");
         return new(instance, status, false, $"{status}, compensation '{compensation}' did not complete cleanly: " +

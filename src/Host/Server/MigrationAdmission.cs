@@ -24,6 +24,10 @@ public sealed class MigrationAdmission(
     public async Task<StartMigrationResult> StartAsync(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?> inputs,
         string startedBy, StartWorkflowOptions? options, CancellationToken cancellationToken)
     {
+        // Before any lock row is written: a refused start leaves nothing behind.
+        var inputProblems = WorkflowInputChecks.Check(definition, inputs);
+        if (inputProblems.Count > 0)
+            return new StartMigrationResult.Refused("invalid-inputs", string.Join(" ", inputProblems));
         var rules = limits.Value;
         var vmId = Text(Input(inputs, rules.VmInputName));
         string[] nodes = [.. rules.NodeInputNames.Select(n => Text(Input(inputs, n))).OfType<string>().Distinct()];

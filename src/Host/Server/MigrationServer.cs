@@ -27,6 +27,10 @@ public static class MigrationServer
     /// <summary>Loopback only by default; remote clients also need <c>Server:AllowRemote=true</c>.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
+    /// <summary>The Host headers accepted unless <c>AllowedHosts</c> (or <c>serve --allowed-hosts</c>) says otherwise:
+    /// loopback names. A server reached by another name (with <c>--allow-remote</c>) must list it.</summary>
+    public const string DefaultAllowedHosts = "localhost;127.0.0.1;[::1]";
+
     public static WebApplication Build(MigrationServerSettings settings)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -37,6 +41,11 @@ public static class MigrationServer
         if (settings.Configuration is not null)
             builder.Configuration.AddInMemoryCollection(settings.Configuration);
         builder.WebHost.UseUrls(settings.Urls ?? builder.Configuration["urls"] ?? DefaultUrl);
+        // ASP.NET Core's host filtering (400 for any other Host header) reads AllowedHosts; unset it would allow any.
+        builder.Configuration["AllowedHosts"] ??= DefaultAllowedHosts;
+        builder.Logging.AddPathOnlyRequestLog();
+        // Colours are ANSI sequences, which the CLI's control-character escaping (Cli/CliConsole) would print as text.
+        builder.Logging.AddSimpleConsole(o => o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled);
         // Long enough for running activities to persist their state; instances still running stay Running in the
         // database and are recovered by the next start (IWorkflowRuntime.RecoverAsync).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
@@ -60,6 +69,9 @@ public static class MigrationServer
         QuartzLogging.Attach(loggerFactory);
         app.Lifetime.ApplicationStarted.Register(() => QuartzLogging.Attach(loggerFactory));
         app.Lifetime.ApplicationStopped.Register(() => QuartzLogging.Detach(loggerFactory));
+        app.UseRequestLog();
+        app.UseMiddleware<SecurityHeaders>();
+        app.UseApiProblems();
         app.UseMiddleware<LoopbackOnlyMiddleware>();
         app.UseHostPagesAndStudioAssets();
         app.UseAuthentication();

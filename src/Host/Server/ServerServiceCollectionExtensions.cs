@@ -12,6 +12,7 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<HostSchema>();
         services.AddSingleton<InterruptedInstanceRecovery>();
         services.AddSingleton<DefinitionCatalog>();
+        services.AddSingleton<MigrationOutcomeReader>();
         services.AddDefinitionTriggers();
         return services;
     }

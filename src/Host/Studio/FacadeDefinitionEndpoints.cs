@@ -126,12 +126,16 @@ public static class FacadeDefinitionEndpoints
     {
         if (body["model"] is not JsonObject model)
             return StudioShapes.ValidationErrors(["The request has no 'model'."]);
-        if (model["definitionId"] is null || string.IsNullOrEmpty(model["definitionId"]!.GetValue<string>()))
+        // Everything the save depends on is read before anything is written: a wrong type is a 400, not a draft and a 500.
+        var publish = FacadeRequest.Bool(body["publish"], "publish") == true;
+        var definitionId = FacadeRequest.String(model["definitionId"], "model.definitionId");
+        var name = FacadeRequest.String(model["name"], "model.name");
+        if (string.IsNullOrEmpty(definitionId))
         {
             // "Create workflow": Studio sends no ids; a readable, unique definition id from the name.
-            model["definitionId"] = Slug(model["name"]?.GetValue<string>()) + "-" + Guid.NewGuid().ToString("N")[..6];
+            model["definitionId"] = Slug(name) + "-" + Guid.NewGuid().ToString("N")[..6];
         }
-        else if (await catalog.Store.GetLatestAsync(model["definitionId"]!.GetValue<string>(), ct) is { } previous
+        else if (await catalog.Store.GetLatestAsync(definitionId, ct) is { } previous
                  && JsonNode.Parse(previous.Json) is JsonObject previousModel)
         {
             StudioDroppedProperties.Restore(model, previousModel);
@@ -141,7 +145,7 @@ public static class FacadeDefinitionEndpoints
         var saved = await catalog.SaveDraftAsync(model, ct);
         if (!saved.Succeeded)
             return StudioShapes.ValidationErrors(saved.Problems.Select(p => p.ToString()));
-        if (body["publish"]?.GetValue<bool>() == true)
+        if (publish)
             return Published(await catalog.PublishLatestAsync(saved.Stored!.DefinitionId, ct));
         return Results.Json(StudioShapes.SaveResponse(saved.Stored!, alreadyPublished: false));
     }
@@ -151,8 +155,7 @@ public static class FacadeDefinitionEndpoints
         : change.Problems.Any(p => p.Code == "not-found") ? Results.NotFound()
         : StudioShapes.ValidationErrors(change.Problems.Select(p => p.ToString()));
 
-    private static IEnumerable<string> Strings(JsonNode? node) =>
-        node is JsonArray array ? array.Select(n => n?.GetValue<string>()).OfType<string>() : [];
+    private static IEnumerable<string> Strings(JsonNode? node) => FacadeRequest.Strings(node, "definitionIds") ?? [];
 
     private static string Slug(string? name)
     {

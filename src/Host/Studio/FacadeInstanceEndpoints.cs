@@ -60,10 +60,10 @@ public static class FacadeInstanceEndpoints
             if (await ProjectAsync(id, instances, journal, ct) is not { } p)
                 return Results.NotFound();
             var filter = body?["filter"] as JsonObject;
-            var activityIds = Set(filter?["activityIds"]);
-            var nodeIds = Set(filter?["activityNodeIds"]);
-            var excluded = Set(filter?["excludedActivityTypes"]);
-            var eventNames = Set(filter?["eventNames"]);
+            var activityIds = Set(filter?["activityIds"], "filter.activityIds");
+            var nodeIds = Set(filter?["activityNodeIds"], "filter.activityNodeIds");
+            var excluded = Set(filter?["excludedActivityTypes"], "filter.excludedActivityTypes");
+            var eventNames = Set(filter?["eventNames"], "filter.eventNames");
             var records = p.LogRecords().Where(r =>
                 (activityIds is null || activityIds.Contains(r["activityId"]!.GetValue<string>()))
                 && (nodeIds is null || nodeIds.Contains(r["nodeId"]!.GetValue<string>()))
@@ -73,23 +73,25 @@ public static class FacadeInstanceEndpoints
             var take = int.TryParse(request.Query["take"], out var t) ? t : records.Count;
             return Results.Json(StudioShapes.Paged([.. records.Skip(skip).Take(take)], records.Count));
         });
-        api.MapPost("/cancel/workflow-instances/{id}", async (string id, IWorkflowRuntime runtime, CancellationToken ct) =>
+        api.MapPost("/cancel/workflow-instances/{id}", async (string id, IWorkflowInstanceStore instances, IWorkflowRuntime runtime, CancellationToken ct) =>
         {
+            if (await instances.GetAsync(id, ct) is null)
+                return Results.NotFound();
             await runtime.CancelAsync(id, ct);
             return Results.Ok();
         });
         api.MapPost("/bulk-actions/cancel/workflow-instances", async (JsonObject body, IWorkflowRuntime runtime, CancellationToken ct) =>
         {
             var cancelled = 0;
-            foreach (var id in Set(body["ids"]) ?? [])
+            foreach (var id in Set(body["ids"], "ids") ?? [])
                 cancelled += await runtime.CancelAsync(id, ct) ? 1 : 0;
             return Results.Json(new JsonObject { ["cancelled"] = cancelled });
         });
         api.MapPost("/activity-executions/report", async (JsonObject body, IWorkflowInstanceStore instances, IJournalStore journal, CancellationToken ct) =>
         {
-            var id = body["workflowInstanceId"]?.GetValue<string>() ?? "";
+            var id = FacadeRequest.String(body["workflowInstanceId"], "workflowInstanceId") ?? "";
             var p = await ProjectAsync(id, instances, journal, ct);
-            return Results.Json(new JsonObject { ["stats"] = p?.Stats(Set(body["activityNodeIds"]) ?? []) ?? [] });
+            return Results.Json(new JsonObject { ["stats"] = p?.Stats(Set(body["activityNodeIds"], "activityNodeIds") ?? []) ?? [] });
         });
         api.MapGet("/activity-executions/list", async (HttpRequest request, IWorkflowInstanceStore instances, IJournalStore journal, CancellationToken ct) =>
             Results.Json(StudioShapes.Items([.. (await RecordsAsync(request, instances, journal, ct)).Select(r => (JsonNode)r.DeepClone())])));
@@ -117,24 +119,24 @@ public static class FacadeInstanceEndpoints
         body ??= [];
         var all = await instances.ListAsync(new InstanceQuery(Limit: 10_000), ct);
         IEnumerable<WorkflowInstanceSummary> rows = all;
-        var definitionIds = Set(body["definitionIds"]) ?? (body["definitionId"]?.GetValue<string>() is { } d ? [d] : null);
+        var definitionIds = Set(body["definitionIds"], "definitionIds") ?? (FacadeRequest.String(body["definitionId"], "definitionId") is { } d ? [d] : null);
         if (definitionIds is { Count: > 0 })
             rows = rows.Where(i => definitionIds.Contains(i.DefinitionId));
-        var statuses = Set(body["statuses"]);
+        var statuses = Set(body["statuses"], "statuses");
         if (statuses is { Count: > 0 })
             rows = rows.Where(i => statuses.Contains(InstanceProjection.Status(i.Status)));
-        var subStatuses = Set(body["subStatuses"]);
+        var subStatuses = Set(body["subStatuses"], "subStatuses");
         if (subStatuses is { Count: > 0 })
             rows = rows.Where(i => subStatuses.Contains(InstanceProjection.SubStatus(i.Status)));
-        if (body["searchTerm"]?.GetValue<string>() is { Length: > 0 } term)
+        if (FacadeRequest.String(body["searchTerm"], "searchTerm") is { Length: > 0 } term)
             rows = rows.Where(i => new[] { i.Id, i.DefinitionId, i.DefinitionName, i.CorrelationId }.Any(s => s?.Contains(term, StringComparison.OrdinalIgnoreCase) == true));
-        var ascending = body["orderDirection"]?.GetValue<string>() == "Ascending";
-        rows = body["orderBy"]?.GetValue<string>() == "Name"
+        var ascending = FacadeRequest.String(body["orderDirection"], "orderDirection") == "Ascending";
+        rows = FacadeRequest.String(body["orderBy"], "orderBy") == "Name"
             ? ascending ? rows.OrderBy(i => i.DefinitionName) : rows.OrderByDescending(i => i.DefinitionName)
             : ascending ? rows.OrderBy(i => i.CreatedAt) : rows.OrderByDescending(i => i.CreatedAt);
         var list = rows.ToList();
-        var page = body["page"]?.GetValue<int>() ?? 0;
-        var pageSize = body["pageSize"]?.GetValue<int>() ?? list.Count;
+        var page = FacadeRequest.Int(body["page"], "page") ?? 0;
+        var pageSize = FacadeRequest.Int(body["pageSize"], "pageSize") ?? list.Count;
         return Results.Json(StudioShapes.Paged([.. list.Skip(page * pageSize).Take(pageSize).Select(i => (JsonNode)InstanceProjection.Summary(i))], list.Count));
     }
 
@@ -152,6 +154,5 @@ public static class FacadeInstanceEndpoints
         return new InstanceProjection(instance, await journal.ReadAsync(id, 0, JournalLimit, ct));
     }
 
-    private static HashSet<string>? Set(JsonNode? node) =>
-        node is JsonArray array ? array.Select(n => n?.GetValue<string>()).OfType<string>().ToHashSet() : null;
+    private static HashSet<string>? Set(JsonNode? node, string field) => FacadeRequest.Strings(node, field);
 }

@@ -72,4 +72,8 @@ internal sealed class LedgerReplayContext(Activity activity, IServiceProvider se
     }
 
     public override ValueTask<IReadOnlyList<LedgerEntry>> GetLedgerAsync() => ValueTask.FromResult<IReadOnlyList<LedgerEntry>>(_ledger.ToList());
+
+    /// <summary>A replay has no journal of its own: no failure led to it.</summary>
+    public override ValueTask<IReadOnlyList<Engine.Persistence.JournalEntry>> GetJournalAsync() =>
+        ValueTask.FromResult<IReadOnlyList<Engine.Persistence.JournalEntry>>([]);
 }

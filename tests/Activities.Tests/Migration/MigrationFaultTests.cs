@@ -54,11 +54,12 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         var (id, status) = await run;
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(WorkflowStatus.Faulted, status);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("waitConvergence", fault.ActivityId);
         Assert.Contains("target QEMU on lab-b exited while the disks were being copied", fault.Message);
         await AssertRolledBackAsync(h, id, journal, ct);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "target QEMU on lab-b exited while the disks were being copied", ct);
         Assert.True(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(0).Dataset!, ct), "the replica must be kept");
     }
 
@@ -79,14 +80,15 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         var (id, status) = await h.RunAsync(json, ct);
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(WorkflowStatus.Faulted, status);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("zfsReplicate", fault.ActivityId);
         Assert.Contains("shares no snapshot (name and guid)", fault.Message);
         Assert.Contains("a full one would overwrite it", fault.Message);
         Assert.Contains("ZFS replication of VM vm1", fault.Message);
         Assert.DoesNotContain(journal, e => e.ActivityId == "prepareTarget");
         await AssertRolledBackAsync(h, id, journal, ct);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "'zfsReplicate' (VmMigration.ZfsReplicate) failed: ", ct);
         Assert.Equal(sourceSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Source, h.SourceDisk(0).Dataset!, ct));
         Assert.Equal(targetSnapsBefore, await h.SnapshotsAsync(MigrationHarness.Target, replica, ct));
     }
@@ -117,14 +119,15 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
             var journal = await h.JournalAsync(id, ct);
 
             var pipesAfter = PipeProbe.CountOpenPipes();
-            var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+            var fault = OutcomeAssert.SingleFailure(journal);
             var rollbackTime = journal.Where(e => e.ActivityId == "rollback").Max(e => e.At) - fault.At;
             output.WriteLine($"from the ZfsReplicate fault to the end of Rollback: {rollbackTime.TotalMilliseconds:0} ms; " +
                 $"pipes open in this process before the run {pipesBefore}, after {pipesAfter}");
-            Assert.Equal(WorkflowStatus.Finished, status);
+            Assert.Equal(WorkflowStatus.Faulted, status);
             Assert.Equal("zfsReplicate", fault.ActivityId);
             Assert.Contains("zfs recv", fault.Message);
             Assert.Contains("out of space", fault.Message);
+            await OutcomeAssert.RolledBackAsync(h, id, journal, "out of space", ct);
             Assert.True(rollbackTime < TimeSpan.FromSeconds(20), $"the rollback took {rollbackTime} after the failed receive");
             Assert.Empty(LeftOpen.ZfsSends(dataset));
             Assert.Empty(LeftOpen.PipesSharedWithZfsDaemon());
@@ -164,11 +167,12 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         output.WriteLine(killedAt.Task.IsCompleted ? await killedAt.Task : "never reached pre-switchover");
 
         Assert.True(killedAt.Task.IsCompleted, "the migration never reached pre-switchover");
-        Assert.Equal(WorkflowStatus.Finished, status);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(WorkflowStatus.Faulted, status);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.True(fault.ActivityId is "completeMirror" or "resumeTarget", $"unexpected fault in {fault.ActivityId}: {fault.Message}");
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.Contains("migrate_cancel", StringComparison.Ordinal) == true);
         await AssertRolledBackAsync(h, id, journal, ct);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, fault.Message!, ct);
 
         // Safe twice: replay Rollback over the whole ledger marked unreleased (a host that died mid-rollback finds it so).
         var record = await h.Services.GetRequiredService<IWorkflowInstanceStore>().GetAsync(id, ct);
@@ -193,12 +197,13 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
         var (id, status) = await h.RunAsync(json, ct);
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(WorkflowStatus.Faulted, status);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("bitmapMirror", fault.ActivityId);
         Assert.Contains("Strategy Native needs a QEMU whose blockdev-mirror takes a bitmap", fault.Message);
         Assert.DoesNotContain(journal, e => e.ActivityId == "bitmapMirror" && e.Kind == JournalKind.Message);
         await AssertRolledBackAsync(h, id, journal, ct);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "Strategy Native needs a QEMU whose blockdev-mirror takes a bitmap", ct);
     }
 
     /// <summary>The VM's files in the target's socket directory (QMP, guest agent, pid file, serial log, NBD, migration...).</summary>

@@ -133,13 +133,14 @@ public sealed class SshMigrationTests(ITestOutputHelper output)
         var (id, status) = await run;
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
+        Assert.Equal(WorkflowStatus.Faulted, status);
         var prepare = journal.Single(e => e.ActivityId == "prepareTarget" && e.Kind == JournalKind.Message);
         Assert.True(prepare.Data!["tcp"]!.GetValue<bool>(), prepare.Message);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("waitConvergence", fault.ActivityId);
         Assert.Contains("target QEMU on lab-b exited while the disks were being copied", fault.Message);
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "target QEMU on lab-b exited while the disks were being copied", ct);
 
         // The VM runs on the source on its own disks, with nothing of the migration left on it.
         Assert.Equal(RunState.Running, (await source.Client.QueryStatusAsync(ct)).Status);

@@ -39,9 +39,10 @@ public sealed class UndoOwnershipTests(ITestOutputHelper output)
         var (id, _) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
         var journal = await h.JournalAsync(id, ct);
 
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("prepareTarget", fault.ActivityId);
         Assert.Contains("already exists on lab-b: refusing to overwrite it", fault.Message);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "already exists on lab-b: refusing to overwrite it", ct);
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.Contains($"kept lab-b:{existing.Dataset}: not created by this migration", StringComparison.Ordinal) == true);
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
         Assert.Equal(before, await FingerprintAsync(h.Lab.Zfs(MigrationHarness.Target), existing.Dataset!, existing.Path, ct));
@@ -64,7 +65,7 @@ public sealed class UndoOwnershipTests(ITestOutputHelper output)
         await source.Client.TransactionAsync([new AddBitmapAction("disk0", "mig-vd0", null)], ct);
         var (id, _) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
         var journal = await h.JournalAsync(id, ct);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("addDirtyBitmap", fault.ActivityId);
         Assert.Contains("this migration did not create it", fault.Message);
         Assert.Contains((await source.Client.QueryNamedBlockNodesAsync(ct)).Single(n => n.NodeName == "disk0").DirtyBitmaps, b => b.Name == "mig-vd0");
@@ -128,9 +129,10 @@ public sealed class UndoOwnershipTests(ITestOutputHelper output)
     {
         var (id, _) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
         var journal = await h.JournalAsync(id, ct);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal(step, fault.ActivityId);
         Assert.Contains("this migration did not create it", fault.Message);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "this migration did not create it", ct);
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
         Assert.True(await stillThere(), "the rollback removed a resource this migration did not create");
         Assert.Equal(RunState.Running, (await (await h.SourceSessionAsync(ct)).Client.QueryStatusAsync(ct)).Status);

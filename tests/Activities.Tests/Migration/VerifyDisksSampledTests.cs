@@ -110,7 +110,7 @@ public sealed class VerifyDisksSampledTests(ITestOutputHelper output)
         var (id, status) = await h.RunAsync(json, ct);
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
+        Assert.Equal(WorkflowStatus.Faulted, status);
         var verify = journal.Single(e => e.ActivityId == "verifyDisks" && e.Kind == JournalKind.Message).Data!;
         Assert.False(verify["identical"]!.GetValue<bool>());
         Assert.Equal(seed, verify["seed"]!.GetValue<int>());
@@ -123,6 +123,7 @@ public sealed class VerifyDisksSampledTests(ITestOutputHelper output)
 
         // Different goes to Rollback: the VM runs on the source again and nothing of the migration is left.
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "'verifyDisks' (VmMigration.VerifyDisks) ended Different", ct);
         var source = await h.Pool.GetAsync(h.SourcePaths.QmpSocket, ct);
         Assert.Equal(RunState.Running, (await source.Client.QueryStatusAsync(ct)).Status);
         Assert.DoesNotContain(await source.Client.QueryNamedBlockNodesAsync(ct), n => n.DirtyBitmaps.Count > 0);

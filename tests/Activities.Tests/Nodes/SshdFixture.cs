@@ -101,6 +101,13 @@ internal sealed class SshdFixture : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Stops sshd but keeps the keys and known_hosts: the node is then unreachable, as when its sshd dies.</summary>
+    public async Task StopAsync()
+    {
+        if (!_sshd.HasExited) _sshd.Kill(entireProcessTree: true);
+        await _sshd.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_sshd.HasExited) _sshd.Kill(entireProcessTree: true);

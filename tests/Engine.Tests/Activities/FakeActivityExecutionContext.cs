@@ -59,6 +59,7 @@ internal sealed class FakeActivityExecutionContext(Activity activity, IReadOnlyD
     public override ValueTask ConfirmResourceAsync(long ledgerEntryId, JsonObject? mark = null) => throw new NotSupportedException();
     public override ValueTask ReleaseResourceAsync(long ledgerEntryId) => throw new NotSupportedException();
     public override ValueTask<IReadOnlyList<LedgerEntry>> GetLedgerAsync() => throw new NotSupportedException();
+    public override ValueTask<IReadOnlyList<Engine.Persistence.JournalEntry>> GetJournalAsync() => throw new NotSupportedException();
 }
 
 /// <summary>A clock that stands still.</summary>

@@ -74,6 +74,8 @@ public sealed class ActivityRegistryTests
         Assert.True(registry.Find("Elsa.Start")!.IsStart);
         Assert.True(registry.Find("Elsa.Finish")!.IsTerminal);
         Assert.Empty(registry.Find("Elsa.Finish")!.Outcomes);
+        Assert.Empty(registry.Find("Elsa.Fault")!.Outcomes);
+        Assert.Equal(["code", "message", "category", "reason"], registry.Find("Elsa.Fault")!.Inputs.Select(i => i.Name));
         Assert.Equal(["True", "False"], registry.Find("Elsa.FlowDecision")!.Outcomes);
         Assert.Equal("condition", Assert.Single(registry.Find("Elsa.FlowDecision")!.Inputs).Name);
         Assert.Equal("branches", registry.Find("Elsa.FlowFork")!.DynamicOutcomesInput);

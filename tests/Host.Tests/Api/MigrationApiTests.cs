@@ -128,6 +128,37 @@ public sealed class MigrationApiTests() : ServerTest(TimeSpan.FromSeconds(90))
         Assert.DoesNotContain(paths, p => p.StartsWith("/elsa/api", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_migration_refused_at_GetDiskInfo_shows_outcome_RolledBack_with_the_first_failure_not_a_success()
+    {
+        await ImportAsync(await File.ReadAllTextAsync(Activities.Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token));
+        var body = Start("live-migrate", "no-such-vm");
+        body["inputs"]!["SourceNode"] = "lab-a";
+        body["inputs"]!["TargetNode"] = "lab-b";
+        body["inputs"]!["Inventory"] = Path.Combine(Path.GetTempPath(), $"no-inventory-{Guid.NewGuid():N}.json");
+
+        var start = await Server.Client.PostAsJsonAsync("/api/migrations", body, Timeout.Token);
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var instanceId = (await start.Content.ReadFromJsonAsync<JsonObject>(Timeout.Token))!["instanceId"]!.GetValue<string>();
+        using var events = await Server.Client.GetAsync($"/api/migrations/{instanceId}/events", HttpCompletionOption.ResponseHeadersRead, Timeout.Token);
+        var status = await SseParser.Create(await events.Content.ReadAsStreamAsync(Timeout.Token)).EnumerateAsync(Timeout.Token)
+            .LastAsync(Timeout.Token);
+        var view = await Server.Client.GetFromJsonAsync<JsonObject>($"/api/migrations/{instanceId}", Timeout.Token);
+        var row = (await Server.Client.GetFromJsonAsync<JsonArray>("/api/migrations", Timeout.Token))!.Single(r => r!["id"]!.GetValue<string>() == instanceId)!;
+
+        Assert.Equal("status", status.EventType);
+        var ended = JsonNode.Parse(status.Data)!;
+        Assert.Equal("RolledBack", ended["outcome"]!.GetValue<string>());
+        Assert.Equal("Faulted", view!["status"]!.GetValue<string>());
+        Assert.Equal("RolledBack", view["outcome"]!.GetValue<string>());
+        var reason = view["reason"]!.GetValue<string>();
+        Assert.StartsWith("'getDiskInfo' (VmMigration.GetDiskInfo) failed: ", reason);
+        Assert.Equal(reason, view["error"]!.GetValue<string>());
+        Assert.Equal(reason, ended["reason"]!.GetValue<string>());
+        Assert.Equal("RolledBack", row["outcome"]!.GetValue<string>());
+        Assert.Equal(reason, row["reason"]!.GetValue<string>());
+    }
+
     internal static JsonObject Start(string definitionId, string vmId) =>
         new() { ["definitionId"] = definitionId, ["inputs"] = new JsonObject { ["VmId"] = vmId } };
 

@@ -15,6 +15,7 @@ public sealed class VmCommandsTests(ITestOutputHelper output)
 {
     private const string VmId = "vmcli";
     private const string Node = "lab-a";
+    private const string Other = "lab-b";
 
     [Fact(Timeout = 240_000)]
     public async Task Vm_start_status_stop_drive_the_VMs_QEMU_and_a_second_start_is_refused()
@@ -107,6 +108,86 @@ public sealed class VmCommandsTests(ITestOutputHelper output)
         {
             await TearDownAsync(lab);
         }
+    }
+
+    [Fact(Timeout = 240_000)]
+    public Task Vm_commands_on_a_node_that_cannot_be_asked_answer_unknown_and_a_start_elsewhere_needs_force() => InLabAsync(async (lab, ct) =>
+    {
+        // lab-b reached over ssh on a port nothing listens on: ssh itself fails (exit 255), as with a stopped sshd.
+        var port = ClosedPort();
+        var inventory = Path.Combine(lab.Directory, "unreachable-b.json");
+        await (lab.Inventory with
+        {
+            Nodes = [.. lab.Inventory.Nodes.Select(n => n.Name != Other ? n : n with
+            {
+                Transport = new TransportDefinition
+                {
+                    Kind = "ssh", Host = "127.0.0.1", Port = port, User = Environment.UserName,
+                    IdentityFile = Path.Combine(lab.Directory, "no_key"), KnownHostsFile = Path.Combine(lab.Directory, "known_hosts"),
+                },
+            })],
+        }).SaveAsync(inventory, ct);
+        Task<CliResult> Vm(string verb, string node, params string[] extra) =>
+            CliAsync(lab, ct, ["vm", verb, "--inventory", inventory, "--node", node, .. extra, VmId]);
+
+        var status = await Vm("status", Other);
+        Assert.True(status.ExitCode == 4, $"status on an unreachable node must exit 4 (neither 0 running nor 3 stopped)\n{status}");
+        Assert.Contains($"{VmId} on {Other}: unknown (ssh exited 255", status.Output);
+        Assert.DoesNotContain("stopped", status.Output);
+        Assert.Contains($"unknown: Could not ask node '{Other}' (ssh {Environment.UserName}@127.0.0.1:{port})", status.Error);
+
+        var stop = await Vm("stop", Other);
+        Assert.True(stop.ExitCode == 4, $"stop on an unreachable node must exit 4\n{stop}");
+        Assert.DoesNotContain("was not running", stop.Output);
+
+        var start = await Vm("start", Node);
+        Assert.True(start.ExitCode == 4, $"a start while the other node cannot be asked must be refused with exit 4\n{start}");
+        Assert.Contains($"error: not starting VM '{VmId}' on '{Node}': it may run on '{Other}'", start.Error);
+        Assert.Empty(LabQemuPids(lab));
+
+        var forced = await Vm("start", Node, "--force");
+        Assert.True(forced.ExitCode == 0, $"vm start --force failed\n{forced}");
+        Assert.Contains($"warning: Could not ask node '{Other}'", forced.Error);
+        Assert.Equal([ReadPid(lab.Inventory.RuntimePaths(VmId, Node).PidFile)], LabQemuPids(lab));
+    }, "ssh");
+
+    [Fact(Timeout = 240_000)]
+    public Task Vm_start_is_refused_while_the_VM_runs_on_another_node() => InLabAsync(async (lab, ct) =>
+    {
+        var start = await VmAsync(lab, "start", ct);
+        Assert.True(start.ExitCode == 0, $"vm start failed\n{start}");
+        var pid = ReadPid(lab.Inventory.RuntimePaths(VmId, Node).PidFile);
+
+        var elsewhere = await CliAsync(lab, ct, "vm", "start", "--inventory", lab.InventoryPath, "--node", Other, "--force", VmId);
+
+        Assert.True(elsewhere.ExitCode == 1, $"a start while the VM runs on {Node} must be refused, --force or not\n{elsewhere}");
+        Assert.Contains($"error: VM '{VmId}' runs on node '{Node}' (pid {pid})", elsewhere.Error);
+        Assert.Equal([pid], LabQemuPids(lab));
+    });
+
+    /// <summary>Runs <paramref name="test"/> in a fresh lab (QEMU and zfs-fuse required), torn down also when it fails.</summary>
+    private static async Task InLabAsync(Func<LabEnvironment, CancellationToken, Task> test, params string[] moreTools)
+    {
+        RequireTools(["zfs-fuse", "zpool", "qemu-system-x86_64", .. moreTools]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3.5));
+        var lab = await CreateLabAsync(cts.Token);
+        try
+        {
+            await test(lab, cts.Token);
+        }
+        finally
+        {
+            await TearDownAsync(lab);
+        }
+    }
+
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     private sealed record CliResult(int ExitCode, string Output, string Error)

@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Activities.Qemu;
-using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
-using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Tests.Cli;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -21,26 +17,25 @@ namespace Elsa.Migration.Host.Tests.Recovery;
 public sealed class CrashRecoveryTests(ITestOutputHelper output)
 {
     private const string VmId = "crash1";
-    private const long ReplicatedSize = 64L << 20, LocalSize = 32L << 20;
 
     [Fact(Timeout = 420_000)]
     public async Task RunKilledDuringLiveMigrate_RecoverShouldRollBackToTheSourceFromTheLedgerAndLeaveNothingBehind()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         var ct = cts.Token;
-        await using var lab = await CreateLabAsync(ct);
+        await using var lab = await CliMigrationRun.CreateLabAsync(VmId, dirtyBytes: 2L << 20, ct);
         var work = Directory.CreateDirectory(Path.Combine("/tmp", "elsa-crash-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         try
         {
             // A site's copy of the shipped procedure with the RAM migration throttled to 16 KiB/s: LiveMigrate (recovery
             // policy Compensate) runs for minutes, with the disks mirrored, the target QEMU waiting and the migration active.
             var workflow = Path.Combine(work, "live-migrate-throttled.json");
-            await File.WriteAllTextAsync(workflow, EditedWorkflow("liveMigrate", "maxBandwidthBytesPerSecond", 16 * 1024), ct);
+            await File.WriteAllTextAsync(workflow, CliMigrationRun.EditedWorkflow("liveMigrate", "maxBandwidthBytesPerSecond", 16 * 1024), ct);
             var db = Path.Combine(work, "crash.db");
-            await using var store = EngineStores(db);
+            await using var store = CliMigrationRun.EngineStores(db);
 
-            using var run = StartRun(lab, workflow, db);
-            var instanceId = await WaitUntilAsync(store, db, run, (ledger, journal) => ledger.Any(e => e.Kind == "migration") &&
+            using var run = CliMigrationRun.Start(lab, workflow, db, VmId);
+            var instanceId = await CliMigrationRun.WaitUntilAsync(output, store, db, run, (ledger, journal) => ledger.Any(e => e.Kind == "migration") &&
                 journal.Any(e => e is { Kind: JournalKind.Progress, ActivityId: "liveMigrate" }), ct);
             run.Crash();
             await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
@@ -76,6 +71,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             Assert.Contains(rollback, m => m.StartsWith("Rollback dirty-bitmap", StringComparison.Ordinal) && m.Contains("removed bitmap", StringComparison.Ordinal));
             Assert.Contains(rollback, m => m.StartsWith("Rollback complete", StringComparison.Ordinal) && m.EndsWith($"runs on {MigrationLab.Source}", StringComparison.Ordinal));
             var ledger = await store.GetRequiredService<ILedgerStore>().ListAsync(instanceId, ct);
+            var outcome = Activities.Migration.MigrationOutcome.Decide(record.Status, record.Error, journal, ledger);
+            Assert.Equal(Activities.Migration.MigrationOutcomes.RolledBack, outcome?.Name);
+            Assert.Contains("'liveMigrate' (VmMigration.LiveMigrate) was interrupted by a process crash", outcome!.Reason);
             foreach (var kind in new[] { "dirty-bitmap", "target-qemu", "target-volume", "nbd-client", "block-job", "migration" })
                 Assert.Contains(ledger, e => e.Kind == kind);
             Assert.All(ledger, e => Assert.True(e.ReleasedAt is not null, $"ledger entry {e.Kind} {e.Name} not released"));
@@ -93,18 +91,18 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         var ct = cts.Token;
-        await using var lab = await CreateLabAsync(ct);
+        await using var lab = await CliMigrationRun.CreateLabAsync(VmId, dirtyBytes: 2L << 20, ct);
         var work = Directory.CreateDirectory(Path.Combine("/tmp", "elsa-crash-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         try
         {
             // The local disk's full mirror throttled to 1 MiB/s: WaitConvergence (recovery policy Rerun: it only watches)
             // waits ~30 s for the 32 MiB copy; the mirror job keeps running inside the source QEMU while no host watches.
             var workflow = Path.Combine(work, "live-migrate-slow-mirror.json");
-            await File.WriteAllTextAsync(workflow, EditedWorkflow("driveMirror", "bandwidthBytesPerSecond", 1L << 20), ct);
+            await File.WriteAllTextAsync(workflow, CliMigrationRun.EditedWorkflow("driveMirror", "bandwidthBytesPerSecond", 1L << 20), ct);
             var db = Path.Combine(work, "crash.db");
-            await using var store = EngineStores(db);
-            using var run = StartRun(lab, workflow, db);
-            var instanceId = await WaitUntilAsync(store, db, run, (_, journal) =>
+            await using var store = CliMigrationRun.EngineStores(db);
+            using var run = CliMigrationRun.Start(lab, workflow, db, VmId);
+            var instanceId = await CliMigrationRun.WaitUntilAsync(output, store, db, run, (_, journal) =>
                 journal.Any(e => e is { Kind: JournalKind.Progress, ActivityId: "waitConvergence" } && e.Message == "mirroring"), ct);
             run.Crash();
             await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
@@ -146,29 +144,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The lab with VM crash1 (replicated disk with a replica on the target and 2 MiB changed since; local disk) running on the source.</summary>
-    private static async Task<MigrationLab> CreateLabAsync(CancellationToken ct)
-    {
-        var lab = await MigrationLab.CreateAsync(512L << 20, ct);
-        try
-        {
-            await lab.CreateVmAsync(VmId, [(DiskKind.Replicated, ReplicatedSize), (DiskKind.Local, LocalSize)], ct);
-            await lab.DirtyAsync(VmId, 0, 2L << 20, ct); // changed since the replica: ZfsReplicate sends an increment
-            await lab.StartVmAsync(VmId, ct);
-            return lab;
-        }
-        catch
-        {
-            await lab.DisposeAsync();
-            throw;
-        }
-    }
-
-    /// <summary><c>elsa-migrate run</c> of the workflow file on the lab's VM, as a child process with its own database.</summary>
-    private static CliProcess StartRun(MigrationLab lab, string workflow, string db) =>
-        CliProcess.Start(db, "run", workflow, "--db", db, "--input", $"VmId={VmId}", "--input", $"SourceNode={MigrationLab.Source}",
-            "--input", $"TargetNode={MigrationLab.Target}", "--input", $"Inventory={lab.Lab.InventoryPath}");
-
     /// <summary><c>elsa-migrate recover --db</c> to its end: exit code, output, seconds.</summary>
     private async Task<(int ExitCode, string Output, double Seconds)> RecoverAsync(string db)
     {
@@ -204,33 +179,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             "the replica must be kept");
     }
 
-    /// <summary>Polls the CLI's database (never sleeps blindly) until <paramref name="due"/> holds for the instance's
-    /// ledger and journal: the moment to crash it. Returns the instance id.</summary>
-    private async Task<string> WaitUntilAsync(ServiceProvider store, string db, CliProcess run,
-        Func<IReadOnlyList<LedgerEntry>, IReadOnlyList<JournalEntry>, bool> due, CancellationToken ct)
-    {
-        var instances = store.GetRequiredService<IWorkflowInstanceStore>();
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromMinutes(3))
-        {
-            Assert.False(run.HasExited, $"run exited before the moment to crash it:\n{run.Output}\n{run.Error}");
-            var summaries = File.Exists(db) ? await instances.ListAsync(new InstanceQuery(), ct) : [];
-            if (summaries.FirstOrDefault() is { } instance)
-            {
-                var ledger = await store.GetRequiredService<ILedgerStore>().ListAsync(instance.Id, ct);
-                var journal = await store.GetRequiredService<IJournalStore>().ReadAsync(instance.Id, 0, 100_000, ct);
-                if (due(ledger, journal))
-                {
-                    output.WriteLine($"killing run at {deadline.Elapsed.TotalSeconds:0.0} s: ledger {string.Join(", ", ledger.Select(e => e.Kind))}; " +
-                        $"last journal: {journal[^1]}");
-                    return instance.Id;
-                }
-            }
-            await Task.Delay(100, ct);
-        }
-        throw new TimeoutException($"The moment to crash never came:\n{run.Output}\n{run.Error}");
-    }
-
     private static bool MigrationLabAlive(MigrationLab lab, string node)
     {
         var pidFile = lab.Lab.Inventory.RuntimePaths(VmId, node).PidFile;
@@ -244,20 +192,4 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             return false; // no such process
         }
     }
-
-    /// <summary>workflows/live-migrate.json with one Int64 input of one activity set (what a site edits in its copy).</summary>
-    private static string EditedWorkflow(string activityId, string input, long value)
-    {
-        var json = JsonNode.Parse(File.ReadAllText(MigrationLab.FindRepositoryFile("workflows/live-migrate.json")))!.AsObject();
-        var node = json["root"]!["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == activityId)!.AsObject();
-        node[input] = new JsonObject
-        {
-            ["typeName"] = "Int64", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = value },
-        };
-        return json.ToJsonString();
-    }
-
-    /// <summary>The engine's stores over the CLI's database, for reading (no runtime is started).</summary>
-    private static ServiceProvider EngineStores(string db) =>
-        new ServiceCollection().AddMigrationEngine(o => o.DatabasePath = db).BuildServiceProvider();
 }

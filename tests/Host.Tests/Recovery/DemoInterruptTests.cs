@@ -35,7 +35,7 @@ public sealed partial class DemoInterruptTests(ITestOutputHelper output)
             Assert.Contains("Interrupted: rolling back and cleaning up", text);
             Assert.Contains("rollback: Rollback target-qemu", text);
             Assert.Matches(@"rollback: Rollback complete: \d+ resources undone; VM demo1 runs on lab-a", text);
-            Assert.Contains("Migration Cancelled.", text);
+            Assert.Contains("Migration RolledBack: the migration was cancelled", text);
             Assert.Contains("Lab removed", text);
 
             var labDir = LabDirectory().Match(text).Groups[1].Value;

@@ -44,6 +44,31 @@ public sealed class ScheduleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_scheduled_migration_that_rolls_back_shows_RolledBack_and_the_reason_in_its_run()
+    {
+        await using var server = await StartAsync();
+        var shipped = await File.ReadAllTextAsync(Activities.Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), _timeout.Token);
+        var imported = await server.Client.PostAsync("/api/definitions", new StringContent(shipped, Encoding.UTF8, "application/json"), _timeout.Token);
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync(_timeout.Token));
+        var body = OneShot(DateTimeOffset.UtcNow.AddSeconds(2), "no-such-vm");
+        body["definitionId"] = "live-migrate";
+        body["inputs"] = new JsonObject
+        {
+            ["VmId"] = "no-such-vm", ["SourceNode"] = "lab-a", ["TargetNode"] = "lab-b",
+            ["Inventory"] = Path.Combine(Path.GetTempPath(), $"no-inventory-{Guid.NewGuid():N}.json"),
+        };
+        var id = await CreateAsync(server, body);
+
+        // GetDiskInfo cannot read the inventory: rolled back at once, and the run says so (not just "Started").
+        var run = await WaitForRunAsync(server, id, r => r["migrationOutcome"] is not null);
+
+        Assert.Equal("Started", run["outcome"]!.GetValue<string>());
+        Assert.Equal("Faulted", run["instanceStatus"]!.GetValue<string>());
+        Assert.Equal("RolledBack", run["migrationOutcome"]!.GetValue<string>());
+        Assert.StartsWith("'getDiskInfo' (VmMigration.GetDiskInfo) failed: ", run["migrationReason"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_schedule_created_before_a_restart_still_fires_after_it()
     {
         string token, id;

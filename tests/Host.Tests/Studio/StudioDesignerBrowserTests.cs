@@ -54,7 +54,7 @@ public sealed class StudioDesignerBrowserTests() : ServerTest(TimeSpan.FromMinut
             page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
 
             // The token travels in the fragment: never sent to the server, so never in a log.
-            await page.GotoAsync(new Uri(Server.BaseAddress, $"/designer.html?id={DefinitionId}").ToString() + "#key=" + Server.Token);
+            var designer = await page.GotoAsync(new Uri(Server.BaseAddress, $"/designer.html?id={DefinitionId}").ToString() + "#key=" + Server.Token);
 
             // The palette lists the registry's categories; the real activities sit under "VM Migration"
             // (the category of their [Activity] attribute), with the display names the registry derives.
@@ -101,7 +101,11 @@ public sealed class StudioDesignerBrowserTests() : ServerTest(TimeSpan.FromMinut
             ShippedFlowchartAssert.SameExceptTheEdit(shipped, exported, EditedActivity, EditedInput);
             // Still a valid procedure for the runtime (the edited literal is an Int32 as a string).
             Assert.Empty(Server.Services.GetRequiredService<IWorkflowDefinitionLoader>().Validate(exported));
-            Assert.DoesNotContain(errors, e => e.Contains("Exception", StringComparison.Ordinal));
+            Assert.True(!errors.Any(e => e.Contains("Exception", StringComparison.Ordinal)), "console errors:\n" + string.Join("\n", errors));
+            // Studio ran under the server's Content-Security-Policy without one violation (Chromium reports them as console errors).
+            Assert.True(designer!.Headers.ContainsKey("content-security-policy"), "the designer page was served without a Content-Security-Policy");
+            var violations = errors.Where(e => e.Contains("Content Security Policy", StringComparison.Ordinal)).ToList();
+            Assert.True(violations.Count == 0, "CSP violations:\n" + string.Join("\n", violations));
         }
         catch
         {

@@ -55,9 +55,7 @@ public sealed class SqliteDatabase
         await _migrateGate.WaitAsync(cancellationToken);
         try
         {
-            var directory = System.IO.Path.GetDirectoryName(Path);
-            if (!string.IsNullOrEmpty(directory))
-                Directory.CreateDirectory(directory);
+            CreatePrivately();
             await using var connection = await OpenConfiguredAsync(cancellationToken);
             var version = await _migrator.MigrateAsync(connection, cancellationToken);
             _migrated = true;
@@ -66,6 +64,40 @@ public sealed class SqliteDatabase
         finally
         {
             _migrateGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Creates a missing folder 0700 and a missing database file 0600 before SQLite opens it: the file holds
+    /// definitions, inputs and journals, and SQLite gives its <c>-wal</c> and <c>-shm</c> files the database file's
+    /// mode. Existing folders and files keep theirs (a folder such as /tmp, or a file shared with a group on purpose).
+    /// </summary>
+    private void CreatePrivately()
+    {
+        var directory = System.IO.Path.GetDirectoryName(Path);
+        if (OperatingSystem.IsWindows())
+        {
+            if (!string.IsNullOrEmpty(directory))
+                Directory.CreateDirectory(directory);
+            return;
+        }
+        // Each missing level is created 0700 (Directory.CreateDirectory's mode applies to the last level only).
+        var missing = new Stack<string>();
+        for (var d = directory; !string.IsNullOrEmpty(d) && !Directory.Exists(d); d = System.IO.Path.GetDirectoryName(d))
+            missing.Push(d);
+        while (missing.TryPop(out var level))
+            Directory.CreateDirectory(level, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            // An empty file is a valid new database for SQLite.
+            using var created = new FileStream(Path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(Path))
+        {
+            // It exists already (or another process created it a moment ago).
         }
     }
 

@@ -34,15 +34,16 @@ public sealed class RealGuestFreezeFaultTests(ITestOutputHelper output)
         var (id, status) = await h.RunAsync(RealGuestHarness.FreezeWorkflow(verify: false), ct);
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
+        Assert.Equal(WorkflowStatus.Faulted, status);
         Assert.Contains("Agent", journal.Single(e => e.ActivityId == "freezeGuest" && e.Kind == JournalKind.Message).Message);
-        var fault = Assert.Single(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("zfsSnapshot", fault.ActivityId);
         Assert.Contains("already exists", fault.Message);
         Assert.DoesNotContain(journal, e => e.ActivityId == "thawGuest");
         // Rollback thawed the guest through its agent (the ledger still said frozen).
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message == $"Rollback guest-frozen {RealGuestHarness.VmId}: guest thawed (Agent)");
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "already exists", ct);
 
         // The guest writes again and its agent says thawed.
         var afterRollback = console.ReadLatest()!;

@@ -26,8 +26,8 @@ public sealed class RealGuestVerifyDisksTests(ITestOutputHelper output)
         var (id, status) = await h.RunAsync(json, ct);
         var journal = await h.JournalAsync(id, ct);
 
-        Assert.Equal(WorkflowStatus.Finished, status);
-        Assert.DoesNotContain(journal, e => e.Kind == JournalKind.ActivityFaulted);
+        Assert.Equal(WorkflowStatus.Faulted, status);
+        Assert.DoesNotContain(journal, e => e.Kind == JournalKind.ActivityFaulted && e.ActivityType != "Elsa.Fault");
         var verify = journal.Single(e => e.ActivityId == "verifyDisks" && e.Kind == JournalKind.Message).Data!;
         Assert.False(verify["identical"]!.GetValue<bool>());
         var vd1 = verify["disks"]!.AsArray().Single(d => d!["disk"]!.GetValue<string>() == "vd1")!;
@@ -35,6 +35,7 @@ public sealed class RealGuestVerifyDisksTests(ITestOutputHelper output)
         Assert.Equal(DamagedOffset, vd1["differentOffsets"]![0]!.GetValue<long>());
         Assert.Equal(0, verify["disks"]!.AsArray().Single(d => d!["disk"]!.GetValue<string>() == "vd0")!["differentRegions"]!.GetValue<long>());
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
+        await OutcomeAssert.RolledBackAsync(h, id, journal, "'verifyDisks' (VmMigration.VerifyDisks) ended Different", ct);
         Assert.DoesNotContain(journal, e => e.ActivityId == "resumeTarget");
 
         // The VM runs on the source again, on its own disks; the target QEMU and the local disk's copy are gone.
