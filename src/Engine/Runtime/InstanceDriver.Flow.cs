@@ -201,7 +201,10 @@ internal sealed partial class InstanceDriver
     }
 
     /// <summary>Elsa's own activities (Start, Fault, WriteLine, SetVariable, Delay, ...) change nothing outside the instance.</summary>
-    private bool IsBuiltIn(string activityId) => Graph.Nodes[activityId].Type.StartsWith(BuiltIn.Namespace + ".", StringComparison.Ordinal);
+    /// A container counts only when every activity inside it is one of Elsa's too (a Sequence of migration steps has effects).
+    private bool IsBuiltIn(string activityId) =>
+        Definitions.ActivityTree.Descendants(Graph.Nodes[activityId].Json, "")
+            .All(d => Json.DefinitionReader.Text(d.Activity["type"])?.StartsWith(BuiltIn.Namespace + ".", StringComparison.Ordinal) == true);
 
     private FlowJoinMode JoinMode(JoinInfo join) =>
         join.Mode is { } mode ? (FlowJoinMode)(Evaluate(mode.Expression, typeof(FlowJoinMode), Services.Stopping) ?? FlowJoinMode.WaitAll) : FlowJoinMode.WaitAll;
