@@ -11,6 +11,10 @@ public static class BuiltIn
     public const string PrimitivesCategory = "Primitives";
     public const string SchedulingCategory = "Scheduling";
     public const string ConsoleCategory = "Console";
+    public const string CompositionCategory = "Composition";
+    public const string LoopingCategory = "Looping";
+    public const string WorkflowsCategory = "Workflows";
+    public const string ScriptingCategory = "Scripting";
 
     public const string StartType = "Elsa.Start";
     public const string FinishType = "Elsa.Finish";

@@ -9,7 +9,7 @@ namespace Elsa.Migration.Engine.Activities;
 [Activity(BuiltIn.Namespace, BuiltIn.FlowCategory, "Marks the end of the workflow.", DisplayName = "Finish")]
 [FlowNode]
 [Recovery(RecoveryPolicy.Rerun)]
-public sealed class Finish : Activity
+public sealed class Finish : Activity, ITerminalNode
 {
     public override ValueTask ExecuteAsync(ActivityExecutionContext context) => context.CompleteAsync();
 }

@@ -7,8 +7,9 @@ namespace Elsa.Migration.Engine.Activities;
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class FlowJoin : CodeActivity, IJoinActivity
 {
-    /// <summary>WaitAll or WaitAny.</summary>
-    [Input(Description = "WaitAll: continue when every inbound branch has arrived. WaitAny: continue with the first one.",
+    /// <summary>WaitAll, WaitAny or WaitAllInbound.</summary>
+    [Input(Description = "WaitAll: continue when every inbound branch that can still arrive has arrived. WaitAny: continue with the first one. " +
+                         "WaitAllInbound: continue only when every inbound connection has delivered.",
         DefaultValue = FlowJoinMode.WaitAll)]
     public Input<FlowJoinMode>? Mode { get; set; }
 

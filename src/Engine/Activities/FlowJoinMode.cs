@@ -7,4 +7,7 @@ public enum FlowJoinMode
     WaitAll,
     /// <summary>Continue with the first branch that arrives; the others are cancelled.</summary>
     WaitAny,
+    /// <summary>Continue only once every inbound connection has delivered (Elsa's strict join): a branch that was not
+    /// taken means the join never runs.</summary>
+    WaitAllInbound,
 }

@@ -35,7 +35,7 @@ public static class ActivityDescriptorFactory
             Outputs: OutputsOf(type),
             Recovery: type.GetCustomAttribute<RecoveryAttribute>()?.Policy ?? RecoveryPolicy.Compensate,
             IsStart: typeName == BuiltIn.StartType,
-            IsTerminal: typeName == BuiltIn.FinishType)
+            IsTerminal: typeName == BuiltIn.FinishType || typeof(ITerminalNode).IsAssignableFrom(type))
         {
             DynamicOutcomesInput = type.GetCustomAttribute<DynamicOutcomesAttribute>()?.InputName,
             IsJoin = typeof(IJoinActivity).IsAssignableFrom(type),

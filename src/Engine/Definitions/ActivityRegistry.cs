@@ -54,6 +54,7 @@ public sealed class ActivityRegistry : IActivityRegistry
         var activity = (Activity)Activator.CreateInstance(descriptor.ClrType)!;
         activity.Id = node.Id;
         activity.Type = node.Type;
+        activity.Node = node;
         foreach (var input in descriptor.Inputs)
         {
             var expression = node.Inputs.GetValueOrDefault(input.Name) ?? DefaultExpression(input);

@@ -4,6 +4,7 @@ using Jint;
 using JsEngine = Jint.Engine;
 using Jint.Native;
 using Jint.Runtime;
+using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 
 namespace Elsa.Migration.Engine.Expressions;
@@ -12,8 +13,11 @@ namespace Elsa.Migration.Engine.Expressions;
 /// Runs JavaScript expressions in a Jint sandbox: strict mode, no CLR access (no <c>AllowClr</c>, so no
 /// <c>System</c> or <c>importNamespace</c>), time, memory, statement and recursion limits. One engine per evaluation,
 /// so scripts cannot leak state into each other; parsed scripts are cached.
-/// Elsa's helpers: <c>getVariable('X')</c>, <c>setVariable('X', v)</c>, <c>getInput('X')</c>, and per variable
-/// <c>getX()</c> / <c>setX(v)</c>.
+/// Elsa's helpers: <c>getVariable('X')</c>, <c>setVariable('X', v)</c>, <c>getInput('X')</c>, per variable
+/// <c>getX()</c> / <c>setX(v)</c>, per workflow input <c>getX()</c>, <c>getWorkflowInstanceId()</c>,
+/// <c>getCorrelationId()</c> / <c>setCorrelationId(id)</c>, <c>isNullOrEmpty(v)</c>, <c>isNullOrWhiteSpace(v)</c>,
+/// <c>parseGuid(text)</c>, <c>newGuid()</c>, <c>jsonParse(text)</c> (and the standard <c>JSON</c>), and Elsa 3's
+/// <c>variables</c> object (<c>variables.Count</c>, <c>variables.Count = 1</c>).
 /// </summary>
 public sealed class JavaScriptEvaluator(JavaScriptOptions options)
 {
@@ -86,6 +90,42 @@ public sealed class JavaScriptEvaluator(JavaScriptOptions options)
             return JsValue.Undefined;
         });
         Define(engine, "getInput", args => FromJson(engine, scope.Inputs.TryGetValue(args.Length > 0 ? args[0].ToString() : "", out var v) ? v : null));
+        Define(engine, "getWorkflowInstanceId", _ => scope.Instance.InstanceId);
+        Define(engine, "getCorrelationId", _ => scope.Instance.CorrelationId is { } id ? id : JsValue.Null);
+        Define(engine, "setCorrelationId", args =>
+        {
+            scope.Instance.CorrelationId = args.Length > 0 && !args[0].IsNull() && !args[0].IsUndefined() ? args[0].ToString() : null;
+            return JsValue.Undefined;
+        });
+        Define(engine, "isNullOrEmpty", args => args.Length == 0 || args[0].IsNull() || args[0].IsUndefined() || (args[0].IsString() && args[0].AsString().Length == 0));
+        Define(engine, "isNullOrWhiteSpace", args => args.Length == 0 || args[0].IsNull() || args[0].IsUndefined() || (args[0].IsString() && string.IsNullOrWhiteSpace(args[0].AsString())));
+        Define(engine, "parseGuid", args => Guid.TryParse(args.Length > 0 ? args[0].ToString() : "", out var guid) ? guid.ToString("D") : JsValue.Null);
+        Define(engine, "newGuid", _ => Guid.NewGuid().ToString("D"));
+        Define(engine, "newGuidString", _ => Guid.NewGuid().ToString("D"));
+        Define(engine, "jsonParse", args => args.Length == 0 || args[0].IsNull() || args[0].IsUndefined()
+            ? JsValue.Null
+            : new Jint.Native.Json.JsonParser(engine).Parse(args[0].ToString()));
+        // Elsa generates getX() for every workflow input; a variable of the same name (below) wins, as in Elsa.
+        foreach (var name in scope.Inputs.Keys.Where(IsIdentifier))
+        {
+            var input = name;
+            Define(engine, "get" + input, _ => FromJson(engine, scope.Inputs.TryGetValue(input, out var v) ? v : null));
+        }
+        // Elsa 3's `variables` object: variables.Count reads, variables.Count = 1 writes the workflow variable.
+        var variables = new JsObject(engine);
+        foreach (var name in scope.Variables.Keys.Concat(scope.VariableNamesById.Values).Distinct(StringComparer.Ordinal))
+        {
+            var variable = name;
+            variables.DefineOwnProperty(variable, new GetSetPropertyDescriptor(
+                new ClrFunction(engine, "get " + variable, (_, _) => FromJson(engine, scope.Variables.TryGetValue(variable, out var v) ? v : null)),
+                new ClrFunction(engine, "set " + variable, (_, args) =>
+                {
+                    scope.Variables[variable] = ToJson(engine, args.Length > 0 ? args[0] : JsValue.Undefined);
+                    return JsValue.Undefined;
+                }),
+                enumerable: true, configurable: false));
+        }
+        engine.SetValue("variables", variables);
         foreach (var name in scope.Variables.Keys.Concat(scope.VariableNamesById.Values).Distinct(StringComparer.Ordinal).Where(IsIdentifier))
         {
             var variable = name;

@@ -67,9 +67,11 @@ public static class DefinitionReader
         var problems = new List<ValidationProblem>();
         var root = model["root"] as JsonObject;
         var rootType = Text(root?["type"]);
-        if (root is null || (rootType is not null && rootType != FlowchartType) || (rootType is null && root["activities"] is null))
+        if (root is not null && rootType is not null && rootType != FlowchartType)
+            return ReadActivityRoot(document, model, root, layout, problems);
+        if (root is null || (rootType is null && root["activities"] is null))
         {
-            var what = root is null ? "has no \"root\" activity" : $"has a root of type '{rootType ?? "(none)"}'";
+            var what = root is null ? "has no \"root\" activity" : "has a root without a type";
             problems.Add(layout.Problem(ProblemCodes.MissingRoot,
                 $"The definition {what}; expected \"root\": {{\"type\": \"{FlowchartType}\", \"activities\": [...], \"connections\": [...]}}.",
                 layout.PathOf("root")));
@@ -101,11 +103,37 @@ public static class DefinitionReader
             }
         }
 
-        var id = Text(model["id"]) ?? Text(model["definitionId"]) ?? "";
-        var definitionId = Text(model["definitionId"]) ?? id;
+        CheckDefinitionId(model, layout, problems);
+        var definition = NewDefinition(model, root, document, activities,
+            new Flowchart(Text(root["id"]) ?? "", activities, connections) { Json = root });
+        return new DefinitionReadResult(definition, problems,
+            new DefinitionLayout { DefinitionPath = layout.DefinitionPath, Locate = layout.Locate, ActivityIndexes = indexes, ConnectionIndexes = connectionIndexes });
+    }
+
+    // Elsa runs a Sequence (or any activity) as the root; here it is a flowchart of that one node.
+    private static DefinitionReadResult ReadActivityRoot(JsonObject document, JsonObject model, JsonObject root, DefinitionLayout layout, List<ValidationProblem> problems)
+    {
+        var node = ReadActivity(root, layout.PathOf("root"), layout, problems);
+        List<ActivityNode> activities = node is null ? [] : [node];
+        CheckDefinitionId(model, layout, problems);
+        var definition = NewDefinition(model, root, document, activities,
+            new Flowchart(Text(root["id"]) ?? "", activities, []) { Json = root, IsActivityRoot = true });
+        return new DefinitionReadResult(definition, problems,
+            new DefinitionLayout { DefinitionPath = layout.DefinitionPath, Locate = layout.Locate, RootIsActivity = true });
+    }
+
+    private static void CheckDefinitionId(JsonObject model, DefinitionLayout layout, List<ValidationProblem> problems)
+    {
+        var definitionId = Text(model["definitionId"]) ?? Text(model["id"]) ?? "";
         if (!DefinitionIds.IsValid(definitionId))
             problems.Add(layout.Problem(ProblemCodes.InvalidDefinitionId, DefinitionIds.Problem(definitionId), layout.PathOf("definitionId")));
-        var definition = new WorkflowDefinition
+    }
+
+    private static WorkflowDefinition NewDefinition(JsonObject model, JsonObject root, JsonObject document, List<ActivityNode> activities, Flowchart flowchart)
+    {
+        var id = Text(model["id"]) ?? Text(model["definitionId"]) ?? "";
+        var definitionId = Text(model["definitionId"]) ?? id;
+        return new WorkflowDefinition
         {
             Id = id,
             DefinitionId = definitionId,
@@ -114,16 +142,23 @@ public static class DefinitionReader
             Version = Int(model["version"]) ?? 1,
             IsPublished = Bool(model["isPublished"]) ?? false,
             IsLatest = Bool(model["isLatest"]) ?? true,
-            Variables = [.. ReadVariables(model["variables"]), .. ReadVariables(root["variables"])],
+            Variables = [.. ReadVariables(model["variables"]), .. ReadVariables(root["variables"]), .. ContainerVariables(root)],
             Inputs = [.. ReadInputs(model["inputs"])],
-            Root = new Flowchart(Text(root["id"]) ?? "", activities, connections),
+            Outputs = [.. ReadNames(model["outputs"])],
+            Outcomes = [.. ReadNames(model["outcomes"])],
+            Root = flowchart,
             CompensationActivityId = Text(model["customProperties"]?["compensationActivityId"])
                 ?? activities.FirstOrDefault(a => Bool(a.Json["customProperties"]?[IsCompensationProperty]) == true)?.Id,
             Document = document,
         };
-        return new DefinitionReadResult(definition, problems,
-            new DefinitionLayout { DefinitionPath = layout.DefinitionPath, Locate = layout.Locate, ActivityIndexes = indexes, ConnectionIndexes = connectionIndexes });
     }
+
+    /// <summary>An activity node read from its JSON object (a child inside a container); null when it has no id or type.</summary>
+    internal static ActivityNode? ReadActivityNode(JsonObject json) => ReadActivity(json, "", new DefinitionLayout(), []);
+
+    // outputs[] and outcomes[]: names (objects with "name", or plain strings for outcomes).
+    private static IEnumerable<string> ReadNames(JsonNode? json) =>
+        (json as JsonArray ?? []).Select(n => Text(n) ?? Text(n?["name"])).Where(n => !string.IsNullOrEmpty(n)).Select(n => n!);
 
     private static ActivityNode? ReadActivity(JsonNode? json, string path, DefinitionLayout layout, List<ValidationProblem> problems)
     {
@@ -152,7 +187,8 @@ public static class DefinitionReader
                 if (expression is JsonObject e && Text(e["type"]) is { } expressionType)
                     inputs[name] = new Expression(expressionType, e["value"]?.DeepClone());
             }
-            else if (property["memoryReference"] is null && Text(property["id"]) is { } variableId && (property.ContainsKey("name") || property.ContainsKey("typeName")))
+            else if (property["memoryReference"] is null && !property.ContainsKey("type") && Text(property["id"]) is { } variableId
+                     && (property.ContainsKey("name") || property.ContainsKey("typeName")))
             {
                 // Elsa writes Variable-typed properties (SetVariable.variable) as the variable itself.
                 inputs[name] = new Expression(Expression.Types.Literal, JsonValue.Create(variableId));
@@ -186,6 +222,13 @@ public static class DefinitionReader
             _ => (Text(end), Text(olderPort) ?? defaultPort),
         };
     }
+
+    // Variables declared on containers inside the root (a Sequence's or a nested flowchart's "variables"): Elsa scopes
+    // them to the container; here they are workflow variables (names must then be unique in the workflow).
+    private static IEnumerable<VariableDefinition> ContainerVariables(JsonObject root) =>
+        ActivityTree.Descendants(root, "root").Skip(1)
+            .SelectMany(d => ReadVariables(d.Activity["variables"]))
+            .Select(v => v with { DeclaredInContainer = true });
 
     private static IEnumerable<VariableDefinition> ReadVariables(JsonNode? json) =>
         (json as JsonArray ?? []).OfType<JsonObject>()

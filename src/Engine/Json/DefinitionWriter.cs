@@ -43,11 +43,14 @@ public static class DefinitionWriter
         var flowchartVariableIds = (root["variables"] as JsonArray ?? []).Select(v => DefinitionReader.Text(v?["id"])).ToHashSet();
         if (root["variables"] is JsonArray)
             root["variables"] = WriteVariables(root["variables"], definition.Variables.Where(v => flowchartVariableIds.Contains(v.Id)));
-        var workflowVariables = definition.Variables.Where(v => !flowchartVariableIds.Contains(v.Id)).ToList();
+        var workflowVariables = definition.Variables.Where(v => !flowchartVariableIds.Contains(v.Id) && !v.DeclaredInContainer).ToList();
         if (model.ContainsKey("variables") || workflowVariables.Count > 0)
             model["variables"] = WriteVariables(model["variables"], workflowVariables);
         if (model["inputs"] is JsonArray || definition.Inputs.Count > 0)
             model["inputs"] = WriteInputs(model["inputs"], definition.Inputs);
+        // A root that is not a flowchart (a Sequence, one activity) is its single node: nothing to rewrite in it.
+        if (definition.Root.IsActivityRoot)
+            return document;
         if (root.ContainsKey("activities") || definition.Root.Activities.Count > 0)
             root["activities"] = WriteActivities(root["activities"], definition.Root.Activities, registry);
         if (root.ContainsKey("connections") || definition.Root.Connections.Count > 0)

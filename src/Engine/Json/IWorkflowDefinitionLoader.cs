@@ -9,6 +9,9 @@ public interface IWorkflowDefinitionLoader
     /// <summary>Every problem in the JSON text (syntax, unknown types, dangling connections, ...); empty when valid.</summary>
     IReadOnlyList<ValidationProblem> Validate(string json);
 
+    /// <summary>Every error and warning (<see cref="ProblemSeverity.Warning"/>: accepted, but run differently from Elsa).</summary>
+    IReadOnlyList<ValidationProblem> Check(string json) => Validate(json);
+
     /// <summary>Parses and validates; throws <see cref="WorkflowValidationException"/> listing every problem.</summary>
     WorkflowDefinition Load(string json);
 

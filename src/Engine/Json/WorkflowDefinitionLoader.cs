@@ -9,19 +9,24 @@ namespace Elsa.Migration.Engine.Json;
 /// Reads, validates and writes Elsa 3 workflow-definition JSON (Flowchart root), as Studio saves and exports it.
 /// See <see cref="DefinitionReader"/> for the accepted forms and <see cref="DefinitionWriter"/> for the round trip.
 /// </summary>
-public sealed class WorkflowDefinitionLoader(IActivityRegistry registry, IExpressionEvaluator evaluator) : IWorkflowDefinitionLoader
+public sealed class WorkflowDefinitionLoader(IActivityRegistry registry, IExpressionEvaluator evaluator, Runtime.WorkflowActivityResolver? workflows = null)
+    : IWorkflowDefinitionLoader
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private readonly WorkflowValidator _validator = new(registry, evaluator);
+    private readonly WorkflowValidator _validator = new(registry, evaluator, workflows is null ? null : workflows.Find);
 
     /// <inheritdoc />
-    public IReadOnlyList<ValidationProblem> Validate(string json) => Read(json).Problems;
+    public IReadOnlyList<ValidationProblem> Validate(string json) => [.. Read(json).Problems.Where(p => p.Severity == ProblemSeverity.Error)];
+
+    /// <inheritdoc />
+    public IReadOnlyList<ValidationProblem> Check(string json) => Read(json).Problems;
 
     /// <inheritdoc />
     public WorkflowDefinition Load(string json)
     {
         var (definition, problems) = Read(json);
-        return problems.Count == 0 ? definition! : throw new WorkflowValidationException(problems);
+        var errors = problems.Where(p => p.Severity == ProblemSeverity.Error).ToList();
+        return errors.Count == 0 ? definition! : throw new WorkflowValidationException(errors);
     }
 
     /// <inheritdoc />

@@ -14,6 +14,9 @@ public abstract class Activity
     /// <summary>The JSON type name, e.g. <c>VmMigration.ZfsReplicate</c>.</summary>
     public string Type { get; set; } = "";
 
+    /// <summary>The definition node it was created from; containers read their child activities from its JSON.</summary>
+    public Definitions.ActivityNode? Node { get; set; }
+
     /// <summary>Runs the activity. Throwing faults it (its <c>Failed</c> port is taken when connected).</summary>
     public abstract ValueTask ExecuteAsync(ActivityExecutionContext context);
 
@@ -42,6 +45,12 @@ public abstract class CodeActivity<T> : CodeActivity
     [Output(Description = "The activity's result.")]
     public Output<T>? Result { get; set; }
 }
+
+/// <summary>
+/// Marks an activity whose completion ends the flowchart it is in (Elsa's <c>ITerminalNode</c>: Finish, End, Complete):
+/// at the root the instance finishes and other branches are cancelled; inside a container only that flowchart ends.
+/// </summary>
+public interface ITerminalNode;
 
 /// <summary>Outcome names shared by many activities.</summary>
 public static class Outcomes

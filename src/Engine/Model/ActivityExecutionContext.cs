@@ -81,4 +81,46 @@ public abstract class ActivityExecutionContext
     /// <summary>The instance's journal so far, oldest first (Elsa's execution log): e.g. to name the first failure.
     /// Entries of the transition that started this activity are included; progress lines are too.</summary>
     public abstract ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync();
+
+    /// <summary>
+    /// Runs a child activity (an activity JSON object held in this activity's node, e.g. a Sequence's
+    /// <c>activities[i]</c> or a loop's <c>body</c>) to its end, in this execution, and returns its outcomes and signal.
+    /// <paramref name="locals"/> are variables visible only to this child run by name (a loop's current value), so
+    /// concurrent iterations do not overwrite each other.
+    /// </summary>
+    public virtual ValueTask<ChildResult> RunChildAsync(JsonObject child, IReadOnlyDictionary<string, JsonNode?>? locals = null) =>
+        throw new NotSupportedException($"This context cannot run child activities (activity '{Activity.Id}').");
+
+    /// <summary>Writes a workflow output (Elsa's <c>SetOutput</c>): the instance's output, or a workflow activity's output in its parent.</summary>
+    public virtual void SetWorkflowOutput(string name, JsonNode? value) =>
+        throw new NotSupportedException($"This context has no workflow outputs (activity '{Activity.Id}').");
+
+    /// <summary>The instance's correlation id (a business key to find it by).</summary>
+    public virtual string? CorrelationId { get => null; set => throw new NotSupportedException("This context has no correlation id."); }
+
+    /// <summary>Names the instance (Elsa's <c>SetName</c>).</summary>
+    public virtual void SetInstanceName(string name) => throw new NotSupportedException("This context cannot name the instance.");
+
+    /// <summary>True when this activity is the trigger the instance started from (a Cron, Timer or StartAt at the start completes at once).</summary>
+    public virtual bool IsTriggerOfWorkflow => false;
+
+    /// <summary>Signals the nearest enclosing container: <see cref="ChildSignal.Break"/> ends the nearest loop,
+    /// <see cref="ChildSignal.Complete"/> ends the enclosing flowchart (or workflow) with <paramref name="outcomes"/>.</summary>
+    public virtual void Signal(ChildSignal signal, IReadOnlyList<string>? outcomes = null) =>
+        throw new NotSupportedException($"This context cannot signal its container (activity '{Activity.Id}').");
+}
+
+/// <summary>How a child activity ended, as seen by its container.</summary>
+/// <param name="Outcomes">The outcomes it completed with.</param>
+/// <param name="Signal">A Break or Complete it (or one of its descendants) sent up.</param>
+public sealed record ChildResult(IReadOnlyList<string> Outcomes, ChildSignal Signal = ChildSignal.None);
+
+/// <summary>A signal a child sends to its containers (Elsa's BreakSignal and CompleteCompositeSignal).</summary>
+public enum ChildSignal
+{
+    None,
+    /// <summary>Ends the nearest enclosing loop (For, ForEach, ParallelForEach, While); containers in between stop too.</summary>
+    Break,
+    /// <summary>Ends the enclosing flowchart (and a workflow used as an activity) with the given outcomes.</summary>
+    Complete,
 }

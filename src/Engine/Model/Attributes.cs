@@ -62,3 +62,8 @@ public sealed class RecoveryAttribute(RecoveryPolicy policy) : Attribute
 {
     public RecoveryPolicy Policy { get; } = policy;
 }
+
+/// <summary>Marks an activity that waits for a stimulus (a timer, an event) with a bookmark. Inside a container such a
+/// wait is not durable (timers) or not possible (other stimuli): validation warns.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class WaitsForStimulusAttribute : Attribute;

@@ -52,7 +52,8 @@ public sealed record InstanceCommit(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? FinishedAt,
     IReadOnlyList<Model.Bookmark>? Bookmarks,
-    IReadOnlyList<JournalEntry> Journal);
+    IReadOnlyList<JournalEntry> Journal,
+    string? CorrelationId = null);
 
 /// <summary>A filter for instance lists.</summary>
 /// <param name="Status">Only this status, when set.</param>

@@ -7,7 +7,7 @@ namespace Elsa.Migration.Engine.Runtime;
 /// Parsed definitions by their exact JSON text, so resuming or recovering an instance re-parses its stored definition
 /// at most once per process. Small and bounded: cleared when it grows past <see cref="Capacity"/> entries.
 /// </summary>
-internal sealed class DefinitionCache(IWorkflowDefinitionLoader loader, IActivityRegistry registry)
+internal sealed class DefinitionCache(IWorkflowDefinitionLoader loader, IActivityRegistry registry, WorkflowActivityResolver workflows)
 {
     private const int Capacity = 128;
     private readonly Lock _lock = new();
@@ -22,7 +22,7 @@ internal sealed class DefinitionCache(IWorkflowDefinitionLoader loader, IActivit
             if (_byJson.TryGetValue(json, out var cached))
                 return cached;
         }
-        return Add(json, new FlowGraph(definition, json, registry));
+        return Add(json, new FlowGraph(definition, json, registry, workflows));
     }
 
     /// <summary>The graph of a stored definition (validated again: the activity types may have changed since).</summary>
@@ -33,7 +33,7 @@ internal sealed class DefinitionCache(IWorkflowDefinitionLoader loader, IActivit
             if (_byJson.TryGetValue(json, out var cached))
                 return cached;
         }
-        return Add(json, new FlowGraph(loader.Load(json), json, registry));
+        return Add(json, new FlowGraph(loader.Load(json), json, registry, workflows));
     }
 
     private FlowGraph Add(string json, FlowGraph graph)

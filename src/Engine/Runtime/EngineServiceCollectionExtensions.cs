@@ -34,7 +34,9 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<ILedgerStore>(sp => new SqliteLedgerStore(sp.GetRequiredService<SqliteDatabase>()));
         services.TryAddSingleton<IActivityRegistry>(_ => ActivityRegistry.FromAssemblies([typeof(Start).Assembly, .. options.ActivityAssemblies]));
         services.TryAddSingleton<IExpressionEvaluator>(_ => new ExpressionEvaluator());
-        services.TryAddSingleton<IWorkflowDefinitionLoader>(sp => new WorkflowDefinitionLoader(sp.GetRequiredService<IActivityRegistry>(), sp.GetRequiredService<IExpressionEvaluator>()));
+        services.TryAddSingleton(sp => new WorkflowActivityResolver(sp.GetRequiredService<IWorkflowDefinitionStore>(), sp.GetRequiredService<IActivityRegistry>()));
+        services.TryAddSingleton<IWorkflowDefinitionLoader>(sp => new WorkflowDefinitionLoader(sp.GetRequiredService<IActivityRegistry>(), sp.GetRequiredService<IExpressionEvaluator>(),
+            sp.GetRequiredService<WorkflowActivityResolver>()));
         services.TryAddSingleton<WorkflowEventHub>();
         services.TryAddSingleton<IWorkflowEventStream>(sp => sp.GetRequiredService<WorkflowEventHub>());
         // One registration only: the container disposes what each registration created, so a second registration
@@ -43,7 +45,7 @@ public static class EngineServiceCollectionExtensions
             sp.GetRequiredService<IWorkflowInstanceStore>(), sp.GetRequiredService<IJournalStore>(), sp.GetRequiredService<ILedgerStore>(),
             sp.GetRequiredService<IActivityRegistry>(), sp.GetRequiredService<IWorkflowDefinitionLoader>(), sp.GetRequiredService<IExpressionEvaluator>(),
             sp.GetRequiredService<WorkflowEventHub>(), sp.GetRequiredService<TimeProvider>(), sp, options,
-            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance, sp.GetRequiredService<WorkflowActivityResolver>()));
         return services;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
@@ -31,6 +32,17 @@ internal sealed class ExecutionState
     /// <summary>True once the compensation activity was scheduled (it runs at most once per instance).</summary>
     public bool Compensating { get; set; }
 
+    /// <summary>Activity executions so far, children inside containers included (bounded by <c>MaxActivityExecutions</c>).</summary>
+    public long ExecutionCount { get; set; }
+
+    /// <summary>The workflow outputs written by <c>Elsa.SetOutput</c> (read them with <see cref="WorkflowOutputs"/>).</summary>
+    public JsonObject Outputs { get; set; } = [];
+
+    /// <summary>The outcomes an <c>Elsa.Complete</c> at the root finished the instance with.</summary>
+    public List<string>? Outcomes { get; set; }
+
+    /// <summary>The name <c>Elsa.SetName</c> gave the instance.</summary>
+    public string? Name { get; set; }
     /// <summary>
     /// True when the compensation activity ended in the normal flow (e.g. a Failed port led to Rollback) and only Elsa's
     /// built-in activities, which have no effect outside the instance, started since. A fault then (typically an

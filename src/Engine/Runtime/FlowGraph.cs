@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Activities;
 using Elsa.Migration.Engine.Definitions;
 using Elsa.Migration.Engine.Model;
@@ -14,25 +15,49 @@ internal sealed class FlowGraph
 {
     private readonly FrozenDictionary<string, Connection[]> _outbound;
 
-    public FlowGraph(WorkflowDefinition definition, string definitionJson, IActivityRegistry registry)
+    public FlowGraph(WorkflowDefinition definition, string definitionJson, IActivityRegistry registry, WorkflowActivityResolver? workflows = null)
     {
         Definition = definition;
         DefinitionJson = definitionJson;
         Nodes = definition.Root.Activities.ToFrozenDictionary(a => a.Id, StringComparer.Ordinal);
-        Activities = definition.Root.Activities.ToFrozenDictionary(a => a.Id, registry.Create, StringComparer.Ordinal);
+        Activities = definition.Root.Activities.ToFrozenDictionary(a => a.Id,
+            a => registry.Find(a.Type) is null && workflows?.Find(a) is { } workflow
+                ? new Inline.WorkflowDefinitionActivity(workflow) { Id = a.Id, Type = a.Type, Node = a }
+                : registry.Create(a), StringComparer.Ordinal);
         Descriptors = definition.Root.Activities.ToFrozenDictionary(a => a.Id,
-            a => registry.Find(a.Type) ?? throw new InvalidOperationException($"Activity '{a.Id}' has the unknown type '{a.Type}'."), StringComparer.Ordinal);
+            a => registry.Find(a.Type)
+                 ?? (Activities[a.Id] is Inline.WorkflowDefinitionActivity w ? Inline.WorkflowDefinitionActivity.Describe(w.Definition, a.Type) : null)
+                 ?? throw new InvalidOperationException($"Activity '{a.Id}' has the unknown type '{a.Type}'."), StringComparer.Ordinal);
         _outbound = definition.Root.Connections
             .Where(c => Nodes.ContainsKey(c.TargetId))
             .GroupBy(c => PortKey(c.SourceId, c.SourcePort))
             .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-        Joins = Activities.Where(a => a.Value is IJoinActivity)
-            .ToFrozenDictionary(a => a.Key, a => new JoinInfo(a.Key, (IJoinActivity)a.Value, Upstream(definition, a.Key)), StringComparer.Ordinal);
+        // FlowJoin, and any node whose customProperties.mergeMode makes it wait (Elsa 3.5's Merge, Converge, Race).
+        Joins = Activities
+            .Select(a => (a.Key, Mode: a.Value is IJoinActivity join ? join.Mode : MergeModes.JoinModeOf(Nodes[a.Key])))
+            .Where(a => a.Mode is not null || Activities[a.Key] is IJoinActivity)
+            .ToFrozenDictionary(a => a.Key, a => new JoinInfo(a.Key, a.Mode, Upstream(definition, a.Key))
+            {
+                EveryInbound = MergeModes.WaitsForEveryInbound(Nodes[a.Key]),
+            }, StringComparer.Ordinal);
         StartActivityId = FlowchartStart.Find(definition, registry)?.Id;
         VariableNamesById = definition.Variables.ToFrozenDictionary(v => v.Id, v => v.Name, StringComparer.Ordinal);
     }
 
     public WorkflowDefinition Definition { get; }
+
+    /// <summary>The variables a new instance starts with, converted to their declared types.</summary>
+    public Dictionary<string, JsonNode?> InitialVariables() => TypedVariables(Definition);
+
+    /// <summary>A definition's variables by name, each converted to its declared type; throws <see cref="FormatException"/>
+    /// naming the variable whose value does not convert.</summary>
+    public static Dictionary<string, JsonNode?> TypedVariables(WorkflowDefinition definition)
+    {
+        var variables = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var variable in definition.Variables)
+            variables[variable.Name] = VariableTypes.Convert(variable.Value, VariableTypes.TypeNameOf(variable), $"variable '{variable.Name}'");
+        return variables;
+    }
 
     /// <summary>The JSON stored with every instance (exported from <see cref="Definition"/>).</summary>
     public string DefinitionJson { get; }
@@ -84,7 +109,11 @@ internal sealed class FlowGraph
 }
 
 /// <summary>A join node and, per inbound connection, the nodes upstream of it.</summary>
-internal sealed record JoinInfo(string Id, IJoinActivity Activity, IReadOnlyList<JoinInbound> Inbound);
+internal sealed record JoinInfo(string Id, Input<FlowJoinMode>? Mode, IReadOnlyList<JoinInbound> Inbound)
+{
+    /// <summary>Converge: fires only when every inbound connection delivered a token (never when one cannot).</summary>
+    public bool EveryInbound { get; init; }
+}
 
 /// <summary>One inbound connection of a join (by <see cref="FlowGraph.ConnectionKey"/>) and the nodes that can still reach it.</summary>
 internal sealed record JoinInbound(string ConnectionKey, FrozenSet<string> Upstream);

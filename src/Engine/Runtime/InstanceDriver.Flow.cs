@@ -23,6 +23,18 @@ internal sealed partial class InstanceDriver
 {
     private void Schedule(string activityId, Bookmark? resuming)
     {
+        if (resuming is null)
+        {
+            try
+            {
+                CountExecution(activityId);
+            }
+            catch (ExecutionLimitExceededException e)
+            {
+                EndAs(WorkflowStatus.Faulted, e.Message, "the activity-execution limit was reached");
+                return;
+            }
+        }
         var execution = new RunningActivity(Guid.NewGuid().ToString("N"), activityId, Services.Time.GetUtcNow(), resuming);
         var handle = new ExecutionHandle(execution, Services.Stopping);
         lock (_handles)
@@ -65,7 +77,7 @@ internal sealed partial class InstanceDriver
                 data["reason"] = fault.Reason;
             }
             Journal(JournalKind.ActivityFaulted, activityId, error.Message, duration: elapsed, data: data);
-            if (Graph.Outbound(activityId, Outcomes.Failed).Count > 0)
+            if (Graph.Outbound(activityId, Outcomes.Failed).Count > 0 && error is not ExecutionLimitExceededException)
                 Follow(activityId, [Outcomes.Failed]);
             else
                 // A deliberate Elsa.Fault states the incident in the author's words; anything else says which activity broke.
@@ -76,8 +88,12 @@ internal sealed partial class InstanceDriver
         if (context.Outcomes is { } outcomes)
         {
             Journal(JournalKind.ActivityCompleted, activityId, null, string.Join(",", outcomes), elapsed);
-            if (Graph.IsTerminal(activityId))
+            if (Graph.IsTerminal(activityId) || context.SentSignal == ChildSignal.Complete)
+            {
+                if (context.SentSignal == ChildSignal.Complete)
+                    _state.Outcomes = [.. outcomes];
                 EndAs(WorkflowStatus.Finished, null, $"'{activityId}' finished the workflow");
+            }
             else
                 Follow(activityId, outcomes);
             return;
@@ -160,7 +176,8 @@ internal sealed partial class InstanceDriver
             foreach (var (joinId, arrived) in _state.JoinArrivals.ToList())
             {
                 var join = Graph.Joins[joinId];
-                if (!join.Inbound.All(i => arrived.Contains(i.ConnectionKey) || !i.Upstream.Overlaps(pending)))
+                var everyInbound = join.EveryInbound || StrictMode(join);
+                if (!join.Inbound.All(i => arrived.Contains(i.ConnectionKey) || (!everyInbound && !i.Upstream.Overlaps(pending))))
                     continue;
                 _state.JoinArrivals.Remove(joinId);
                 Schedule(joinId, resuming: null);
@@ -170,11 +187,27 @@ internal sealed partial class InstanceDriver
         } while (fired);
     }
 
+    // The mode was evaluated without error when the token arrived (Arrive); evaluated again here, it cannot fail differently.
+    private bool StrictMode(JoinInfo join)
+    {
+        try
+        {
+            return JoinMode(join) == FlowJoinMode.WaitAllInbound;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Elsa's own activities (Start, Fault, WriteLine, SetVariable, Delay, ...) change nothing outside the instance.</summary>
-    private bool IsBuiltIn(string activityId) => Graph.Nodes[activityId].Type.StartsWith(BuiltIn.Namespace + ".", StringComparison.Ordinal);
+    /// A container counts only when every activity inside it is one of Elsa's too (a Sequence of migration steps has effects).
+    private bool IsBuiltIn(string activityId) =>
+        Definitions.ActivityTree.Descendants(Graph.Nodes[activityId].Json, "")
+            .All(d => Json.DefinitionReader.Text(d.Activity["type"])?.StartsWith(BuiltIn.Namespace + ".", StringComparison.Ordinal) == true);
 
     private FlowJoinMode JoinMode(JoinInfo join) =>
-        join.Activity.Mode is { } mode ? (FlowJoinMode)(Evaluate(mode.Expression, typeof(FlowJoinMode), Services.Stopping) ?? FlowJoinMode.WaitAll) : FlowJoinMode.WaitAll;
+        join.Mode is { } mode ? (FlowJoinMode)(Evaluate(mode.Expression, typeof(FlowJoinMode), Services.Stopping) ?? FlowJoinMode.WaitAll) : FlowJoinMode.WaitAll;
 
     /// <summary>Starts ending the instance: every other execution and bookmark is abandoned. A fault overrides an earlier end status.</summary>
     private void EndAs(WorkflowStatus status, string? error, string reason)

@@ -3,7 +3,9 @@ using Activity = Elsa.Migration.Engine.Model.Activity;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Expressions;
 using Elsa.Migration.Engine.Model;
+using Elsa.Migration.Engine.Definitions;
 using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Runtime.Inline;
 using Microsoft.Extensions.Logging;
 
 namespace Elsa.Migration.Engine.Runtime;
@@ -20,7 +22,9 @@ internal sealed partial class InstanceDriver
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _variablesLock = new();
     private readonly Dictionary<string, JsonNode?> _variables;
-    private readonly ExpressionScope _scope;
+    private readonly ExecutionFrame _frame;
+    private string? _committedCorrelationId;
+    private long _executionCount;
     private readonly IInstanceHost _host;
     private readonly ILogger _logger;
     private readonly Dictionary<string, ExecutionHandle> _handles = new(StringComparer.Ordinal);
@@ -34,7 +38,8 @@ internal sealed partial class InstanceDriver
     private bool _closed;
 
     private InstanceDriver(RuntimeServices services, IInstanceHost host, FlowGraph graph, string instanceId, WorkflowStatus status,
-        Dictionary<string, JsonNode?> variables, IReadOnlyDictionary<string, JsonNode?> inputs, ExecutionState state, List<Bookmark> bookmarks, string? error)
+        Dictionary<string, JsonNode?> variables, IReadOnlyDictionary<string, JsonNode?> inputs, ExecutionState state, List<Bookmark> bookmarks, string? error,
+        string? correlationId)
     {
         Services = services;
         _host = host;
@@ -45,7 +50,9 @@ internal sealed partial class InstanceDriver
         _state = state;
         _bookmarks = bookmarks;
         _error = error;
-        _scope = new ExpressionScope(_variables, graph.VariableNamesById, inputs);
+        _frame = ExecutionFrame.ForWorkflow(graph.Definition, _variables, inputs, state.Outputs, new ExpressionContext(instanceId, correlationId));
+        _committedCorrelationId = correlationId;
+        _executionCount = state.ExecutionCount;
         _logger = services.LoggerFactory.CreateLogger<InstanceDriver>();
         ActivityLogger = services.LoggerFactory.CreateLogger("Elsa.Migration.Activities");
     }
@@ -68,13 +75,15 @@ internal sealed partial class InstanceDriver
     public static async Task<InstanceDriver> StartNewAsync(RuntimeServices services, IInstanceHost host, FlowGraph graph, string instanceId,
         IReadOnlyDictionary<string, JsonNode?> inputs, string? correlationId, CancellationToken cancellationToken)
     {
-        var start = graph.StartActivityId ?? throw new InvalidOperationException(
-            $"Workflow '{graph.Definition.DefinitionId}' has no start activity: add an Elsa.Start or an activity without inbound connections.");
-        var variables = graph.Definition.Variables.ToDictionary(v => v.Name, v => v.Value?.DeepClone(), StringComparer.Ordinal);
-        var driver = new InstanceDriver(services, host, graph, instanceId, WorkflowStatus.Running, variables, inputs, new ExecutionState(), [], null);
+        // An empty flowchart has nothing to run: Elsa finishes it at once.
+        var start = graph.StartActivityId ?? (graph.Nodes.Count == 0 ? null : throw new InvalidOperationException(
+            $"Workflow '{graph.Definition.DefinitionId}' has no start activity: add an Elsa.Start or an activity without inbound connections."));
+        var variables = graph.InitialVariables();
+        var driver = new InstanceDriver(services, host, graph, instanceId, WorkflowStatus.Running, variables, inputs, new ExecutionState(), [], null, correlationId);
         var now = services.Time.GetUtcNow();
         driver.Journal(JournalKind.Status, null, WorkflowStatus.Running.ToString());
-        driver.Schedule(start, resuming: null);
+        if (start is not null)
+            driver.Schedule(start, resuming: null);
         var record = new WorkflowInstanceRecord(instanceId, graph.Definition.DefinitionId, graph.Definition.Version, graph.Definition.Name,
             graph.DefinitionJson, WorkflowStatus.Running, driver.SnapshotVariables(), ToObject(inputs), driver._state.Serialize(), null, now, now, null, correlationId);
         var stored = await services.Instances.CreateAsync(record, driver.TakeJournal(), cancellationToken);
@@ -84,6 +93,8 @@ internal sealed partial class InstanceDriver
         {
             driver.Published(stored, statusChanged: true);
             driver.LaunchScheduled();
+            if (start is null)
+                await driver.CommitAndLaunchAsync();
         }
         finally
         {
@@ -101,7 +112,7 @@ internal sealed partial class InstanceDriver
         var variables = record.Variables.ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
         var inputs = record.Inputs.ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
         var driver = new InstanceDriver(services, host, graph, record.Id, record.Status, variables, inputs,
-            ExecutionState.Deserialize(record.StateJson), [.. bookmarks], record.Error);
+            ExecutionState.Deserialize(record.StateJson), [.. bookmarks], record.Error, record.CorrelationId);
         host.OnOpened(driver);
         if (record.Status == WorkflowStatus.Running)
         {
@@ -200,31 +211,54 @@ internal sealed partial class InstanceDriver
         Services.Events.Publish(new JournalAppended(stored));
     }
 
-    public object? Evaluate(Expression expression, Type targetType, CancellationToken cancellationToken)
+    public object? Evaluate(Expression expression, Type targetType, CancellationToken cancellationToken) =>
+        Evaluate(expression, targetType, _frame.Scope, cancellationToken);
+
+    public object? Evaluate(Expression expression, Type targetType, ExpressionScope scope, CancellationToken cancellationToken)
     {
         lock (_variablesLock)
-            return Services.Evaluator.Evaluate(expression, targetType, _scope, cancellationToken);
+            return Services.Evaluator.Evaluate(expression, targetType, scope, cancellationToken);
     }
 
-    public JsonNode? GetVariable(string name)
+    public JsonNode? GetVariable(ExecutionFrame frame, string name)
     {
         lock (_variablesLock)
-            return _variables.GetValueOrDefault(name)?.DeepClone();
+            return frame.Variables.TryGetValue(name, out var value) ? value?.DeepClone() : null;
     }
 
-    public void SetVariable(string name, JsonNode? value)
+    /// <summary>Writes a variable; a scalar is converted to the variable's declared type (Elsa converts on assignment
+    /// too: "41" into an Int32 is 41). Objects and arrays are kept as they are, whatever the declared type, because
+    /// activities write structured results into variables declared loosely (e.g. a String variable holding a result).</summary>
+    public void SetVariable(ExecutionFrame frame, string name, JsonNode? value)
+    {
+        var copy = value is JsonValue && frame.VariableTypes.TryGetValue(name, out var typeName)
+            ? VariableTypes.Convert(value, typeName, $"variable '{name}'")
+            : value?.DeepClone();
+        lock (_variablesLock)
+            frame.Variables[name] = copy;
+    }
+
+    public string? ResolveVariableName(ExecutionFrame frame, string idOrName)
+    {
+        lock (_variablesLock)
+            return frame.ResolveVariableName(idOrName);
+    }
+
+    public void SetOutput(ExecutionFrame frame, string name, JsonNode? value)
     {
         var copy = value?.DeepClone();
         lock (_variablesLock)
-            _variables[name] = copy;
+            frame.Outputs[name] = copy;
     }
 
-    public string? ResolveVariableName(string idOrName)
+    public void SetInstanceName(string name)
     {
-        if (Graph.VariableNamesById.TryGetValue(idOrName, out var name))
-            return name;
-        return Graph.Definition.Variables.Any(v => v.Name == idOrName) ? idOrName : null;
+        lock (_variablesLock)
+            _state.Name = name;
     }
+
+    /// <summary>True while the first activity of a new instance runs (a trigger at the start completes at once).</summary>
+    public bool IsFirstExecution => Interlocked.Read(ref _executionCount) <= 1;
 
     private void Launch(ExecutionHandle handle)
     {
@@ -234,7 +268,7 @@ internal sealed partial class InstanceDriver
     private async Task RunAsync(ExecutionHandle handle)
     {
         var activity = Graph.Activities[handle.Execution.ActivityId];
-        var context = new RuntimeActivityContext(this, handle.Execution, activity, handle.Cancellation.Token);
+        var context = new RuntimeActivityContext(this, handle.Execution, activity, _frame, handle.Cancellation.Token);
         var started = Stopwatch.GetTimestamp();
         Exception? error = null;
         try
@@ -283,11 +317,21 @@ internal sealed partial class InstanceDriver
         if (status != previous)
             Journal(JournalKind.Status, null, status.ToString() + (status == WorkflowStatus.Faulted && _error is not null ? ": " + _error : ""));
         var now = Services.Time.GetUtcNow();
-        var commit = new InstanceCommit(InstanceId, status, SnapshotVariables(), _state.Serialize(), _error, now,
-            status.IsTerminal() ? now : null, _bookmarksDirty ? [.. _bookmarks] : null, TakeJournal());
+        string stateJson;
+        string? correlationId;
+        lock (_variablesLock)
+        {
+            _state.ExecutionCount = Interlocked.Read(ref _executionCount);
+            stateJson = _state.Serialize();
+            correlationId = _frame.Instance.CorrelationId;
+        }
+        var commit = new InstanceCommit(InstanceId, status, SnapshotVariables(), stateJson, _error, now,
+            status.IsTerminal() ? now : null, _bookmarksDirty ? [.. _bookmarks] : null, TakeJournal(),
+            correlationId != _committedCorrelationId ? correlationId : null);
         // Not cancellable: a transition that has begun is committed whole (a short local transaction).
         var stored = await Services.Instances.CommitAsync(commit, CancellationToken.None);
         _bookmarksDirty = false;
+        _committedCorrelationId = correlationId;
         Status = status;
         Published(stored, status != previous);
         LaunchScheduled();

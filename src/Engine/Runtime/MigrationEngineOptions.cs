@@ -14,6 +14,10 @@ public sealed class MigrationEngineOptions
     /// <summary>At most one journaled progress line per subject and activity execution per interval (live observers see every report).</summary>
     public TimeSpan ProgressJournalInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>At most this many activity executions per instance (children inside containers included). A flowchart
+    /// that loops without an exit faults with a message naming the loop instead of growing its journal forever.</summary>
+    public long MaxActivityExecutions { get; set; } = 100_000;
+
     /// <summary>How often the timer scheduler looks at the database even when it knows of no earlier timer
     /// (picks up timers that another process stored).</summary>
     public TimeSpan TimerPollInterval { get; set; } = TimeSpan.FromSeconds(30);

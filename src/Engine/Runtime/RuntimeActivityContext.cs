@@ -2,12 +2,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Runtime.Inline;
 using Microsoft.Extensions.Logging;
 
 namespace Elsa.Migration.Engine.Runtime;
 
-/// <summary>The runtime's <see cref="ActivityExecutionContext"/>: one per activity execution.</summary>
-internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActivity execution, Activity activity, CancellationToken cancellationToken)
+/// <summary>The runtime's <see cref="ActivityExecutionContext"/>: one per activity execution, also per execution of a
+/// child activity inside a container (<paramref name="isChild"/>), which shares its parent's durable execution.</summary>
+internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActivity execution, Activity activity, ExecutionFrame frame,
+    CancellationToken cancellationToken, bool isChild = false)
     : ActivityExecutionContext
 {
     private readonly List<Bookmark> _bookmarks = [];
@@ -31,7 +34,7 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
     public override T? Get<T>(Input<T>? input) where T : default
     {
         // Unboxing null into a value type throws: an unset input of a value type yields default(T).
-        var value = input is null ? null : driver.Evaluate(input.Expression, typeof(T), cancellationToken);
+        var value = input is null ? null : driver.Evaluate(input.Expression, typeof(T), frame.Scope, cancellationToken);
         return value is null ? default : (T)value;
     }
 
@@ -39,15 +42,64 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
     {
         if (output?.VariableId is not { } variableId)
             return;
-        var name = ResolveVariableName(variableId) ?? variableId;
-        driver.SetVariable(name, value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType()));
+        Assign(variableId, value is null ? null : value as JsonNode ?? JsonSerializer.SerializeToNode(value, value.GetType()));
     }
 
-    public override JsonNode? GetVariable(string name) => driver.GetVariable(name);
+    /// <summary>Writes an output bound by <c>memoryReference</c>: to the variable of that id or name, else to the
+    /// workflow output of that name (Elsa maps an activity output to a workflow output that way).</summary>
+    public void Assign(string memoryReference, JsonNode? value)
+    {
+        var name = ResolveVariableName(memoryReference);
+        if (name is null && frame.OutputNames.Contains(memoryReference))
+            driver.SetOutput(frame, memoryReference, value);
+        else
+            driver.SetVariable(frame, name ?? memoryReference, value);
+    }
 
-    public override void SetVariable(string name, JsonNode? value) => driver.SetVariable(name, value);
+    public override JsonNode? GetVariable(string name) => driver.GetVariable(frame, name);
 
-    public override string? ResolveVariableName(string idOrName) => driver.ResolveVariableName(idOrName);
+    public override void SetVariable(string name, JsonNode? value) => driver.SetVariable(frame, name, value);
+
+    public override string? ResolveVariableName(string idOrName) => driver.ResolveVariableName(frame, idOrName);
+
+    public override ValueTask<ChildResult> RunChildAsync(JsonObject child, IReadOnlyDictionary<string, JsonNode?>? locals = null) =>
+        driver.RunChildAsync(execution, child, locals is null ? frame : frame.WithLocals(locals), cancellationToken);
+
+    public override void SetWorkflowOutput(string name, JsonNode? value) => driver.SetOutput(frame, name, value);
+
+    public override string? CorrelationId
+    {
+        get => frame.Instance.CorrelationId;
+        set => frame.Instance.CorrelationId = value;
+    }
+
+    public override void SetInstanceName(string name) => driver.SetInstanceName(name);
+
+    public override bool IsTriggerOfWorkflow =>
+        !isChild && execution.Resuming is null && activity.Id == driver.Graph.StartActivityId && driver.IsFirstExecution;
+
+    public override void Signal(ChildSignal signal, IReadOnlyList<string>? outcomes = null)
+    {
+        SentSignal = signal;
+        _outcomes ??= [.. outcomes ?? []];
+    }
+
+    /// <summary>Runs a workflow definition used as this activity, in a frame of its own.</summary>
+    public ValueTask<(IReadOnlyList<string> Outcomes, JsonObject Outputs)> RunWorkflowAsync(Definitions.WorkflowDefinition definition,
+        IReadOnlyDictionary<string, JsonNode?> inputs) =>
+        driver.RunWorkflowAsync(execution, definition, inputs, frame, cancellationToken);
+
+    /// <summary>The workflow definitions usable as activities.</summary>
+    public WorkflowActivityResolver WorkflowActivities => driver.Services.WorkflowActivities;
+
+    /// <summary>The signal it sent to its containers, if any.</summary>
+    public ChildSignal SentSignal { get; private set; }
+
+    /// <summary>The frame it runs in (variables, inputs, outputs).</summary>
+    public ExecutionFrame Frame => frame;
+
+    /// <summary>Forgets the bookmarks handled by a child run that waited for them in-process.</summary>
+    public void ClearBookmarks() => _bookmarks.Clear();
 
     public override ValueTask CompleteAsync(params string[] outcomes)
     {

@@ -17,6 +17,7 @@ internal sealed record RuntimeServices(
     IServiceProvider ServiceProvider,
     MigrationEngineOptions Options,
     ILoggerFactory LoggerFactory,
+    WorkflowActivityResolver WorkflowActivities,
     CancellationToken Stopping);
 
 /// <summary>What a driver tells the runtime that owns it.</summary>

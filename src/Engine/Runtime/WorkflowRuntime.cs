@@ -31,10 +31,12 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     /// <summary>Creates the runtime; prefer <c>services.AddMigrationEngine()</c>.</summary>
     public WorkflowRuntime(IWorkflowInstanceStore instances, IJournalStore journal, ILedgerStore ledger, IActivityRegistry registry,
         IWorkflowDefinitionLoader loader, IExpressionEvaluator evaluator, WorkflowEventHub events, TimeProvider time,
-        IServiceProvider serviceProvider, MigrationEngineOptions options, ILoggerFactory loggerFactory)
+        IServiceProvider serviceProvider, MigrationEngineOptions options, ILoggerFactory loggerFactory, WorkflowActivityResolver? workflowActivities = null)
     {
-        _services = new RuntimeServices(instances, journal, ledger, registry, evaluator, events, time, serviceProvider, options, loggerFactory, _stopping.Token);
-        _definitions = new DefinitionCache(loader, registry);
+        workflowActivities ??= new WorkflowActivityResolver(null, registry);
+        _services = new RuntimeServices(instances, journal, ledger, registry, evaluator, events, time, serviceProvider, options, loggerFactory,
+            workflowActivities, _stopping.Token);
+        _definitions = new DefinitionCache(loader, registry, workflowActivities);
         _logger = loggerFactory.CreateLogger<WorkflowRuntime>();
         _timers = new DurableTimerScheduler(instances, time, options.TimerPollInterval,
             timer => options.ResumeTimersOfAllInstances || IsOwned(timer.InstanceId),
@@ -45,6 +47,7 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     public async Task<string> StartAsync(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?>? inputs = null,
         StartWorkflowOptions? options = null, CancellationToken cancellationToken = default)
     {
+        await _services.WorkflowActivities.PrepareAsync(definition, cancellationToken);
         var graph = _definitions.Get(definition);
         var resolvedInputs = ResolveInputs(definition, inputs ?? new Dictionary<string, JsonNode?>());
         var instanceId = options?.InstanceId ?? Guid.NewGuid().ToString("N");
@@ -201,6 +204,8 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
             ?? throw new KeyNotFoundException($"Workflow instance '{instanceId}' does not exist in {nameof(IWorkflowInstanceStore)}.");
         if (record.Status.IsTerminal())
             return null;
+        if (Json.DefinitionReader.Read(record.DefinitionJson).Definition is { } stored)
+            await _services.WorkflowActivities.PrepareAsync(stored, cancellationToken);
         var graph = _definitions.Get(record.DefinitionJson);
         return await InstanceDriver.LoadAsync(_services, this, graph, record, cancellationToken);
     }
@@ -279,6 +284,18 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
         {
             if (!resolved.ContainsKey(input.Name) && input.DefaultValue is not null)
                 resolved[input.Name] = input.DefaultValue.DeepClone();
+        }
+        // Declared inputs hold their declared type (Elsa converts them too): "42" for an Int32 input is the number 42.
+        foreach (var input in definition.Inputs.Where(i => resolved.ContainsKey(i.Name)))
+        {
+            try
+            {
+                resolved[input.Name] = VariableTypes.Convert(resolved[input.Name], input.TypeName, $"input '{input.Name}'");
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"Workflow '{definition.DefinitionId}': {e.Message}", e);
+            }
         }
         return resolved;
     }

@@ -18,6 +18,9 @@ public sealed class DefinitionLayout
     /// <summary>Each connection's index in <c>root.connections</c>, parallel to <see cref="Flowchart.Connections"/>.</summary>
     public IReadOnlyList<int>? ConnectionIndexes { get; init; }
 
+    /// <summary>True when the root is an activity (e.g. a Sequence) rather than a flowchart: its node sits at <c>root</c>.</summary>
+    public bool RootIsActivity { get; init; }
+
     /// <summary>Finds the line and column of a JSON path.</summary>
     public Func<string, (int Line, int Column)?>? Locate { get; init; }
 
@@ -30,4 +33,8 @@ public sealed class DefinitionLayout
         var position = Locate?.Invoke(path);
         return new ValidationProblem(code, message, label ?? path, position?.Line, position?.Column);
     }
+
+    /// <summary>A warning at <paramref name="path"/>: accepted, but run differently from Elsa.</summary>
+    public ValidationProblem Warning(string code, string message, string path, string? label = null) =>
+        Problem(code, message, path, label) with { Severity = ProblemSeverity.Warning };
 }

@@ -18,5 +18,13 @@ public static class ProblemCodes
     public const string UnknownVariable = "unknown-variable";
     public const string NoStartActivity = "no-start-activity";
     public const string UnknownCompensationActivity = "unknown-compensation-activity";
+    public const string InvalidVariableValue = "invalid-variable-value";
+    public const string WorkflowCycle = "workflow-cycle";
+    public const string InvalidCron = "invalid-cron";
+
+    // Warnings: accepted, but run differently from Elsa.
+    public const string MergeMode = "merge-mode";
+    public const string ConcurrentBranches = "concurrent-branches";
+    public const string WaitInContainer = "wait-in-container";
     public const string InvalidDefinitionId = "invalid-definition-id";
 }

@@ -8,8 +8,19 @@ namespace Elsa.Migration.Engine.Validation;
 /// <param name="Column">1-based column in the JSON text, when known.</param>
 public sealed record ValidationProblem(string Code, string Message, string Location, int? Line = null, int? Column = null)
 {
+    /// <summary>Error (the definition is refused) or Warning (accepted, but runs differently from Elsa).</summary>
+    public ProblemSeverity Severity { get; init; } = ProblemSeverity.Error;
+
     public override string ToString() =>
-        Line is null ? $"{Location}: {Message} [{Code}]" : $"{Location} (line {Line}, column {Column}): {Message} [{Code}]";
+        (Severity == ProblemSeverity.Warning ? "warning: " : "") +
+        (Line is null ? $"{Location}: {Message} [{Code}]" : $"{Location} (line {Line}, column {Column}): {Message} [{Code}]");
+}
+
+/// <summary>How serious a <see cref="ValidationProblem"/> is.</summary>
+public enum ProblemSeverity
+{
+    Error,
+    Warning,
 }
 
 /// <summary>Thrown when a definition is not valid; carries every problem found, not just the first.</summary>

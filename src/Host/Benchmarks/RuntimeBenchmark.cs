@@ -48,6 +48,7 @@ internal sealed class RuntimeBenchmark(int steps, int runs, int suspended, TextW
             output.WriteLine($"  chain of {steps} activities x {runs} runs: median {median:0.000} ms per step (p90 {p90:0.000} ms), " +
                              $"wall time {wall.Average():0.000} ms per step including start and end");
 
+            await new CompositionBenchmark(output).RunAsync(services, runs, cancellationToken);
             var bytesPerInstance = await MeasureSuspendedAsync(runtime, loader, cancellationToken);
             output.WriteLine($"  {suspended} instances suspended on a durable timer: {bytesPerInstance / 1024.0:0.00} KiB managed heap per suspended instance");
             output.WriteLine($"  target < 1 ms per step: {(median < 1.0 ? "met" : "MISSED")}");

@@ -1,11 +1,12 @@
 using Elsa.Migration.Engine.Files;
 using System.CommandLine;
 using Elsa.Migration.Engine.Json;
+using Elsa.Migration.Engine.Validation;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Cli;
 
-/// <summary><c>validate FILE...</c>: lists every problem of every file; exit 0 when all are valid, 1 otherwise.</summary>
+/// <summary><c>validate FILE...</c>: lists every problem and warning of every file; exit 0 when none has an error, 1 otherwise.</summary>
 internal static class ValidateCommand
 {
     public static Command Create()
@@ -17,6 +18,8 @@ internal static class ValidateCommand
             await using var services = CliServices.Build(null);
             var loader = services.GetRequiredService<IWorkflowDefinitionLoader>();
             var valid = true;
+            // The files may use each other (and imported definitions) as workflow activities.
+            await WorkflowFiles.RegisterAsync(services, parse.GetValue(files)!.Select(f => f.FullName), cancellationToken);
             foreach (var file in parse.GetValue(files)!)
             {
                 if (!file.Exists)
@@ -36,11 +39,17 @@ internal static class ValidateCommand
                     valid = false;
                     continue;
                 }
-                var problems = loader.Validate(json);
-                Console.Out.WriteLine(problems.Count == 0 ? $"{file.Name}: valid" : $"{file.Name}: {problems.Count} problem(s)");
+                var cycle = await WorkflowFiles.PrepareAsync(services, json, cancellationToken);
+                // Errors refuse the file; warnings say where the runtime runs a construct differently from Elsa.
+                var problems = cycle is null ? loader.Check(json) : [cycle, .. loader.Check(json)];
+                var errors = problems.Count(p => p.Severity == ProblemSeverity.Error);
+                var warnings = problems.Count - errors;
+                Console.Out.WriteLine(errors == 0
+                    ? $"{file.Name}: valid" + (warnings == 0 ? "" : $", {warnings} warning(s)")
+                    : $"{file.Name}: {errors} problem(s)" + (warnings == 0 ? "" : $", {warnings} warning(s)"));
                 foreach (var problem in problems)
                     Console.Out.WriteLine($"  {problem}");
-                valid &= problems.Count == 0;
+                valid &= errors == 0;
             }
             return valid ? 0 : 1;
         });

@@ -21,7 +21,8 @@ internal static class WorkflowRunner
 {
     public const int NotStarted = RunExitCodes.NotStarted;
 
-    public static async Task<int> RunAsync(string file, IReadOnlyList<string> inputs, string? databasePath, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string file, IReadOnlyList<string> inputs, string? databasePath, CancellationToken cancellationToken,
+        IReadOnlyList<string>? children = null)
     {
         if (!File.Exists(file))
         {
@@ -36,7 +37,12 @@ internal static class WorkflowRunner
         Dictionary<string, JsonNode?> values;
         try
         {
-            definition = loader.Load(await OperatorFile.ReadTextAsync(file, "workflow definition", cancellationToken));
+            // Workflow activities: the child files given before it, else the definitions imported into the database.
+            await WorkflowFiles.RegisterAsync(services, children ?? [], cancellationToken, strict: true);
+            var json = await OperatorFile.ReadTextAsync(file, "workflow definition", cancellationToken);
+            if (await WorkflowFiles.PrepareAsync(services, json, cancellationToken) is { } cycle)
+                throw new WorkflowValidationException([cycle]);
+            definition = loader.Load(json);
             values = ParseInputs(inputs, definition);
         }
         catch (Exception ex) when (ex is WorkflowValidationException or FormatException || OperatorFile.IsUnreadable(ex))

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Engine.Validation;
 
 namespace Elsa.Migration.Host.Server;
@@ -16,12 +17,13 @@ public sealed record DefinitionChange(StoredWorkflowDefinition? Stored, IReadOnl
 /// fully (nothing is stored or published when a problem is found); Studio's auto-save stores drafts that merely parse,
 /// because an operator mid-edit has, say, an activity whose required input is still empty.
 /// </summary>
-public sealed class DefinitionCatalog(IWorkflowDefinitionStore store, IWorkflowDefinitionLoader loader)
+public sealed class DefinitionCatalog(IWorkflowDefinitionStore store, IWorkflowDefinitionLoader loader,
+    WorkflowActivityResolver workflows, Scheduling.DefinitionTriggers triggers)
 {
     /// <summary>Validates and stores <paramref name="json"/> as a new draft version; publishes it when asked.</summary>
     public async Task<DefinitionChange> ImportAsync(string json, bool publish, CancellationToken cancellationToken)
     {
-        var problems = loader.Validate(json);
+        var problems = await ValidateAsync(json, cancellationToken);
         if (problems.Count > 0)
             return new DefinitionChange(null, problems);
         var definition = loader.Load(json);
@@ -55,10 +57,31 @@ public sealed class DefinitionCatalog(IWorkflowDefinitionStore store, IWorkflowD
             return new DefinitionChange(null, [new ValidationProblem("not-found", $"No workflow definition '{definitionId}'.", definitionId)]);
         if (latest.IsPublished)
             return new DefinitionChange(latest, [], AlreadyPublished: true);
-        var problems = loader.Validate(latest.Json);
+        var problems = await ValidateAsync(latest.Json, cancellationToken);
         if (problems.Count > 0)
             return new DefinitionChange(null, problems);
         return new DefinitionChange(await store.PublishAsync(definitionId, latest.Version, cancellationToken), []);
+    }
+
+    /// <summary>Validation for import and publish: the workflows it uses as activities are loaded first (a cycle between
+    /// definitions is refused), and a start trigger must be schedulable (a cron that never fires is refused).</summary>
+    private async Task<IReadOnlyList<ValidationProblem>> ValidateAsync(string json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await workflows.PrepareAsync(json, cancellationToken);
+        }
+        catch (InvalidOperationException e)
+        {
+            return [new ValidationProblem(ProblemCodes.WorkflowCycle, e.Message, "root")];
+        }
+        var problems = loader.Validate(json).ToList();
+        if (DefinitionReader.Read(json).Definition is { } definition && workflows.FindCycle(definition) is { } cycle)
+            problems.Add(new ValidationProblem(ProblemCodes.WorkflowCycle,
+                $"The workflow definitions use each other as activities in a cycle: {string.Join(" -> ", cycle)}; remove one of these workflow activities.", "root"));
+        if (triggers.Check(json) is { } trigger)
+            problems.Add(trigger);
+        return problems;
     }
 
     /// <summary>Every version of every definition (Studio filters by version options, ids and definition ids).</summary>

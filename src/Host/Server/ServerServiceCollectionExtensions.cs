@@ -13,6 +13,21 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<InterruptedInstanceRecovery>();
         services.AddSingleton<DefinitionCatalog>();
         services.AddSingleton<MigrationOutcomeReader>();
+        services.AddDefinitionTriggers();
+        return services;
+    }
+
+    /// <summary>Wraps the engine's definition store (register the engine first) so publish, unpublish and delete keep
+    /// each definition's trigger schedule (<see cref="Scheduling.DefinitionTriggers"/>) up to date.</summary>
+    public static IServiceCollection AddDefinitionTriggers(this IServiceCollection services)
+    {
+        services.AddSingleton<Scheduling.DefinitionTriggers>();
+        var engineStore = services.LastOrDefault(d => d.ServiceType == typeof(Engine.Persistence.IWorkflowDefinitionStore));
+        if (engineStore?.ImplementationFactory is not { } factory)
+            return services;
+        services.Remove(engineStore);
+        services.AddSingleton<Engine.Persistence.IWorkflowDefinitionStore>(sp => new Scheduling.TriggerSyncingDefinitionStore(
+            (Engine.Persistence.IWorkflowDefinitionStore)factory(sp), sp.GetRequiredService<Scheduling.DefinitionTriggers>()));
         return services;
     }
 

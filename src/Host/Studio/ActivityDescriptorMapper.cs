@@ -36,15 +36,16 @@ public static class ActivityDescriptorMapper
         ["inputs"] = new JsonArray([.. d.Inputs.Select(MapInput)]),
         ["outputs"] = new JsonArray([.. d.Outputs.Select((o, i) => (JsonNode)MapOutput(o, i))]),
         ["kind"] = "Action",
-        // Terminal activities (Elsa.Finish) have no outbound port; the others one per declared outcome.
-        ["ports"] = new JsonArray([.. (d.IsTerminal ? [] : d.Outcomes).Select(o => (JsonNode)new JsonObject
+        // Terminal activities (Elsa.Finish) and the flowchart canvas have no outbound port; the others one per declared outcome.
+        ["ports"] = new JsonArray([.. (d.IsTerminal || d.TypeName == FlowchartType ? [] : d.Outcomes).Select(o => (JsonNode)new JsonObject
         {
             ["name"] = o, ["displayName"] = o, ["type"] = "Flow", ["isBrowsable"] = true,
         })]),
         ["customProperties"] = new JsonObject { ["Outcomes"] = new JsonArray([.. d.Outcomes.Select(o => (JsonNode)JsonValue.Create(o))]) },
         ["constructionProperties"] = new JsonObject(),
-        ["isContainer"] = false,
-        ["isBrowsable"] = true,
+        // The designer opens Elsa.Flowchart as the canvas; it is not a palette item.
+        ["isContainer"] = d.TypeName == FlowchartType,
+        ["isBrowsable"] = d.TypeName != FlowchartType,
         ["isStart"] = d.IsStart,
         ["isTerminal"] = d.IsTerminal,
     };

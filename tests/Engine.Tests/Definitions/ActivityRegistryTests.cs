@@ -65,7 +65,11 @@ public sealed class ActivityRegistryTests
     {
         var registry = ActivityRegistry.FromAssemblies(typeof(Start).Assembly);
 
-        Assert.Equal(["Elsa.Delay", "Elsa.Fault", "Elsa.Finish", "Elsa.FlowDecision", "Elsa.FlowFork", "Elsa.FlowJoin", "Elsa.SetVariable", "Elsa.Start", "Elsa.WriteLine"],
+        Assert.Equal(["Elsa.Break", "Elsa.Complete", "Elsa.Correlate", "Elsa.Cron", "Elsa.Delay", "Elsa.DispatchWorkflow", "Elsa.End", "Elsa.Event",
+                "Elsa.ExecuteWorkflow", "Elsa.Fault", "Elsa.Finish", "Elsa.FlowDecision", "Elsa.FlowFork", "Elsa.FlowJoin", "Elsa.FlowNode",
+                "Elsa.FlowSwitch", "Elsa.Flowchart", "Elsa.For", "Elsa.ForEach", "Elsa.If", "Elsa.Parallel", "Elsa.ParallelForEach", "Elsa.PublishEvent", "Elsa.RunJavaScript",
+                "Elsa.Sequence", "Elsa.SetName", "Elsa.SetOutput", "Elsa.SetVariable", "Elsa.Start", "Elsa.StartAt", "Elsa.Switch", "Elsa.Timer", "Elsa.While",
+                "Elsa.WriteLine"],
             registry.Descriptors.Select(d => d.TypeName));
         Assert.True(registry.Find("Elsa.Start")!.IsStart);
         Assert.True(registry.Find("Elsa.Finish")!.IsTerminal);
@@ -76,11 +80,15 @@ public sealed class ActivityRegistryTests
         Assert.Equal("condition", Assert.Single(registry.Find("Elsa.FlowDecision")!.Inputs).Name);
         Assert.Equal("branches", registry.Find("Elsa.FlowFork")!.DynamicOutcomesInput);
         Assert.True(registry.Find("Elsa.FlowJoin")!.IsJoin);
-        Assert.Equal(["WaitAll", "WaitAny"], registry.Find("Elsa.FlowJoin")!.Inputs.Single(i => i.Name == "mode").Options);
+        Assert.Equal(["WaitAll", "WaitAny", "WaitAllInbound"], registry.Find("Elsa.FlowJoin")!.Inputs.Single(i => i.Name == "mode").Options);
         Assert.Equal(["variable", "value"], registry.Find("Elsa.SetVariable")!.Inputs.Select(i => i.Name));
         Assert.Equal(("timeSpan", "TimeSpan"), registry.Find("Elsa.Delay")!.Inputs.Select(i => (i.Name, i.TypeName)).Single());
         Assert.Equal("text", Assert.Single(registry.Find("Elsa.WriteLine")!.Inputs).Name);
-        Assert.All(registry.Descriptors, d => Assert.Equal(RecoveryPolicy.Rerun, d.Recovery));
+        // Containers run other activities (possibly not idempotent ones) and ExecuteWorkflow/DispatchWorkflow start
+        // instances: recovery never re-runs them. Every other built-in is safe to run again.
+        string[] neverRerun = ["Elsa.DispatchWorkflow", "Elsa.ExecuteWorkflow", "Elsa.Flowchart", "Elsa.FlowNode", "Elsa.For", "Elsa.ForEach", "Elsa.If",
+            "Elsa.Parallel", "Elsa.ParallelForEach", "Elsa.Sequence", "Elsa.Switch", "Elsa.While"];
+        Assert.All(registry.Descriptors, d => Assert.Equal(neverRerun.Contains(d.TypeName) ? RecoveryPolicy.Compensate : RecoveryPolicy.Rerun, d.Recovery));
     }
 
     [Fact]

@@ -62,6 +62,29 @@ public sealed class FaultActivityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fault_WhenWorkInsideAnElsaContainerRanAfterTheCompensationActivity_ShouldCompensateAgain()
+    {
+        // As above, but the retry's real work sits inside an Elsa.Sequence: the container has effects because of its child.
+        var flow = System.Text.Json.Nodes.JsonNode.Parse(new FlowJson("rollback-retry-in-sequence-fault")
+            .Activity("start", "Elsa.Start")
+            .Activity("boom", "RuntimeTest.Fail")
+            .Activity("rollback", "RuntimeTest.Record")
+            .Activity("again", "Elsa.Sequence")
+            .Activity("fault", "Elsa.Fault", ("message", "retry failed"))
+            .Chain("start", "boom").Connect("boom", "Failed", "rollback").Chain("rollback", "again", "fault")
+            .Compensation("rollback")
+            .Build())!;
+        var sequence = flow["root"]!["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == "again")!;
+        sequence["activities"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["id"] = "againInside", ["type"] = "RuntimeTest.Record", ["version"] = 1 });
+        var id = await _harness.StartAsync(flow.ToJsonString());
+
+        var status = await _harness.Runtime.WaitForEndAsync(id).WaitAsync(TimeSpan.FromSeconds(20));
+
+        await _harness.AssertStatusAsync(id, WorkflowStatus.Faulted, status);
+        Assert.Equal(["boom", "rollback", "againInside", "rollback", "againInside"], _harness.Log.Entries);
+    }
+
+    [Fact]
     public async Task Fault_BeforeTheCompensationActivityRan_ShouldCompensate()
     {
         var json = new FlowJson("fault-compensates")

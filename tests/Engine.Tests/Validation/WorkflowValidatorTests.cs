@@ -61,11 +61,12 @@ public sealed class WorkflowValidatorTests
     }
 
     [Fact]
-    public void Validate_WhenTheRootIsNotAFlowchart_ShouldNameItsType()
+    public void Validate_WhenTheRootIsASequence_ShouldCheckTheActivitiesInside()
     {
-        var problem = Single("""{"id":"x","root":{"type":"Elsa.Sequence","activities":[]}}""", ProblemCodes.MissingRoot);
+        var problem = Single("""{"id":"x","root":{"type":"Elsa.Sequence","id":"seq","activities":[{"id":"w","type":"Elsa.WriteLin"}]}}""", ProblemCodes.UnknownActivityType);
 
-        Assert.Contains("'Elsa.Sequence'", problem.Message);
+        Assert.Equal("root.activities[0] (id w).type", problem.Location);
+        Assert.Contains("'Elsa.WriteLine'", problem.Message);
     }
 
     [Fact]

@@ -30,6 +30,13 @@ public sealed class FacadeTests() : ServerTest(TimeSpan.FromSeconds(60))
         var flowchart = items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.Flowchart");
         Assert.True(flowchart["isContainer"]!.GetValue<bool>());
         Assert.Contains(items, d => d["typeName"]!.GetValue<string>() == "Elsa.Delay");
+        // Elsa's core activities, with Elsa's categories and display names, from the same registry.
+        var parallelForEach = items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.ParallelForEach");
+        Assert.Equal("Looping", parallelForEach["category"]!.GetValue<string>());
+        Assert.Equal("Parallel For Each", parallelForEach["displayName"]!.GetValue<string>());
+        Assert.Equal("Set Output", items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.SetOutput")["displayName"]!.GetValue<string>());
+        Assert.Equal("Composition", items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.Complete")["category"]!.GetValue<string>());
+        Assert.Equal(["Default"], items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.FlowSwitch")["ports"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -49,7 +49,8 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
     {
         const string update = """
             UPDATE instances SET status = @Status, variables = @Variables, state = @State, error = @Error,
-                                 updated_at = @UpdatedAt, finished_at = @FinishedAt
+                                 updated_at = @UpdatedAt, finished_at = @FinishedAt,
+                                 correlation_id = COALESCE(@CorrelationId, correlation_id)
             WHERE id = @InstanceId;
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -63,6 +64,7 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
             commit.Error,
             UpdatedAt = DbTime.Format(commit.UpdatedAt),
             FinishedAt = DbTime.Format(commit.FinishedAt),
+            commit.CorrelationId,
         }, transaction, cancellationToken: cancellationToken));
         if (rows != 1)
             throw new InvalidOperationException($"Cannot commit the state of workflow instance '{commit.InstanceId}': it is not in the database (deleted while running?).");
