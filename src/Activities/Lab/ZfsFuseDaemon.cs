@@ -33,6 +33,11 @@ public sealed class ZfsFuseDaemon
         if (!which.Succeeded && !File.Exists("/usr/sbin/zfs-fuse"))
             throw new InvalidOperationException("zfs-fuse is not installed: run ./scripts/setup.sh (Debian package zfs-fuse).");
         _logger.LogInformation("Starting zfs-fuse (pid file {PidFile})", pidFile);
+        // zfs-fuse refuses to start (exit 1, nothing said) while its pid file exists, even when it names a dead process
+        // (a daemon that was killed): such a stale file, and the dead daemon's socket and lock, are removed first.
+        if (File.Exists(pidFile) && !ProcessAlive(File.ReadAllText(pidFile)))
+            foreach (var stale in new[] { pidFile, "/var/run/zfs/zfs_socket", "/var/lock/zfs/zfs_lock" })
+                File.Delete(stale);
         await _local.RunAsync(new NodeCommand("zfs-fuse", "--pidfile", pidFile, "--no-kstat-mount"), cancellationToken).ConfigureAwait(false);
         var deadline = DateTime.UtcNow + StartTimeout;
         // Ready when zpool list answers (~0.2 s here).
@@ -44,4 +49,7 @@ public sealed class ZfsFuseDaemon
         }
         return true;
     }
+
+    private static bool ProcessAlive(string pidText) =>
+        int.TryParse(pidText.Trim(), out var pid) && pid > 1 && Directory.Exists($"/proc/{pid}");
 }
