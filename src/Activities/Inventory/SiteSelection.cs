@@ -12,10 +12,10 @@ public static class SiteSelection
         var name = string.IsNullOrWhiteSpace(input) ? catalog.DefaultSite : input;
         if (string.IsNullOrWhiteSpace(name))
             throw new ArgumentException("The input Site is empty and no default site is configured (Sites:Default): " +
-                                        "give the name of a registered site ('./elsa-migrate site list').", nameof(input));
+                                        "give the name of a registered site ('./elsa-migrate site list').");
         if (!NameRules.IsSiteName(name))
             throw new ArgumentException($"Invalid site name '{name}': a site is named with lowercase letters, digits and '-' (1 to 63), " +
-                                        "not a path; register the inventory file with './elsa-migrate site import FILE --name NAME' and give NAME.", nameof(input));
+                                        "not a path; register the inventory file with './elsa-migrate site import FILE --name NAME' and give NAME.");
         return name;
     }
 

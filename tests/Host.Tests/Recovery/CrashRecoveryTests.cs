@@ -34,7 +34,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             var db = Path.Combine(work, "crash.db");
             await using var store = CliMigrationRun.EngineStores(db);
 
-            using var run = CliMigrationRun.Start(lab, workflow, db, VmId);
+            using var run = await CliMigrationRun.StartAsync(lab, workflow, db, VmId);
             var instanceId = await CliMigrationRun.WaitUntilAsync(output, store, db, run, (ledger, journal) => ledger.Any(e => e.Kind == "migration") &&
                 journal.Any(e => e is { Kind: JournalKind.Progress, ActivityId: "liveMigrate" }), ct);
             run.Crash();
@@ -101,7 +101,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             await File.WriteAllTextAsync(workflow, CliMigrationRun.EditedWorkflow("driveMirror", "bandwidthBytesPerSecond", 1L << 20), ct);
             var db = Path.Combine(work, "crash.db");
             await using var store = CliMigrationRun.EngineStores(db);
-            using var run = CliMigrationRun.Start(lab, workflow, db, VmId);
+            // The source's copy of the local disk is kept (renamed) by Cleanup, to compare it with the target's afterwards.
+            using var run = await CliMigrationRun.StartAsync(lab, workflow, db, VmId, "KeepSourceLocalDisks=true");
             var instanceId = await CliMigrationRun.WaitUntilAsync(output, store, db, run, (_, journal) =>
                 journal.Any(e => e is { Kind: JournalKind.Progress, ActivityId: "waitConvergence" } && e.Message == "mirroring"), ct);
             run.Crash();
@@ -132,11 +133,13 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             Assert.False(MigrationLabAlive(lab, MigrationLab.Source), "the source QEMU is still alive");
             var target = await lab.Pool.GetAsync(inventory.RuntimePaths(VmId, MigrationLab.Target).QmpSocket, ct);
             Assert.Equal(RunState.Running, (await target.Client.QueryStatusAsync(ct)).Status);
-            for (var i = 0; i < 2; i++)
-            {
-                var compare = await lab.CompareAsync(VmId, i, ct);
-                Assert.True(compare.Identical, $"drive{i}: {compare.Output}");
-            }
+            var replicated = await lab.CompareAsync(VmId, 0, ct);
+            Assert.True(replicated.Identical, $"drive0: {replicated.Output}");
+            var local = lab.Disk(VmId, 1, MigrationLab.Source);
+            var kept = $"{local.Dataset}-kept-{instanceId[..8]}";
+            var keptPath = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(local.Path))!, Path.GetFileName(kept), Path.GetFileName(local.Path));
+            var copied = await lab.CompareAsync(keptPath, lab.Disk(VmId, 1, MigrationLab.Target).Path, ct);
+            Assert.True(copied.Identical, $"drive1 against the kept source copy: {copied.Output}");
         }
         finally
         {
