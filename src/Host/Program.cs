@@ -21,6 +21,7 @@ root.Add(ImportCommand.Create(database));
 root.Add(ExportCommand.Create(database));
 root.Add(ScheduleCommand.Create(database));
 root.Add(TokenCommand.Create(database));
-root.Add(VmCommands.Build());
+root.Add(VmCommands.Build(database));
+root.Add(SiteCommand.Create(database));
 // No process-termination timeout: `run` handles SIGINT/SIGTERM itself and exits after the compensation.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -21,6 +21,10 @@ public static class NodeDefinitionExtensions
         };
     }
 
+    /// <summary>A command executor for the node (local or SSH, per its transport).</summary>
+    public static NodeExecutor CreateExecutor(this NodeDefinition node, ILogger? logger = null) =>
+        new(node.Name, node.CreateTransport(), logger);
+
     /// <summary>A connector to UNIX sockets (QMP, guest agent) on the node.</summary>
     public static NodeSocketConnector CreateSocketConnector(this NodeDefinition node, ILogger? logger = null) =>
         new(node.Name, node.CreateTransport(), logger);

@@ -97,11 +97,7 @@ public sealed record SiteInventory
         ?? throw InventoryException.NotFound($"unknown VM '{vmId}'; known VMs: {string.Join(", ", Vms.Select(v => v.Id))}");
 
     /// <summary>A command executor for the node (local or SSH, per its transport).</summary>
-    public NodeExecutor CreateExecutor(string nodeName, ILogger? logger = null)
-    {
-        var node = GetNode(nodeName);
-        return new NodeExecutor(node.Name, node.CreateTransport(), logger);
-    }
+    public NodeExecutor CreateExecutor(string nodeName, ILogger? logger = null) => GetNode(nodeName).CreateExecutor(logger);
 
     /// <summary>A connector to UNIX sockets (QMP, guest agent) on the node: direct when local, through ssh + socat otherwise.</summary>
     public NodeSocketConnector CreateSocketConnector(string nodeName, ILogger? logger = null) => GetNode(nodeName).CreateSocketConnector(logger);

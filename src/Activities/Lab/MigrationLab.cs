@@ -40,6 +40,9 @@ public sealed class MigrationLab : IAsyncDisposable
     /// <summary>The lab's node names: migrations go from <see cref="Source"/> to <see cref="Target"/>.</summary>
     public const string Source = "lab-a", Target = "lab-b";
 
+    /// <summary>The name the lab's inventory is registered under in the runtime's site catalog (<see cref="LabSiteCatalog"/>).</summary>
+    public const string SiteName = LabSiteCatalog.SiteName;
+
     private static readonly string[] RequiredTools = ["qemu-system-x86_64", "qemu-img", "zfs-fuse", "zfs", "zpool"];
 
     private MigrationLab(LabEnvironment lab, ServiceProvider services)
@@ -89,6 +92,7 @@ public sealed class MigrationLab : IAsyncDisposable
                     o.ProgressJournalInterval = options.ProgressJournalInterval;
                     foreach (var assembly in options.ActivityAssemblies) o.ActivityAssemblies.Add(assembly);
                 })
+                .AddSingleton<ISiteCatalog>(new LabSiteCatalog(lab))
                 .BuildServiceProvider();
             return new MigrationLab(lab, services);
         }
@@ -166,7 +170,7 @@ public sealed class MigrationLab : IAsyncDisposable
         var definition = Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(workflowJson);
         var inputs = new Dictionary<string, JsonNode?>
         {
-            ["VmId"] = vmId, ["SourceNode"] = from, ["TargetNode"] = to, ["Inventory"] = Lab.InventoryPath,
+            ["VmId"] = vmId, ["SourceNode"] = from, ["TargetNode"] = to, ["Site"] = SiteName,
         };
         if (diskBandwidth is { } bandwidth) inputs["DiskBandwidth"] = bandwidth;
         return await Runtime.StartAsync(definition, inputs, cancellationToken: ct);

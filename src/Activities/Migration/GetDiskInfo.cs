@@ -1,15 +1,17 @@
 using System.Text.Json.Nodes;
+using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
 
 namespace Elsa.Migration.Activities.Migration;
 
 /// <summary>
-/// Step 1: reads the VM's disks from the site inventory, checks them against the running source QEMU, and writes the
-/// migration plan into the <c>MigrationPlan</c> variable: shared (nothing to copy), local (full copy), replicated
+/// Step 1: reads the VM's disks from the registered site's inventory (<see cref="ISiteCatalog"/>), checks them against the running source QEMU, and writes the
+/// migration plan, with the two node definitions it needs, into the <c>MigrationPlan</c> variable: shared (nothing to copy), local (full copy), replicated
 /// (incremental on top of the replica), attached or unused.
 /// </summary>
-[Activity("VmMigration", "VM Migration", "Collects the VM's disks (shared, local, replicated, unused) and writes the migration plan.")]
+// Version 2: the input Inventory (a file path on the server) became Site (a registered site's name).
+[Activity("VmMigration", "VM Migration", "Collects the VM's disks (shared, local, replicated, unused) and writes the migration plan.", Version = 2)]
 [FlowNode(Outcomes.Done, Outcomes.Failed)]
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class GetDiskInfo : CodeActivity<string>
@@ -23,12 +25,13 @@ public sealed class GetDiskInfo : CodeActivity<string>
     [Input(Description = "The node the VM moves to.", Required = true)]
     public Input<string>? TargetNode { get; set; }
 
-    [Input(Description = "Path of the site inventory file (nodes, VMs, disks).", Required = true)]
-    public Input<string>? Inventory { get; set; }
+    [Input(Description = SiteInput.Description)]
+    public Input<string>? Site { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
-        var site = MigrationScope.Service<IMigrationSite>(context);
+        var planner = MigrationScope.Service<IMigrationSite>(context);
+        var catalog = MigrationScope.Service<ISiteCatalog>(context);
         var pool = MigrationScope.Service<QmpSessionPool>(context);
         string Need(Input<string>? input, string name) =>
             context.Get(input) is { Length: > 0 } v ? v : throw new ArgumentException($"The input {name} is empty: give the {name} of the migration.");
@@ -36,11 +39,13 @@ public sealed class GetDiskInfo : CodeActivity<string>
         var target = Need(TargetNode, nameof(TargetNode));
         if (source == target) throw new ArgumentException($"SourceNode and TargetNode are both '{source}': choose a different target node.");
 
-        var plan = await site.CreatePlanAsync(Need(Inventory, nameof(Inventory)), Need(VmId, nameof(VmId)), source, target, context.CancellationToken);
+        // The site name is checked (no path) before the catalog or any node is asked.
+        var (siteName, inventory) = await SiteSelection.LoadAsync(catalog, context.Get(Site), context.CancellationToken);
+        var plan = await planner.CreatePlanAsync(inventory, siteName, Need(VmId, nameof(VmId)), source, target, context.CancellationToken);
         plan.StartedAt = context.Time.GetUtcNow();
 
         // The running QEMU is the truth for attached disks: every attached disk of the plan must be there, by node-name.
-        var qmp = await pool.GetAsync(site.GetNode(plan.InventoryPath, plan.SourceNode), plan.SourceQmpSocket, context.CancellationToken);
+        var qmp = await pool.GetAsync(plan.SourceNodeDefinition.CreateExecutor(context.Logger), plan.SourceQmpSocket, context.CancellationToken);
         var status = await qmp.Client.QueryStatusAsync(context.CancellationToken);
         if (status.Status is not (RunState.Running or RunState.Paused))
             throw new InvalidOperationException($"VM {plan.VmId} on {plan.SourceNode} is '{status.Status}', not running: start it or migrate it offline.");

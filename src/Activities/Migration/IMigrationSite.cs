@@ -1,16 +1,14 @@
-using Elsa.Migration.Activities.Nodes;
+using Elsa.Migration.Activities.Inventory;
 
 namespace Elsa.Migration.Activities.Migration;
 
 /// <summary>
-/// What the migration needs from the site inventory: the plan for one VM and a way to run commands on a node.
-/// The implementation adapts the drivers' inventory (<see cref="InventoryMigrationSite"/>).
+/// How a migration is planned from a site's inventory (<see cref="InventoryMigrationSite"/>). The plan carries the two
+/// node definitions, so the steps after it reach the nodes from the plan alone (<see cref="MigrationScope"/>).
 /// </summary>
 public interface IMigrationSite
 {
-    /// <summary>Builds the migration plan of <paramref name="vmId"/> from the inventory; fails with a clear message for unknown VMs or nodes.</summary>
-    Task<MigrationPlan> CreatePlanAsync(string inventoryPath, string vmId, string sourceNode, string targetNode, CancellationToken cancellationToken);
-
-    /// <summary>The executor of a node named in the inventory.</summary>
-    NodeExecutor GetNode(string inventoryPath, string nodeName);
+    /// <summary>Builds the migration plan of <paramref name="vmId"/> from <paramref name="inventory"/> (registered as
+    /// <paramref name="site"/>); fails with a clear message for unknown VMs or nodes.</summary>
+    Task<MigrationPlan> CreatePlanAsync(SiteInventory inventory, string site, string vmId, string sourceNode, string targetNode, CancellationToken cancellationToken);
 }

@@ -1,5 +1,4 @@
 using Elsa.Migration.Activities.Zfs;
-using System.Collections.Concurrent;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Qemu;
@@ -9,22 +8,19 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Elsa.Migration.Activities.Migration;
 
 /// <summary>
-/// <see cref="IMigrationSite"/> over the site inventory file: plans from the VM's profile and disks, node executors
+/// <see cref="IMigrationSite"/> over a site's inventory: plans from the VM's profile and disks, node executors
 /// from the nodes' transports. An <c>unused</c> disk counts as replicated when both sides are ZFS and already share a
 /// snapshot (the replica exists), else as local (copied at the storage level).
 /// </summary>
 public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMigrationSite
 {
-    private readonly ConcurrentDictionary<string, SiteInventory> _loaded = new();
     private readonly ILogger _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<InventoryMigrationSite>();
 
-    public async Task<MigrationPlan> CreatePlanAsync(string inventoryPath, string vmId, string sourceNode, string targetNode, CancellationToken cancellationToken)
+    public async Task<MigrationPlan> CreatePlanAsync(SiteInventory inventory, string site, string vmId, string sourceNode, string targetNode, CancellationToken cancellationToken)
     {
         NameRules.Require(vmId, NameRules.IsVmId, "VM id");
         NameRules.Require(sourceNode, NameRules.IsNodeName, "source node name");
         NameRules.Require(targetNode, NameRules.IsNodeName, "target node name");
-        var inventory = await SiteInventory.LoadAsync(inventoryPath, cancellationToken);
-        _loaded[inventoryPath] = inventory;
         var vm = inventory.GetVm(vmId);
         inventory.GetNode(sourceNode);
         inventory.GetNode(targetNode);
@@ -47,7 +43,9 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
             VmId = vmId,
             SourceNode = sourceNode,
             TargetNode = targetNode,
-            InventoryPath = inventoryPath,
+            Site = site,
+            SourceNodeDefinition = inventory.GetNode(sourceNode),
+            TargetNodeDefinition = inventory.GetNode(targetNode),
             SourceQmpSocket = sourcePaths.QmpSocket,
             SourcePidFile = sourcePaths.PidFile,
             GuestAgentSocket = vm.Qemu.GuestAgent ? sourcePaths.GuestAgentSocket : null,
@@ -64,12 +62,6 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
             TargetQemuArgs = command.Arguments,
             Disks = disks,
         };
-    }
-
-    public NodeExecutor GetNode(string inventoryPath, string nodeName)
-    {
-        var inventory = _loaded.GetOrAdd(inventoryPath, p => SiteInventory.Parse(File.ReadAllText(p), p));
-        return inventory.CreateExecutor(nodeName, _logger);
     }
 
     /// <summary>

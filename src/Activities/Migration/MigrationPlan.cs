@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Engine.Model;
 
 namespace Elsa.Migration.Activities.Migration;
@@ -42,8 +43,13 @@ public sealed class MigrationPlan
     public required string VmId { get; init; }
     public required string SourceNode { get; init; }
     public required string TargetNode { get; init; }
-    /// <summary>The inventory file the plan was built from.</summary>
-    public required string InventoryPath { get; init; }
+    /// <summary>The registered site the plan was built from (for messages: the nodes below are what the steps use).</summary>
+    public required string Site { get; init; }
+    /// <summary>The source node as the site defined it when the plan was made: every later step, Rollback and crash
+    /// recovery reach the node from here, never from the catalog again (a site edited mid-migration changes nothing).</summary>
+    public required NodeDefinition SourceNodeDefinition { get; init; }
+    /// <summary>The target node as the site defined it when the plan was made.</summary>
+    public required NodeDefinition TargetNodeDefinition { get; init; }
     public required string SourceQmpSocket { get; init; }
     public required string TargetQmpSocket { get; init; }
     /// <summary>The target QEMU's pid file (the VM's pid file on the target once it runs there).</summary>
@@ -125,6 +131,11 @@ public sealed class MigrationPlan
     [JsonIgnore]
     public IEnumerable<string> TargetRuntimeFiles =>
         new[] { TargetPidFile, TargetQmpSocket, TargetGuestAgentSocket, TargetSerialLog }.OfType<string>();
+
+    /// <summary>The plan's two nodes and the VM's id as an inventory, for the helpers that take one (process status,
+    /// run probes): runtime paths derive from the node's socket directory and the VM id only.</summary>
+    public SiteInventory NodeInventory() =>
+        new() { Nodes = [SourceNodeDefinition, TargetNodeDefinition], Vms = [new VmDefinition { Id = VmId }] };
 
     [JsonIgnore]
     public IEnumerable<DiskPlan> AttachedDisks => Disks.Where(d => d.Attached);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Engine.Model;
 
@@ -10,27 +11,25 @@ namespace Elsa.Migration.Activities.Migration;
 /// </summary>
 internal sealed class MigrationScope
 {
-    private MigrationScope(ActivityExecutionContext context, MigrationPlan plan, QmpSessionPool pool, IMigrationSite site)
+    private MigrationScope(ActivityExecutionContext context, MigrationPlan plan, QmpSessionPool pool)
     {
         Context = context;
         Plan = plan;
         Pool = pool;
-        Site = site;
     }
 
     public ActivityExecutionContext Context { get; }
     public MigrationPlan Plan { get; }
     public QmpSessionPool Pool { get; }
-    public IMigrationSite Site { get; }
     public CancellationToken Token => Context.CancellationToken;
 
     /// <summary>Opens the scope; fails with what to do when the plan or the services are missing.</summary>
     public static MigrationScope Open(ActivityExecutionContext context) =>
-        new(context, MigrationPlan.Read(context), Service<QmpSessionPool>(context), Service<IMigrationSite>(context));
+        new(context, MigrationPlan.Read(context), Service<QmpSessionPool>(context));
 
     /// <summary>Like <see cref="Open"/>, null when there is no plan yet.</summary>
     public static MigrationScope? TryOpen(ActivityExecutionContext context) =>
-        MigrationPlan.TryRead(context) is { } plan ? new(context, plan, Service<QmpSessionPool>(context), Service<IMigrationSite>(context)) : null;
+        MigrationPlan.TryRead(context) is { } plan ? new(context, plan, Service<QmpSessionPool>(context)) : null;
 
     public static T Service<T>(ActivityExecutionContext context) where T : class =>
         context.Services.GetService(typeof(T)) as T ?? throw new InvalidOperationException(
@@ -47,8 +46,10 @@ internal sealed class MigrationScope
 
     public Task DropSourceAsync() => Pool.DropAsync(SourceNode, Plan.SourceQmpSocket);
     public Task DropTargetAsync() => Pool.DropAsync(TargetNode, Plan.TargetQmpSocket);
-    public NodeExecutor SourceNode => Limit(Site.GetNode(Plan.InventoryPath, Plan.SourceNode));
-    public NodeExecutor TargetNode => Limit(Site.GetNode(Plan.InventoryPath, Plan.TargetNode));
+    /// <summary>The source node, from the node definition the plan carries (never the catalog again: see <see cref="MigrationPlan.SourceNodeDefinition"/>).</summary>
+    public NodeExecutor SourceNode => Limit(Plan.SourceNodeDefinition.CreateExecutor(Context.Logger));
+    /// <summary>The target node, from the plan's node definition.</summary>
+    public NodeExecutor TargetNode => Limit(Plan.TargetNodeDefinition.CreateExecutor(Context.Logger));
 
     /// <summary>Longest a node command run through <see cref="SourceNode"/> / <see cref="TargetNode"/> may take; null: no limit.</summary>
     public TimeSpan? CommandTimeout { get; set; }

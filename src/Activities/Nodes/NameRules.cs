@@ -11,6 +11,10 @@ public static partial class NameRules
     /// <summary>Node name: lowercase letter, then lowercase letters, digits, '-' (max 63).</summary>
     public static bool IsNodeName(string? value) => value is not null && NodeNameRegex().IsMatch(value);
 
+    /// <summary>Site name (a registered inventory): lowercase letters, digits, '-' (1..63), not starting with '-'. Anything
+    /// path-like ('/', '.', '~') fails it, so a site input can never name a file on the server.</summary>
+    public static bool IsSiteName(string? value) => value is not null && SiteNameRegex().IsMatch(value);
+
     /// <summary>VM id: letter or digit, then letters, digits, '_' or '-' (max 64).</summary>
     public static bool IsVmId(string? value) => value is not null && VmIdRegex().IsMatch(value);
 
@@ -48,6 +52,7 @@ public static partial class NameRules
     }
 
     [GeneratedRegex(@"^[a-z][a-z0-9-]{0,62}\z")] private static partial Regex NodeNameRegex();
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,62}\z")] private static partial Regex SiteNameRegex();
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\z")] private static partial Regex VmIdRegex();
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_-]{0,30}\z")] private static partial Regex QemuIdRegex();
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9][A-Za-z0-9_.:-]*)*\z")] private static partial Regex DatasetRegex();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Replication;
 using Elsa.Migration.Activities.Zfs;
@@ -29,8 +28,7 @@ public sealed class CopyDisksOffline : CodeActivity
     {
         var scope = MigrationScope.Open(context);
         var plan = scope.Plan;
-        var inventory = await SiteInventory.LoadAsync(plan.InventoryPath, scope.Token);
-        await OfflineChecks.RequireStoppedAsync(inventory, plan, scope.Token);
+        await OfflineChecks.RequireStoppedAsync(plan, scope.Token);
         var replicated = plan.Disks.Where(d => d.Kind == MigrationDiskKind.Replicated).ToList();
         if (replicated.Count > 0)
         {
@@ -39,7 +37,7 @@ public sealed class CopyDisksOffline : CodeActivity
         }
         foreach (var disk in plan.Disks.Where(d => d.Kind == MigrationDiskKind.Local))
             await CopyAsync(scope, disk);
-        await OfflineChecks.RequireStoppedAsync(inventory, plan, scope.Token);
+        await OfflineChecks.RequireStoppedAsync(plan, scope.Token);
     }
 
     private static async Task SnapshotAsync(MigrationScope scope, List<DiskPlan> disks)

@@ -45,7 +45,7 @@ public sealed class FinishOfflineMigration : CodeActivity
         }
         await context.JournalAsync(
             $"VM {plan.VmId} moved offline {plan.SourceNode} -> {plan.TargetNode}; start it there with " +
-            $"'./elsa-migrate vm start --inventory {plan.InventoryPath} --node {plan.TargetNode} {plan.VmId}'. " + string.Join("; ", said),
+            $"'./elsa-migrate vm start --site {plan.Site} --node {plan.TargetNode} {plan.VmId}'. " + string.Join("; ", said),
             new JsonObject { ["steps"] = new JsonArray(said.Select(s => (JsonNode)s).ToArray()) });
     }
 }

@@ -1,4 +1,3 @@
-using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 
@@ -11,9 +10,10 @@ internal static class OfflineChecks
     /// The VM runs neither on the source (its disks would change under the copy) nor on the target (its disks there are
     /// live). A node that cannot be asked is refused with the node and the transport error (<see cref="VmProbeException"/>).
     /// </summary>
-    public static async Task RequireStoppedAsync(SiteInventory inventory, MigrationPlan plan, CancellationToken ct)
+    public static async Task RequireStoppedAsync(MigrationPlan plan, CancellationToken ct)
     {
-        var probe = new VmRunProbe(inventory);
+        // The plan's own node definitions: the copy step re-checks against the nodes it copies between.
+        var probe = new VmRunProbe(plan.NodeInventory());
         if (await probe.ProbeAsync(plan.SourceNode, plan.VmId, ct) == VmRunState.Running)
             throw new InvalidOperationException($"VM {plan.VmId} runs on {plan.SourceNode}: an offline migration moves a stopped VM. " +
                 "Stop it first (./elsa-migrate vm stop), or migrate it live (workflows/live-migrate.json).");

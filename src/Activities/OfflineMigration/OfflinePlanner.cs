@@ -12,7 +12,7 @@ namespace Elsa.Migration.Activities.OfflineMigration;
 /// </summary>
 internal static class OfflinePlanner
 {
-    public static async Task<MigrationPlan> CreateAsync(SiteInventory inventory, string inventoryPath, string vmId, string sourceNode, string targetNode,
+    public static async Task<MigrationPlan> CreateAsync(SiteInventory inventory, string site, string vmId, string sourceNode, string targetNode,
         CancellationToken ct)
     {
         NameRules.Require(vmId, NameRules.IsVmId, "VM id");
@@ -34,7 +34,9 @@ internal static class OfflinePlanner
             VmId = vmId,
             SourceNode = sourceNode,
             TargetNode = targetNode,
-            InventoryPath = inventoryPath,
+            Site = site,
+            SourceNodeDefinition = inventory.GetNode(sourceNode),
+            TargetNodeDefinition = inventory.GetNode(targetNode),
             SourceQmpSocket = sourcePaths.QmpSocket,
             SourcePidFile = sourcePaths.PidFile,
             TargetQmpSocket = targetPaths.QmpSocket,

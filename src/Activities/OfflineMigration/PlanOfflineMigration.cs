@@ -15,7 +15,8 @@ namespace Elsa.Migration.Activities.OfflineMigration;
 /// never read as "stopped"), a source disk that is not there, a local disk whose target volume already exists, a
 /// replicated disk that could only be sent in full without permission or into an existing dataset.
 /// </summary>
-[Activity("VmMigration", "VM Migration", "Plans the offline migration of a stopped VM (no QEMU) and refuses a running VM or anything that would overwrite data.")]
+// Version 2: the input Inventory (a file path on the server) became Site (a registered site's name).
+[Activity("VmMigration", "VM Migration", "Plans the offline migration of a stopped VM (no QEMU) and refuses a running VM or anything that would overwrite data.", Version = 2)]
 [FlowNode(Outcomes.Done, Outcomes.Failed)]
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class PlanOfflineMigration : CodeActivity<string>
@@ -29,8 +30,8 @@ public sealed class PlanOfflineMigration : CodeActivity<string>
     [Input(Description = "The node the VM moves to.", Required = true)]
     public Input<string>? TargetNode { get; set; }
 
-    [Input(Description = "Path of the site inventory file (nodes, VMs, disks).", Required = true)]
-    public Input<string>? Inventory { get; set; }
+    [Input(Description = SiteInput.Description)]
+    public Input<string>? Site { get; set; }
 
     [Input(Description = "Allow a full send of a replicated disk that has no replica on the target yet (never into an existing dataset).",
         UIHint = "checkbox", DefaultValue = false)]
@@ -41,13 +42,12 @@ public sealed class PlanOfflineMigration : CodeActivity<string>
         var ct = context.CancellationToken;
         string Need(Input<string>? input, string name) =>
             context.Get(input) is { Length: > 0 } v ? v : throw new ArgumentException($"The input {name} is empty: give the {name} of the migration.");
-        var inventoryPath = Need(Inventory, nameof(Inventory));
-        var inventory = await SiteInventory.LoadAsync(inventoryPath, ct);
-        var plan = await OfflinePlanner.CreateAsync(inventory, inventoryPath, Need(VmId, nameof(VmId)), Need(SourceNode, nameof(SourceNode)),
+        var (siteName, inventory) = await SiteSelection.LoadAsync(MigrationScope.Service<ISiteCatalog>(context), context.Get(Site), ct);
+        var plan = await OfflinePlanner.CreateAsync(inventory, siteName, Need(VmId, nameof(VmId)), Need(SourceNode, nameof(SourceNode)),
             Need(TargetNode, nameof(TargetNode)), ct);
-        await OfflineChecks.RequireStoppedAsync(inventory, plan, ct);
-        var source = inventory.CreateExecutor(plan.SourceNode, context.Logger);
-        var target = inventory.CreateExecutor(plan.TargetNode, context.Logger);
+        await OfflineChecks.RequireStoppedAsync(plan, ct);
+        var source = plan.SourceNodeDefinition.CreateExecutor(context.Logger);
+        var target = plan.TargetNodeDefinition.CreateExecutor(context.Logger);
         foreach (var disk in plan.Disks.Where(d => d.Kind != MigrationDiskKind.Shared))
         {
             if (!(await source.TryRunAsync(new NodeCommand("test", "-e", disk.SourcePath), ct)).Succeeded)

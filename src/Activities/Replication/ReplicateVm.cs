@@ -16,7 +16,8 @@ namespace Elsa.Migration.Activities.Replication;
 /// migration a→b, a run from b sends b→a from the migration's snapshot (both hold it) and to the other targets from
 /// their newest common snapshot: the direction switches by itself.
 /// </summary>
-[Activity("Replication", "Replication", "Snapshots the VM's replicated disks and sends them incrementally to each of its replication nodes; prunes old replication snapshots.")]
+// Version 2: the input Inventory (a file path on the server) became Site (a registered site's name).
+[Activity("Replication", "Replication", "Snapshots the VM's replicated disks and sends them incrementally to each of its replication nodes; prunes old replication snapshots.", Version = 2)]
 [FlowNode(Outcomes.Done, Outcomes.Failed)]
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class ReplicateVm : CodeActivity<string>
@@ -29,8 +30,8 @@ public sealed class ReplicateVm : CodeActivity<string>
     [Input(Description = "The node the VM's disks are on now (where it runs, or ran last): the source of the sends.", Required = true)]
     public Input<string>? SourceNode { get; set; }
 
-    [Input(Description = "Path of the site inventory file (nodes, VMs, disks, replication nodes).", Required = true)]
-    public Input<string>? Inventory { get; set; }
+    [Input(Description = SiteInput.Description)]
+    public Input<string>? Site { get; set; }
 
     [Input(Description = "Allow a full send of the whole disk to a target that has no replica yet (never into an existing dataset).",
         UIHint = "checkbox", DefaultValue = false)]
@@ -45,7 +46,8 @@ public sealed class ReplicateVm : CodeActivity<string>
         var ct = context.CancellationToken;
         string Need(Input<string>? input, string name) =>
             context.Get(input) is { Length: > 0 } v ? v : throw new ArgumentException($"The input {name} is empty: give the {name} of the replication.");
-        var inventory = await SiteInventory.LoadAsync(Need(Inventory, nameof(Inventory)), ct);
+        // One activity does the whole run: the inventory is read once, here, and used for every node it reaches.
+        var (_, inventory) = await SiteSelection.LoadAsync(Migration.MigrationScope.Service<ISiteCatalog>(context), context.Get(Site), ct);
         var plan = VmReplicationPlan.Create(inventory, Need(VmId, nameof(VmId)), Need(SourceNode, nameof(SourceNode)));
         var fullSend = context.Get(FullSendIfNoBase);
         var keep = Math.Max(1, context.Get(KeepSnapshots));

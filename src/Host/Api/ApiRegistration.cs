@@ -37,7 +37,7 @@ public static class ApiRegistration
     {
         // The description holds no data; clients fetch it before they have a token.
         app.MapOpenApi().AllowAnonymous();
-        app.MapGroup("/api").MapMigrations().MapDefinitions().MapSchedules();
+        app.MapGroup("/api").MapMigrations().MapDefinitions().MapSchedules().MapSites();
         return app;
     }
 }

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Host.Server;
+using Elsa.Migration.Host.Sites;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Elsa.Migration.Host.Cli;
 
-/// <summary>The services a CLI command uses: the engine with the VmMigration activities over the chosen database,
-/// logs on stderr (warnings and up).</summary>
+/// <summary>The services a CLI command uses: the engine with the VmMigration activities over the chosen database, the
+/// registered sites, logs on stderr (warnings and up).</summary>
 internal static class CliServices
 {
     /// <summary>The <c>--db</c> option (recursive: every command accepts it).</summary>
@@ -31,5 +32,7 @@ internal static class CliServices
                 // Colours are ANSI sequences, which the CLI's control-character escaping (CliConsole) would print as text.
                 .AddSimpleConsole(o => o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled)
                 .SetMinimumLevel(LogLevel.Warning))
-            .AddMigrationRuntime(databasePath, o => o.ResumeTimersOfAllInstances = resumeAllTimers);
+            .AddMigrationRuntime(databasePath, o => o.ResumeTimersOfAllInstances = resumeAllTimers)
+            // Procedures read registered sites from the same database (Sites__Default in the environment names the default).
+            .AddSites(new ConfigurationBuilder().AddEnvironmentVariables().Build());
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Elsa.Migration.Host.Server;
 
 /// <summary>
-/// The host's own tables (API tokens, schedules and their runs, VM locks), created by numbered scripts recorded in
+/// The host's own tables (API tokens, schedules and their runs, VM locks, sites), created by numbered scripts recorded in
 /// <c>host_schema_version</c>. They live in the same SQLite file as the runtime's tables but are versioned separately,
 /// so the runtime's schema migrations and ours never step on each other.
 /// </summary>
@@ -58,6 +58,15 @@ public sealed class HostSchema(HostDatabase database, ILogger<HostSchema> logger
         """
         ALTER TABLE host_api_tokens ADD COLUMN expires_at TEXT NULL;
         ALTER TABLE host_api_tokens ADD COLUMN revoked_at TEXT NULL;
+        """,
+        // 4: registered sites (validated inventories), versioned like definitions: procedures name a site, never a file.
+        """
+        CREATE TABLE host_sites (
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            inventory_json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (name, version));
         """,
     ];
 

@@ -15,6 +15,7 @@ public sealed class MigrationAdmission(
     IWorkflowRuntime runtime,
     IWorkflowInstanceStore instances,
     VmLockStore locks,
+    Sites.SiteInputCheck siteCheck,
     IOptions<MigrationLimitsOptions> limits,
     ILogger<MigrationAdmission> logger)
 {
@@ -28,6 +29,8 @@ public sealed class MigrationAdmission(
         var inputProblems = WorkflowInputChecks.Check(definition, inputs);
         if (inputProblems.Count > 0)
             return new StartMigrationResult.Refused("invalid-inputs", string.Join(" ", inputProblems));
+        if (await siteCheck.ProblemAsync(definition, inputs, cancellationToken) is { } siteProblem)
+            return new StartMigrationResult.Refused("invalid-site", siteProblem);
         var rules = limits.Value;
         var vmId = Text(Input(inputs, rules.VmInputName));
         string[] nodes = [.. rules.NodeInputNames.Select(n => Text(Input(inputs, n))).OfType<string>().Distinct()];

@@ -3,6 +3,7 @@ using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Api;
 using Elsa.Migration.Host.Auth;
 using Elsa.Migration.Host.Scheduling;
+using Elsa.Migration.Host.Sites;
 using Elsa.Migration.Host.Studio;
 
 namespace Elsa.Migration.Host.Server;
@@ -56,6 +57,7 @@ public static class MigrationServer
         services.AddMigrationRuntime(settings.DatabasePath ?? configuration["Database:Path"],
             o => o.ActivityAssemblies.AddRange(settings.ActivityAssemblies ?? []));
         services.AddHostPersistence();
+        services.AddSites(configuration);
         services.AddApiTokenAuth(configuration);
         services.AddMigrationAdmission(configuration);
         services.AddMigrationLockRelease();

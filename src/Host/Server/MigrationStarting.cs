@@ -29,7 +29,7 @@ public abstract record StartMigrationResult
     public sealed record Started(string InstanceId) : StartMigrationResult;
 
     /// <summary>Nothing was started; <see cref="Reason"/> says why and what to do.</summary>
-    /// <param name="Code"><c>definition-not-found</c>, <c>invalid-definition</c>, <c>vm-busy</c>, <c>node-limit</c>, <c>invalid-inputs</c>.</param>
+    /// <param name="Code"><c>definition-not-found</c>, <c>invalid-definition</c>, <c>vm-busy</c>, <c>node-limit</c>, <c>invalid-inputs</c>, <c>invalid-site</c> (a Site input that is not a registered site name).</param>
     public sealed record Refused(string Code, string Reason) : StartMigrationResult;
 }
 

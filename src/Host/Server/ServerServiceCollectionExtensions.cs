@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Elsa.Migration.Host.Server;
@@ -8,8 +9,9 @@ public static class ServerServiceCollectionExtensions
     /// <summary>The host's tables in the engine's SQLite file (create them with <see cref="HostSchema.EnsureAsync"/>).</summary>
     public static IServiceCollection AddHostTables(this IServiceCollection services)
     {
-        services.AddSingleton<HostDatabase>();
-        services.AddSingleton<HostSchema>();
+        // TryAdd: the site catalog (AddSites) needs them too, in processes that have no other host table.
+        services.TryAddSingleton<HostDatabase>();
+        services.TryAddSingleton<HostSchema>();
         services.AddSingleton<InterruptedInstanceRecovery>();
         services.AddSingleton<DefinitionCatalog>();
         services.AddSingleton<MigrationOutcomeReader>();

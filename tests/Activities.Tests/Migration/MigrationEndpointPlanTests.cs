@@ -18,7 +18,7 @@ public sealed class MigrationEndpointPlanTests : IDisposable
     [Fact(Timeout = 30_000)]
     public async Task CreatePlan_WhenTheTargetIsReachedOverSshWithoutMigrationAddress_ShouldRefuseNamingTheNodeToConfigure()
     {
-        var path = await WriteInventoryAsync(target: n => n with
+        var inventory = await WriteInventoryAsync(target: n => n with
         {
             Transport = new TransportDefinition
             {
@@ -27,7 +27,7 @@ public sealed class MigrationEndpointPlanTests : IDisposable
         });
 
         var ex = await Assert.ThrowsAsync<InventoryException>(() =>
-            new InventoryMigrationSite().CreatePlanAsync(path, "vm1", "node-a", "node-b", CancellationToken.None));
+            new InventoryMigrationSite().CreatePlanAsync(inventory, "main", "vm1", "node-a", "node-b", CancellationToken.None));
 
         Assert.Contains("set \"migrationAddress\" of node 'node-b'", ex.Message);
     }
@@ -35,26 +35,29 @@ public sealed class MigrationEndpointPlanTests : IDisposable
     [Fact(Timeout = 30_000)]
     public async Task CreatePlan_WhenBothNodesAreLocalWithoutAddress_ShouldUseTheTargetsUnixSockets()
     {
-        var path = await WriteInventoryAsync(target: n => n);
+        var inventory = await WriteInventoryAsync(target: n => n);
 
-        var plan = await new InventoryMigrationSite().CreatePlanAsync(path, "vm1", "node-a", "node-b", CancellationToken.None);
+        var plan = await new InventoryMigrationSite().CreatePlanAsync(inventory, "main", "vm1", "node-a", "node-b", CancellationToken.None);
 
         Assert.Null(plan.TargetTcpHost);
         Assert.Equal($"unix:{_dir}/b/vm1.migrate", plan.MigrationUri);
         Assert.Equal(new UnixSocketAddress($"{_dir}/b/vm1.nbd"), plan.NbdAddress);
+        Assert.Equal("main", plan.Site);
+        Assert.Equal(inventory.GetNode("node-a"), plan.SourceNodeDefinition);
+        Assert.Equal(inventory.GetNode("node-b"), plan.TargetNodeDefinition);
     }
 
     [Fact(Timeout = 30_000)]
     public async Task CreatePlan_WithMigrationAddress_ShouldUseTcpOnFreePortsOfTheRange()
     {
-        var path = await WriteInventoryAsync(target: n => n with { MigrationAddress = "127.0.0.1" });
+        var inventory = await WriteInventoryAsync(target: n => n with { MigrationAddress = "127.0.0.1" });
         var site = new InventoryMigrationSite();
 
-        var first = await site.CreatePlanAsync(path, "vm1", "node-a", "node-b", CancellationToken.None);
+        var first = await site.CreatePlanAsync(inventory, "main", "vm1", "node-a", "node-b", CancellationToken.None);
         // Something now listens on the NBD port the first plan picked: the next plan must move to another pair.
         using var squatter = new TcpListener(IPAddress.Loopback, first.NbdTcpPort);
         squatter.Start();
-        var second = await site.CreatePlanAsync(path, "vm1", "node-a", "node-b", CancellationToken.None);
+        var second = await site.CreatePlanAsync(inventory, "main", "vm1", "node-a", "node-b", CancellationToken.None);
 
         Assert.Equal("127.0.0.1", first.TargetTcpHost);
         Assert.InRange(first.NbdTcpPort, 60000, 60099);
@@ -66,7 +69,7 @@ public sealed class MigrationEndpointPlanTests : IDisposable
         Assert.Contains("NBD tcp 127.0.0.1:", second.EndpointsDescription);
     }
 
-    private async Task<string> WriteInventoryAsync(Func<NodeDefinition, NodeDefinition> target)
+    private async Task<SiteInventory> WriteInventoryAsync(Func<NodeDefinition, NodeDefinition> target)
     {
         NodeDefinition Node(string name, string dir) => new()
         {
@@ -86,9 +89,9 @@ public sealed class MigrationEndpointPlanTests : IDisposable
                 },
             ],
         };
-        var path = Path.Combine(_dir, "inventory.json");
-        await inventory.SaveAsync(path);
-        return path;
+        // Saved (validated) as the site import validates it.
+        await inventory.SaveAsync(Path.Combine(_dir, "inventory.json"));
+        return inventory;
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Migration;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
@@ -10,7 +12,14 @@ public sealed class MigrationPlanTests
 
     private static MigrationPlan Plan() => new()
     {
-        VmId = "vm1", SourceNode = "a", TargetNode = "b", InventoryPath = "/x/inventory.json",
+        VmId = "vm1", SourceNode = "a", TargetNode = "b", Site = "main",
+        SourceNodeDefinition = new NodeDefinition { Name = "a", QmpSocketDir = "/a", Storages = [new StorageDefinition { Id = "s", Layout = "directory", Mountpoint = "/a" }] },
+        TargetNodeDefinition = new NodeDefinition
+        {
+            Name = "b", QmpSocketDir = "/b", MigrationAddress = "10.0.0.2",
+            Transport = new TransportDefinition { Kind = "ssh", Host = "10.0.0.2", User = "root", IdentityFile = "/etc/elsa/id", KnownHostsFile = "/etc/elsa/kh" },
+            Storages = [new StorageDefinition { Id = "s", Layout = "files", Pool = "pb", Mountpoint = "/pb" }],
+        },
         SourceQmpSocket = "/a/vm1.qmp", TargetQmpSocket = "/b/vm1.qmp", TargetPidFile = "/b/vm1.pid",
         NbdSocket = "/b/vm1.nbd", MigrationSocket = "/b/vm1.migrate", TargetQemuArgs = ["-name", "vm1"],
         Disks =
@@ -35,6 +44,20 @@ public sealed class MigrationPlanTests
         Assert.False(json.ContainsKey("attachedDisks"));
         Assert.False(json.ContainsKey("nbdAddress"));
         Assert.False(disk.ContainsKey("jobId"));
+    }
+
+    [Fact]
+    public void Json_ShouldCarryTheNodeDefinitionsSoLaterStepsAndRecoveryNeedNoInventory()
+    {
+        var plan = Plan();
+        var read = JsonSerializer.Deserialize<MigrationPlan>(plan.ToJson(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+
+        Assert.Equal("main", read.Site);
+        Assert.Equal(plan.SourceNodeDefinition with { Storages = [] }, read.SourceNodeDefinition with { Storages = [] });
+        Assert.Equal(plan.TargetNodeDefinition.Transport, read.TargetNodeDefinition.Transport);
+        Assert.Equal("pb", Assert.Single(read.TargetNodeDefinition.Storages).Pool);
+        Assert.IsType<Elsa.Migration.Activities.Nodes.SshTransport>(read.TargetNodeDefinition.CreateTransport());
+        Assert.Equal("/b/vm1.pid", read.NodeInventory().RuntimePaths("vm1", "b").PidFile);
     }
 
     [Fact]

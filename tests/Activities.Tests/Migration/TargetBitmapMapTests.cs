@@ -51,7 +51,8 @@ public sealed class TargetBitmapMapTests
         Assert.Throws<ArgumentException>(() => TargetBitmapMap.Uri(plan, "x?y"));
         var tcp = new MigrationPlan
         {
-            VmId = plan.VmId, SourceNode = plan.SourceNode, TargetNode = plan.TargetNode, InventoryPath = plan.InventoryPath,
+            VmId = plan.VmId, SourceNode = plan.SourceNode, TargetNode = plan.TargetNode, Site = plan.Site,
+            SourceNodeDefinition = plan.SourceNodeDefinition, TargetNodeDefinition = plan.TargetNodeDefinition,
             SourceQmpSocket = plan.SourceQmpSocket, TargetQmpSocket = plan.TargetQmpSocket, TargetPidFile = plan.TargetPidFile,
             NbdSocket = plan.NbdSocket, MigrationSocket = plan.MigrationSocket, TargetQemuArgs = plan.TargetQemuArgs, Disks = plan.Disks,
             TargetTcpHost = "10.0.0.2", NbdTcpPort = 60010, MigrationTcpPort = 60011,

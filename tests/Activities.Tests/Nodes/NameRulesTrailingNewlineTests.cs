@@ -8,6 +8,7 @@ public sealed class NameRulesTrailingNewlineTests
     public static TheoryData<string, Func<string?, bool>> Rules() => new()
     {
         { "node-a", NameRules.IsNodeName },
+        { "main-2", NameRules.IsSiteName },
         { "vm100", NameRules.IsVmId },
         { "drive0", NameRules.IsQemuId },
         { "rpool/data/vm-100-disk-0", NameRules.IsDatasetName },

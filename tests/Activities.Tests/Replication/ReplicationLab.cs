@@ -51,7 +51,7 @@ internal sealed class ReplicationLab(MigrationLab lab, ITestOutputHelper output)
     {
         var json = File.ReadAllText(MigrationLab.FindRepositoryFile($"workflows/{workflowFile}"));
         var definition = Migration.Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(json);
-        var all = new Dictionary<string, JsonNode?> { ["VmId"] = VmId, ["Inventory"] = Lab.InventoryPath };
+        var all = new Dictionary<string, JsonNode?> { ["VmId"] = VmId, ["Site"] = MigrationLab.SiteName };
         foreach (var (name, value) in inputs) all[name] = value;
         var id = await Migration.Runtime.StartAsync(definition, all, cancellationToken: ct);
         var status = await Migration.Runtime.WaitForEndAsync(id, ct);

@@ -135,7 +135,9 @@ public sealed class MigrationApiTests() : ServerTest(TimeSpan.FromSeconds(90))
         var body = Start("live-migrate", "no-such-vm");
         body["inputs"]!["SourceNode"] = "lab-a";
         body["inputs"]!["TargetNode"] = "lab-b";
-        body["inputs"]!["Inventory"] = Path.Combine(Path.GetTempPath(), $"no-inventory-{Guid.NewGuid():N}.json");
+        // A registered site without that VM: GetDiskInfo refuses it (after the start was admitted).
+        await TestSites.RegisterAsync(Server.Client, "test-site", Timeout.Token);
+        body["inputs"]!["Site"] = "test-site";
 
         var start = await Server.Client.PostAsJsonAsync("/api/migrations", body, Timeout.Token);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);

@@ -165,6 +165,34 @@ public sealed class VmCommandsTests(ITestOutputHelper output)
         Assert.Equal([pid], LabQemuPids(lab));
     });
 
+    [Fact(Timeout = 240_000)]
+    public Task Vm_commands_read_a_registered_site_with_site_and_refuse_a_path_an_unknown_site_or_both_sources() => InLabAsync(async (lab, ct) =>
+    {
+        var imported = await CliAsync(lab, ct, "site", "import", lab.InventoryPath, "--name", "lab");
+        Assert.True(imported.ExitCode == 0, $"site import failed\n{imported}");
+
+        var start = await CliAsync(lab, ct, "vm", "start", "--site", "lab", "--node", Node, VmId);
+        Assert.True(start.ExitCode == 0, $"vm start --site failed\n{start}");
+        var pid = ReadPid(lab.Inventory.RuntimePaths(VmId, Node).PidFile);
+        Assert.Equal([pid], LabQemuPids(lab));
+        var status = await CliAsync(lab, ct, "vm", "status", "--site", "lab", "--node", Node, VmId);
+        Assert.True(status.ExitCode == 0, $"vm status --site must say running\n{status}");
+
+        var path = await CliAsync(lab, ct, "vm", "stop", "--site", lab.InventoryPath, "--node", Node, VmId);
+        Assert.True(path.ExitCode == 1, $"a path given as --site must be refused\n{path}");
+        Assert.Contains($"Invalid site name '{lab.InventoryPath}'", path.Error);
+        var unknown = await CliAsync(lab, ct, "vm", "stop", "--site", "nosuch", "--node", Node, VmId);
+        Assert.True(unknown.ExitCode == 1, $"an unknown site must be refused\n{unknown}");
+        Assert.Contains("No site 'nosuch' is registered: register its inventory with './elsa-migrate site import FILE --name nosuch'", unknown.Error);
+        var both = await CliAsync(lab, ct, "vm", "stop", "--site", "lab", "--inventory", lab.InventoryPath, "--node", Node, VmId);
+        Assert.True(both.ExitCode == 1, $"--site with --inventory must be refused\n{both}");
+        Assert.Equal([pid], LabQemuPids(lab)); // none of the refused stops touched the VM
+
+        var stop = await CliAsync(lab, ct, "vm", "stop", "--site", "lab", "--node", Node, VmId);
+        Assert.True(stop.ExitCode == 0, $"vm stop --site failed\n{stop}");
+        Assert.Empty(LabQemuPids(lab));
+    });
+
     /// <summary>Runs <paramref name="test"/> in a fresh lab (QEMU and zfs-fuse required), torn down also when it fails.</summary>
     private static async Task InLabAsync(Func<LabEnvironment, CancellationToken, Task> test, params string[] moreTools)
     {

@@ -15,10 +15,21 @@ namespace Elsa.Migration.Host.Tests.Recovery;
 /// shipped procedure, and the engine's stores over the CLI's database.</summary>
 internal static class CliMigrationRun
 {
-    /// <summary><c>elsa-migrate run</c> of the workflow file on a lab VM, as a child process with its own database.</summary>
-    public static CliProcess Start(MigrationLab lab, string workflow, string db, string vmId) =>
-        CliProcess.Start(db, "run", workflow, "--db", db, "--input", $"VmId={vmId}", "--input", $"SourceNode={MigrationLab.Source}",
-            "--input", $"TargetNode={MigrationLab.Target}", "--input", $"Inventory={lab.Lab.InventoryPath}");
+    /// <summary><c>elsa-migrate run</c> of the workflow file on a lab VM, as a child process with its own database, after
+    /// registering the lab's inventory there as site <see cref="MigrationLab.SiteName"/> (<c>site import</c>, as an operator does).</summary>
+    public static async Task<CliProcess> StartAsync(MigrationLab lab, string workflow, string db, string vmId, params string[] moreInputs)
+    {
+        await ImportSiteAsync(lab, db);
+        return CliProcess.Start(db, ["run", workflow, "--db", db, "--input", $"VmId={vmId}", "--input", $"SourceNode={MigrationLab.Source}",
+            "--input", $"TargetNode={MigrationLab.Target}", "--input", $"Site={MigrationLab.SiteName}", .. moreInputs.SelectMany(i => new[] { "--input", i })]);
+    }
+
+    /// <summary>Registers the lab's current inventory file in <paramref name="db"/> as site <see cref="MigrationLab.SiteName"/>.</summary>
+    public static async Task ImportSiteAsync(MigrationLab lab, string db)
+    {
+        var (exit, output, error) = await CliProcess.RunAsync(db, "--db", db, "site", "import", lab.Lab.InventoryPath, "--name", MigrationLab.SiteName);
+        Assert.True(exit == 0, $"site import exited {exit}:\n{output}\n{error}");
+    }
 
     /// <summary>workflows/live-migrate.json with one Int64 input of one activity set (what a site edits in its copy).</summary>
     public static string EditedWorkflow(string activityId, string input, long value)

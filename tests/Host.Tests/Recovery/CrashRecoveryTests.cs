@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
@@ -35,7 +34,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             var db = Path.Combine(work, "crash.db");
             await using var store = CliMigrationRun.EngineStores(db);
 
-            using var run = CliMigrationRun.Start(lab, workflow, db, VmId);
+            using var run = await CliMigrationRun.StartAsync(lab, workflow, db, VmId);
             var instanceId = await CliMigrationRun.WaitUntilAsync(output, store, db, run, (ledger, journal) => ledger.Any(e => e.Kind == "migration") &&
                 journal.Any(e => e is { Kind: JournalKind.Progress, ActivityId: "liveMigrate" }), ct);
             run.Crash();
@@ -99,14 +98,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             // The local disk's full mirror throttled to 1 MiB/s: WaitConvergence (recovery policy Rerun: it only watches)
             // waits ~30 s for the 32 MiB copy; the mirror job keeps running inside the source QEMU while no host watches.
             var workflow = Path.Combine(work, "live-migrate-slow-mirror.json");
-            // The source's copy of the local disk is kept (renamed), to compare the target's with it afterwards.
-            var edited = JsonNode.Parse(CliMigrationRun.EditedWorkflow("driveMirror", "bandwidthBytesPerSecond", 1L << 20))!;
-            edited["root"]!["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == "cleanup")!["keepSourceLocalDisks"] =
-                new JsonObject { ["typeName"] = "Boolean", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = true } };
-            await File.WriteAllTextAsync(workflow, edited.ToJsonString(), ct);
+            await File.WriteAllTextAsync(workflow, CliMigrationRun.EditedWorkflow("driveMirror", "bandwidthBytesPerSecond", 1L << 20), ct);
             var db = Path.Combine(work, "crash.db");
             await using var store = CliMigrationRun.EngineStores(db);
-            using var run = CliMigrationRun.Start(lab, workflow, db, VmId);
+            // The source's copy of the local disk is kept (renamed) by Cleanup, to compare it with the target's afterwards.
+            using var run = await CliMigrationRun.StartAsync(lab, workflow, db, VmId, "KeepSourceLocalDisks=true");
             var instanceId = await CliMigrationRun.WaitUntilAsync(output, store, db, run, (_, journal) =>
                 journal.Any(e => e is { Kind: JournalKind.Progress, ActivityId: "waitConvergence" } && e.Message == "mirroring"), ct);
             run.Crash();

@@ -26,7 +26,7 @@ public sealed class RunOutcomeTests(ITestOutputHelper output)
         var db = Path.Combine(Path.GetTempPath(), $"elsa-outcome-{Guid.NewGuid():N}.db");
         try
         {
-            using var run = CliMigrationRun.Start(lab, MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), db, "no-such-vm");
+            using var run = await CliMigrationRun.StartAsync(lab, MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), db, "no-such-vm");
             var exitCode = await run.WaitForExitAsync(TimeSpan.FromMinutes(2));
             output.WriteLine($"run exit {exitCode}:\n{run.Output}\n{run.Error}");
 
@@ -64,7 +64,7 @@ public sealed class RunOutcomeTests(ITestOutputHelper output)
             // The local disk's full copy throttled to 1 MiB/s: the mirror is under way long enough to kill the source under it.
             var workflow = Path.Combine(work, "live-migrate-throttled.json");
             await File.WriteAllTextAsync(workflow, CliMigrationRun.EditedWorkflow("driveMirror", "bandwidthBytesPerSecond", 1L << 20), ct);
-            using var run = CliMigrationRun.Start(lab, workflow, db, VmId);
+            using var run = await CliMigrationRun.StartAsync(lab, workflow, db, VmId);
             await using var store = CliMigrationRun.EngineStores(db);
             await CliMigrationRun.WaitUntilAsync(output, store, db, run, (_, journal) => journal.Any(e => e is { Kind: JournalKind.ActivityStarted, ActivityId: "waitConvergence" }), ct);
             var pidFile = lab.Lab.Inventory.RuntimePaths(VmId, MigrationLab.Source).PidFile;

@@ -19,7 +19,8 @@ public sealed class ReplicationAdmissionTests() : ServerTest(TimeSpan.FromSecond
         var replicate = await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/replicate.json"), Timeout.Token);
         await ImportAsync(replicate);
         await ImportAsync(TestWorkflows.Delaying("held-flow", "00:10:00"));
-        var inputs = new JsonObject { ["VmId"] = "vm-r", ["SourceNode"] = "node-b", ["Inventory"] = "/etc/elsa/site.json" };
+        await TestSites.RegisterAsync(Server.Client, "site", Timeout.Token);
+        var inputs = new JsonObject { ["VmId"] = "vm-r", ["SourceNode"] = "node-b", ["Site"] = "site" };
 
         var schedule = await Server.Client.PostAsJsonAsync("/api/schedules",
             new JsonObject { ["definitionId"] = "replicate", ["cron"] = "0 0/15 * ? * *", ["inputs"] = inputs.DeepClone() }, Timeout.Token);

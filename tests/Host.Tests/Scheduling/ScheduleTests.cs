@@ -55,11 +55,12 @@ public sealed class ScheduleTests : IAsyncLifetime
         body["inputs"] = new JsonObject
         {
             ["VmId"] = "no-such-vm", ["SourceNode"] = "lab-a", ["TargetNode"] = "lab-b",
-            ["Inventory"] = Path.Combine(Path.GetTempPath(), $"no-inventory-{Guid.NewGuid():N}.json"),
+            ["Site"] = "test-site",
         };
+        await TestSites.RegisterAsync(server.Client, "test-site", _timeout.Token);
         var id = await CreateAsync(server, body);
 
-        // GetDiskInfo cannot read the inventory: rolled back at once, and the run says so (not just "Started").
+        // GetDiskInfo finds no such VM in the site: rolled back at once, and the run says so (not just "Started").
         var run = await WaitForRunAsync(server, id, r => r["migrationOutcome"] is not null);
 
         Assert.Equal("Started", run["outcome"]!.GetValue<string>());

@@ -1,0 +1,92 @@
+using System.Globalization;
+using Dapper;
+using Elsa.Migration.Host.Server;
+
+namespace Elsa.Migration.Host.Sites;
+
+/// <summary>One stored version of a site's inventory.</summary>
+public sealed record StoredSite(string Name, int Version, string InventoryJson, DateTimeOffset CreatedAt);
+
+/// <summary>A site as listed: its latest version.</summary>
+public sealed record SiteSummary(string Name, int LatestVersion, int Versions, DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// Registered sites in <c>host_sites</c>: each import of a name adds a version (the latest is the one procedures use),
+/// like definitions. Callers store only inventories already validated (<see cref="SiteRegistration"/>).
+/// </summary>
+public sealed class SiteStore(HostDatabase database, HostSchema schema, TimeProvider time)
+{
+    private sealed record Row(string name, long version, string inventory_json, string created_at);
+    // Settable properties, not a positional record: on an empty table SQLite reports the aggregates' types as BLOB,
+    // which no constructor matches, while property mapping only converts the values of rows that exist.
+    private sealed class SummaryRow
+    {
+        public string name { get; init; } = "";
+        public long latest { get; init; }
+        public long versions { get; init; }
+        public string updated_at { get; init; } = "";
+    }
+
+    private volatile bool _schemaReady;
+
+    /// <summary>Stores <paramref name="inventoryJson"/> as the next version of <paramref name="name"/>; returns it.</summary>
+    public async Task<StoredSite> AddVersionAsync(string name, string inventoryJson, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // BEGIN IMMEDIATE: two imports of one name at the same moment get different versions.
+        await using var tx = connection.BeginTransaction(deferred: false);
+        var version = (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM host_sites WHERE name = @name", new { name }, tx, cancellationToken: cancellationToken));
+        var now = time.GetUtcNow();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO host_sites (name, version, inventory_json, created_at) VALUES (@name, @version, @inventoryJson, @now)",
+            new { name, version, inventoryJson, now = Format(now) }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+        return new StoredSite(name, version, inventoryJson, now);
+    }
+
+    /// <summary>Every site with its latest version, by name.</summary>
+    public async Task<IReadOnlyList<SiteSummary>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<SummaryRow>(new CommandDefinition(
+            "SELECT name, MAX(version) AS latest, COUNT(*) AS versions, MAX(created_at) AS updated_at FROM host_sites GROUP BY name ORDER BY name",
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new SiteSummary(r.name, (int)r.latest, (int)r.versions, Parse(r.updated_at)))];
+    }
+
+    /// <summary>Version <paramref name="version"/> of the site, or its latest when null; null when there is none.</summary>
+    public async Task<StoredSite?> GetAsync(string name, int? version, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            """
+            SELECT name, version, inventory_json, created_at FROM host_sites
+            WHERE name = @name AND (@version IS NULL OR version = @version)
+            ORDER BY version DESC LIMIT 1
+            """, new { name, version }, cancellationToken: cancellationToken));
+        return row is null ? null : new StoredSite(row.name, (int)row.version, row.inventory_json, Parse(row.created_at));
+    }
+
+    /// <summary>Deletes every version of the site; returns how many. Running instances are unaffected: their plans carry the nodes.</summary>
+    public async Task<int> DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM host_sites WHERE name = @name", new { name }, cancellationToken: cancellationToken));
+    }
+
+    private async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        // `recover` and `vm` do not create the host tables themselves: the first use here does.
+        if (!_schemaReady)
+        {
+            await schema.EnsureAsync(cancellationToken);
+            _schemaReady = true;
+        }
+        return await database.OpenAsync(cancellationToken);
+    }
+
+    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    private static DateTimeOffset Parse(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}
