@@ -6,7 +6,7 @@ using Elsa.Migration.Engine.Model;
 
 namespace Elsa.Migration.Activities.Migration;
 
-/// <summary>How a disk reaches the target (PRODUCT.md step 1).</summary>
+/// <summary>How a disk reaches the target (README.md, "What the demo shows"; the disk kinds of the site inventory).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<MigrationDiskKind>))]
 public enum MigrationDiskKind
 {

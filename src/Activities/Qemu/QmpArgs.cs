@@ -12,13 +12,6 @@ internal static class QmpArgs
         return args;
     }
 
-    public static JsonObject Merge(string node, string target, IReadOnlyList<string> bitmaps) => new()
-    {
-        ["node"] = node,
-        ["target"] = target,
-        ["bitmaps"] = new JsonArray(bitmaps.Select(b => (JsonNode)JsonValue.Create(b)).ToArray()),
-    };
-
     public static JsonObject Mirror(BlockdevMirrorOptions o)
     {
         var args = new JsonObject

@@ -45,17 +45,9 @@ public static class QmpBlockCommands
     public static Task BlockDirtyBitmapRemoveAsync(this QmpClient qmp, string node, string name, CancellationToken cancellationToken = default) =>
         qmp.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = name }, cancellationToken: cancellationToken);
 
-    /// <summary><c>block-dirty-bitmap-clear</c>.</summary>
-    public static Task BlockDirtyBitmapClearAsync(this QmpClient qmp, string node, string name, CancellationToken cancellationToken = default) =>
-        qmp.ExecuteAsync("block-dirty-bitmap-clear", new JsonObject { ["node"] = node, ["name"] = name }, cancellationToken: cancellationToken);
-
     /// <summary><c>block-dirty-bitmap-disable</c>: stops recording (a read-only NBD export refuses a recording bitmap).</summary>
     public static Task BlockDirtyBitmapDisableAsync(this QmpClient qmp, string node, string name, CancellationToken cancellationToken = default) =>
         qmp.ExecuteAsync("block-dirty-bitmap-disable", new JsonObject { ["node"] = node, ["name"] = name }, cancellationToken: cancellationToken);
-
-    /// <summary><c>block-dirty-bitmap-merge</c>: ORs <paramref name="sources"/> into <paramref name="target"/> on <paramref name="node"/>.</summary>
-    public static Task BlockDirtyBitmapMergeAsync(this QmpClient qmp, string node, string target, IReadOnlyList<string> sources, CancellationToken cancellationToken = default) =>
-        qmp.ExecuteAsync("block-dirty-bitmap-merge", QmpArgs.Merge(node, target, sources), cancellationToken: cancellationToken);
 
     /// <summary><c>transaction</c>: runs every action atomically (all or none).</summary>
     public static Task TransactionAsync(this QmpClient qmp, IEnumerable<TransactionAction> actions, CancellationToken cancellationToken = default) =>
@@ -91,10 +83,6 @@ public static class QmpBlockCommands
     /// </summary>
     public static Task BlockJobCancelAsync(this QmpClient qmp, string jobId, bool force = false, CancellationToken cancellationToken = default) =>
         qmp.ExecuteAsync("block-job-cancel", new JsonObject { ["device"] = jobId, ["force"] = force }, cancellationToken: cancellationToken);
-
-    /// <summary><c>block-job-set-speed</c> (bytes per second, 0 = unlimited).</summary>
-    public static Task BlockJobSetSpeedAsync(this QmpClient qmp, string jobId, long bytesPerSecond, CancellationToken cancellationToken = default) =>
-        qmp.ExecuteAsync("block-job-set-speed", new JsonObject { ["device"] = jobId, ["speed"] = bytesPerSecond }, cancellationToken: cancellationToken);
 
     /// <summary><c>job-dismiss</c>: removes a concluded job that was started with auto-dismiss off.</summary>
     public static Task JobDismissAsync(this QmpClient qmp, string jobId, CancellationToken cancellationToken = default) =>

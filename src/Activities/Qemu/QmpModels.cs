@@ -109,12 +109,6 @@ public sealed record RemoveBitmapAction(string Node, string Name) : TransactionA
     internal override JsonObject ToJson() => Action("block-dirty-bitmap-remove", new JsonObject { ["node"] = Node, ["name"] = Name });
 }
 
-/// <summary><c>block-dirty-bitmap-merge</c> inside a transaction: ORs the named bitmaps of <see cref="Node"/> into <see cref="Target"/>.</summary>
-public sealed record MergeBitmapsAction(string Node, string Target, IReadOnlyList<string> Bitmaps) : TransactionAction
-{
-    internal override JsonObject ToJson() => Action("block-dirty-bitmap-merge", QmpArgs.Merge(Node, Target, Bitmaps));
-}
-
 /// <summary><c>blockdev-backup</c> inside a transaction.</summary>
 public sealed record BlockdevBackupAction(BlockdevBackupOptions Options) : TransactionAction
 {
