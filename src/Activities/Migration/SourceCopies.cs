@@ -40,13 +40,15 @@ internal static class SourceCopies
     {
         var zfs = new ZfsDriver(scope.SourceNode);
         if (!await zfs.ExistsAsync(dataset, scope.Token)) return $"{dataset} already gone";
-        // Snapshots of the site's own (not the migration's) may be someone's restore point: keep the copy then.
-        var foreign = (await zfs.ListSnapshotsAsync(dataset, scope.Token)).Where(s => !s.Name.StartsWith("elsa-", StringComparison.Ordinal)).ToList();
+        // Snapshots of the site's own (not the migration's) may be someone's restore point, and child datasets are not
+        // the disk: keep the copy then (destroy -r would take them along).
+        var foreign = (await zfs.ListSnapshotsAsync(dataset, scope.Token)).Where(s => !s.Name.StartsWith("elsa-", StringComparison.Ordinal)).Select(s => "@" + s.Name)
+            .Concat((await zfs.ListDatasetsAsync(dataset, scope.Token)).Where(d => d.Name != dataset).Select(d => d.Name)).ToList();
         if (keep || foreign.Count > 0)
         {
             var kept = Ownership.KeptName(dataset, scope.Owner);
             await zfs.RenameAsync(dataset, kept, scope.Token);
-            return $"kept {scope.Plan.SourceNode}:{dataset} as {kept}" + (keep ? "" : $" (it has snapshots of its own: {string.Join(", ", foreign.Select(s => s.Name))})");
+            return $"kept {scope.Plan.SourceNode}:{dataset} as {kept}" + (keep ? "" : $" (it holds more than the disk: {string.Join(", ", foreign)})");
         }
         await zfs.DestroyAsync(dataset, recursive: true, scope.Token);
         return $"removed {scope.Plan.SourceNode}:{dataset}";

@@ -18,7 +18,7 @@ public static class NodeFileChecks
     {
         NameRules.Require(path, NameRules.IsSafeAbsolutePath, "path");
         var command = new NodeCommand("test", flag, path);
-        var result = await node.TryRunAsync(command, cancellationToken).ConfigureAwait(false);
+        var result = await node.AskAsync(command, cancellationToken).ConfigureAwait(false); // ssh failing throws NodeUnreachableException
         return result.ExitCode switch
         {
             0 => true,

@@ -25,8 +25,8 @@ public sealed record QemuProcessMark(int Pid, long StartTime)
     public static async Task<QemuProcessMark?> ReadAsync(NodeExecutor node, string pidFile, CancellationToken cancellationToken)
     {
         NameRules.Require(pidFile, NameRules.IsSafeAbsolutePath, "pid file");
-        var pidText = await ReadFilesAsync(node, cancellationToken, pidFile).ConfigureAwait(false);
-        if (pidText is null || !int.TryParse(pidText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 1) return null;
+        // The pid file is read where every QEMU pid file is read (absent vs could not ask decided there).
+        if (await QemuProcess.ReadPidAsync(node, pidFile, cancellationToken).ConfigureAwait(false) is not (> 1 and var pid)) return null;
         var proc = await ReadFilesAsync(node, cancellationToken, $"/proc/{pid}/stat", $"/proc/{pid}/cmdline").ConfigureAwait(false);
         if (proc is null) return null;
         var endOfStat = proc.IndexOf('\n', StringComparison.Ordinal);

@@ -32,6 +32,8 @@ public sealed class LiveMigrateWorkflowTests(ITestOutputHelper output)
         await using var h = await MigrationHarness.CreateAsync(output, ct);
         var writer = await h.StartWriterAsync(ct);
         await Task.Delay(500, ct); // some writes before the migration starts, too
+        // The unused disk has a restore point of the site's own: its source copy must be kept (renamed), never destroyed.
+        await h.Lab.Zfs(MigrationHarness.Source).SnapshotAsync(h.SourceDisk(2).Dataset!, "site-backup", ct);
 
         var json = MigrationHarness.WorkflowJson(workflow, w =>
         {
@@ -74,8 +76,10 @@ public sealed class LiveMigrateWorkflowTests(ITestOutputHelper output)
         {
             var source = h.SourceDisk(i);
             Assert.False(await h.DatasetExistsAsync(MigrationHarness.Source, source.Dataset!, ct), $"drive{i}'s source copy is still under its name");
-            Assert.Equal(keepSourceCopies, await h.DatasetExistsAsync(MigrationHarness.Source, Ownership.KeptName(source.Dataset!, id), ct));
-            if (!keepSourceCopies) continue;
+            var kept = keepSourceCopies || i == 2; // drive2 holds a snapshot of the site's own
+            Assert.Equal(kept, await h.DatasetExistsAsync(MigrationHarness.Source, Ownership.KeptName(source.Dataset!, id), ct));
+            if (i == 2) Assert.Contains("site-backup", await h.SnapshotsAsync(MigrationHarness.Source, Ownership.KeptName(source.Dataset!, id), ct));
+            if (!kept) continue;
             var (same, text) = await h.CompareAsync(h.KeptSourcePath(i, id), h.TargetDisk(i).Path, ct);
             Assert.True(same, $"drive{i} differs from the kept source copy: {text}");
         }
