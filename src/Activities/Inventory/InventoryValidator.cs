@@ -27,7 +27,11 @@ public static partial class InventoryValidator
 
     internal static DiskKind? ParseKind(string? kind) => kind switch
     {
-        "shared" => DiskKind.Shared, "local" => DiskKind.Local, "replicated" => DiskKind.Replicated, "unused" => DiskKind.Unused, _ => null,
+        "shared" => DiskKind.Shared,
+        "local" => DiskKind.Local,
+        "replicated" => DiskKind.Replicated,
+        "unused" => DiskKind.Unused,
+        _ => null,
     };
 
     private static void ValidateNode(NodeDefinition node, string at, List<string> problems)

@@ -8,6 +8,8 @@ using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Elsa.Migration.Activities.Migration.Ledger;
+using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Activities.Lab;
 
@@ -170,7 +172,10 @@ public sealed class MigrationLab : IAsyncDisposable
         var definition = Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(workflowJson);
         var inputs = new Dictionary<string, JsonNode?>
         {
-            ["VmId"] = vmId, ["SourceNode"] = from, ["TargetNode"] = to, ["Site"] = SiteName,
+            ["VmId"] = vmId,
+            ["SourceNode"] = from,
+            ["TargetNode"] = to,
+            ["Site"] = SiteName,
         };
         if (diskBandwidth is { } bandwidth) inputs["DiskBandwidth"] = bandwidth;
         return await Runtime.StartAsync(definition, inputs, cancellationToken: ct);

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Engine.Model;
+using Elsa.Migration.Activities.Migration.Planning;
+using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Activities.Migration;
 

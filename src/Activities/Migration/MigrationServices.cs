@@ -1,5 +1,9 @@
 using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Elsa.Migration.Activities.Migration.Steps;
+using Elsa.Migration.Activities.Migration.Planning;
+using Elsa.Migration.Activities.Migration.Freeze;
+using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Activities.Migration;
 

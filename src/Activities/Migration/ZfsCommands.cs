@@ -1,4 +1,3 @@
-using System.Globalization;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Zfs;
 

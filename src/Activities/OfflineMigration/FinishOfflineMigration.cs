@@ -2,6 +2,9 @@ using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Zfs;
 using Elsa.Migration.Engine.Model;
+using Elsa.Migration.Activities.Migration.Planning;
+using Elsa.Migration.Activities.Migration.Ledger;
+using Elsa.Migration.Activities.Migration.Copy;
 
 namespace Elsa.Migration.Activities.OfflineMigration;
 

@@ -1,6 +1,6 @@
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Nodes;
+using Elsa.Migration.Activities.Migration.Planning;
 
 namespace Elsa.Migration.Activities.OfflineMigration;
 

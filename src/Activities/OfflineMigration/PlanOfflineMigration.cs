@@ -2,10 +2,10 @@ using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Nodes;
-using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Activities.Replication;
 using Elsa.Migration.Activities.Zfs;
 using Elsa.Migration.Engine.Model;
+using Elsa.Migration.Activities.Migration.Planning;
 
 namespace Elsa.Migration.Activities.OfflineMigration;
 

@@ -16,7 +16,10 @@ internal static class QmpArgs
     {
         var args = new JsonObject
         {
-            ["job-id"] = o.JobId, ["device"] = o.Device, ["target"] = o.Target, ["sync"] = QmpEnum.ToQapi(o.Sync),
+            ["job-id"] = o.JobId,
+            ["device"] = o.Device,
+            ["target"] = o.Target,
+            ["sync"] = QmpEnum.ToQapi(o.Sync),
         };
         if (o.Speed is { } speed) args["speed"] = speed;
         if (o.CopyMode is { } mode) args["copy-mode"] = QmpEnum.ToQapi(mode);
@@ -32,7 +35,10 @@ internal static class QmpArgs
     {
         var args = new JsonObject
         {
-            ["job-id"] = o.JobId, ["device"] = o.Device, ["target"] = o.Target, ["sync"] = QmpEnum.ToQapi(o.Sync),
+            ["job-id"] = o.JobId,
+            ["device"] = o.Device,
+            ["target"] = o.Target,
+            ["sync"] = QmpEnum.ToQapi(o.Sync),
         };
         if (o.Bitmap is { } bitmap) args["bitmap"] = bitmap;
         if (o.BitmapMode is { } bm) args["bitmap-mode"] = QmpEnum.ToQapi(bm);

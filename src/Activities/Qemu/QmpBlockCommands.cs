@@ -58,7 +58,10 @@ public static class QmpBlockCommands
     public static Task BlockdevAddNbdAsync(this QmpClient qmp, string nodeName, SocketAddress server, string export, CancellationToken cancellationToken = default) =>
         qmp.ExecuteAsync("blockdev-add", new JsonObject
         {
-            ["driver"] = "nbd", ["node-name"] = nodeName, ["server"] = server.ToFlatJson(), ["export"] = export,
+            ["driver"] = "nbd",
+            ["node-name"] = nodeName,
+            ["server"] = server.ToFlatJson(),
+            ["export"] = export,
         }, cancellationToken: cancellationToken);
 
     /// <summary><c>blockdev-add</c> with arbitrary options (any driver).</summary>

@@ -14,9 +14,18 @@ public static class VariableTypes
 {
     private static readonly Dictionary<string, Type> Scalars = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["Int16"] = typeof(short), ["Int32"] = typeof(int), ["Int64"] = typeof(long), ["Double"] = typeof(double),
-        ["Single"] = typeof(double), ["Decimal"] = typeof(decimal), ["Boolean"] = typeof(bool), ["String"] = typeof(string),
-        ["TimeSpan"] = typeof(TimeSpan), ["DateTime"] = typeof(DateTime), ["DateTimeOffset"] = typeof(DateTimeOffset), ["Guid"] = typeof(Guid),
+        ["Int16"] = typeof(short),
+        ["Int32"] = typeof(int),
+        ["Int64"] = typeof(long),
+        ["Double"] = typeof(double),
+        ["Single"] = typeof(double),
+        ["Decimal"] = typeof(decimal),
+        ["Boolean"] = typeof(bool),
+        ["String"] = typeof(string),
+        ["TimeSpan"] = typeof(TimeSpan),
+        ["DateTime"] = typeof(DateTime),
+        ["DateTimeOffset"] = typeof(DateTimeOffset),
+        ["Guid"] = typeof(Guid),
     };
 
     // Structured types: a JSON text value is parsed into the structure it describes.
@@ -70,7 +79,7 @@ public static class VariableTypes
         return new JsonArray([.. array.Select((item, i) => Convert(item, elementType, $"{what}[{i}]"))]);
     }
 
-    private static bool LooksLikeJson(string text) => text.TrimStart() is [ '{' or '[', ..];
+    private static bool LooksLikeJson(string text) => text.TrimStart() is ['{' or '[', ..];
 
     private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
 }

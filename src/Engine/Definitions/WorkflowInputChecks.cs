@@ -13,9 +13,15 @@ public static class WorkflowInputChecks
 {
     private static readonly Dictionary<string, Type> ScalarTypes = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["Int32"] = typeof(int), ["Int64"] = typeof(long), ["Boolean"] = typeof(bool), ["Double"] = typeof(double),
-        ["Decimal"] = typeof(decimal), ["TimeSpan"] = typeof(TimeSpan), ["DateTimeOffset"] = typeof(DateTimeOffset),
-        ["DateTime"] = typeof(DateTime), ["Guid"] = typeof(Guid),
+        ["Int32"] = typeof(int),
+        ["Int64"] = typeof(long),
+        ["Boolean"] = typeof(bool),
+        ["Double"] = typeof(double),
+        ["Decimal"] = typeof(decimal),
+        ["TimeSpan"] = typeof(TimeSpan),
+        ["DateTimeOffset"] = typeof(DateTimeOffset),
+        ["DateTime"] = typeof(DateTime),
+        ["Guid"] = typeof(Guid),
     };
 
     /// <summary>Every problem of <paramref name="given"/> for <paramref name="definition"/>, each naming the input; empty when they are fine.</summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Definitions;
-using Elsa.Migration.Engine.Expressions;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Validation;
 

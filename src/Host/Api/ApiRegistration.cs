@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Builder;
 namespace Elsa.Migration.Host.Api;
 
 /// <summary>The REST API under <c>/api</c>, described by OpenAPI at <c>/openapi/v1.json</c>.</summary>

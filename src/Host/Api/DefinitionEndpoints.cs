@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Elsa.Migration.Host.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 

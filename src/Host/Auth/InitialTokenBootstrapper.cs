@@ -1,5 +1,4 @@
 using Elsa.Migration.Host.Server;
-using Microsoft.Extensions.Hosting;
 
 namespace Elsa.Migration.Host.Auth;
 

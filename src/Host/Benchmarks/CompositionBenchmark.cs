@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Benchmarks;
 
@@ -53,7 +52,9 @@ internal sealed class CompositionBenchmark(TextWriter output)
 
     private static string ParallelForEach() => Document("bench-parallel-for-each", new JsonObject
     {
-        ["id"] = "each", ["type"] = "Elsa.ParallelForEach", ["version"] = 1,
+        ["id"] = "each",
+        ["type"] = "Elsa.ParallelForEach",
+        ["version"] = 1,
         ["items"] = Literal("Object", $"[{string.Join(',', Enumerable.Range(1, Items))}]"),
         ["currentValue"] = new JsonObject { ["typeName"] = "Object", ["memoryReference"] = new JsonObject { ["id"] = "item" } },
         ["body"] = SetCounter("body"),
@@ -78,12 +79,17 @@ internal sealed class CompositionBenchmark(TextWriter output)
 
     private static string Child() => Document("bench-child", new JsonObject
     {
-        ["id"] = "flow", ["type"] = "Elsa.Flowchart", ["activities"] = new JsonArray { SetCounter("set") }, ["connections"] = new JsonArray(),
+        ["id"] = "flow",
+        ["type"] = "Elsa.Flowchart",
+        ["activities"] = new JsonArray { SetCounter("set") },
+        ["connections"] = new JsonArray(),
     }, name: "BenchChild");
 
     private static JsonObject SetCounter(string id) => new()
     {
-        ["id"] = id, ["type"] = "Elsa.SetVariable", ["version"] = 1,
+        ["id"] = id,
+        ["type"] = "Elsa.SetVariable",
+        ["version"] = 1,
         ["variable"] = new JsonObject { ["id"] = "counter", ["name"] = "Counter", ["typeName"] = "Int32", ["isArray"] = false },
         ["value"] = Literal("Object", "1"),
     };

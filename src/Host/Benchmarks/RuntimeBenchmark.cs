@@ -4,7 +4,6 @@ using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Cli;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Benchmarks;
 

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using Elsa.Migration.Activities.Migration;
-using Elsa.Migration.Host.Server;
 using Elsa.Migration.Host.Sites;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Elsa.Migration.Host.Cli;
 

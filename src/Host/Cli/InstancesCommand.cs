@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Host.Server;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Cli;
 

@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using Elsa.Migration.Engine.Persistence.Sqlite;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Server;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Cli;
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Host.Server;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Cli;
 

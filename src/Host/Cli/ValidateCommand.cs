@@ -2,7 +2,6 @@ using Elsa.Migration.Engine.Files;
 using System.CommandLine;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Validation;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Cli;
 

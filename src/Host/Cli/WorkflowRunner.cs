@@ -7,7 +7,6 @@ using Elsa.Migration.Engine.Persistence.Sqlite;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Engine.Validation;
 using Elsa.Migration.Host.Server;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Elsa.Migration.Host.Cli;
 

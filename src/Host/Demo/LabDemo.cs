@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Elsa.Migration.Host.Demo;

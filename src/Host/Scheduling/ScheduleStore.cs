@@ -24,9 +24,16 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
             """,
             new
             {
-                schedule.Id, schedule.DefinitionId, Inputs = schedule.Inputs.ToJsonString(), Kind = schedule.Kind.ToString(),
-                FireAt = Format(schedule.FireAt), schedule.Cron, schedule.TimeZone, Misfire = schedule.Misfire.ToString(),
-                Window = (long)schedule.MisfireWindow.TotalSeconds, CreatedAt = Format(schedule.CreatedAt),
+                schedule.Id,
+                schedule.DefinitionId,
+                Inputs = schedule.Inputs.ToJsonString(),
+                Kind = schedule.Kind.ToString(),
+                FireAt = Format(schedule.FireAt),
+                schedule.Cron,
+                schedule.TimeZone,
+                Misfire = schedule.Misfire.ToString(),
+                Window = (long)schedule.MisfireWindow.TotalSeconds,
+                CreatedAt = Format(schedule.CreatedAt),
             }, cancellationToken: cancellationToken));
     }
 

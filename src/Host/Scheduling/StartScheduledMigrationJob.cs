@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Elsa.Migration.Host.Server;
 using Microsoft.Extensions.Options;
 using Quartz;

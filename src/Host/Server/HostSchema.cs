@@ -1,6 +1,4 @@
 using Dapper;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Elsa.Migration.Host.Server;
 

@@ -1,5 +1,4 @@
 using Elsa.Migration.Activities.Migration;
-using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Api;
 using Elsa.Migration.Host.Auth;
 using Elsa.Migration.Host.Scheduling;

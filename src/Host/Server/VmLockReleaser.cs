@@ -1,6 +1,5 @@
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
-using Microsoft.Extensions.Hosting;
 
 namespace Elsa.Migration.Host.Server;
 

@@ -111,10 +111,22 @@ public static class ActivityDescriptorMapper
 
     private static JsonObject Flowchart() => new()
     {
-        ["typeName"] = FlowchartType, ["namespace"] = "Elsa", ["name"] = "Flowchart", ["version"] = 1, ["category"] = "Flow",
-        ["displayName"] = "Flowchart", ["description"] = "A flowchart is a collection of activities and connections between them.",
-        ["inputs"] = new JsonArray(), ["outputs"] = new JsonArray(), ["kind"] = "Action", ["ports"] = new JsonArray(),
-        ["customProperties"] = new JsonObject(), ["constructionProperties"] = new JsonObject(),
-        ["isContainer"] = true, ["isBrowsable"] = false, ["isStart"] = false, ["isTerminal"] = false,
+        ["typeName"] = FlowchartType,
+        ["namespace"] = "Elsa",
+        ["name"] = "Flowchart",
+        ["version"] = 1,
+        ["category"] = "Flow",
+        ["displayName"] = "Flowchart",
+        ["description"] = "A flowchart is a collection of activities and connections between them.",
+        ["inputs"] = new JsonArray(),
+        ["outputs"] = new JsonArray(),
+        ["kind"] = "Action",
+        ["ports"] = new JsonArray(),
+        ["customProperties"] = new JsonObject(),
+        ["constructionProperties"] = new JsonObject(),
+        ["isContainer"] = true,
+        ["isBrowsable"] = false,
+        ["isStart"] = false,
+        ["isTerminal"] = false,
     };
 }

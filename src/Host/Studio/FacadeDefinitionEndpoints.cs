@@ -74,7 +74,10 @@ public static class FacadeDefinitionEndpoints
             // Studio reads .Count of all four arrays.
             return Results.Json(new JsonObject
             {
-                ["published"] = published, ["alreadyPublished"] = alreadyPublished, ["notFound"] = notFound, ["skipped"] = skipped,
+                ["published"] = published,
+                ["alreadyPublished"] = alreadyPublished,
+                ["notFound"] = notFound,
+                ["skipped"] = skipped,
                 ["updatedConsumers"] = new JsonArray(),
             });
         });
@@ -85,7 +88,10 @@ public static class FacadeDefinitionEndpoints
                 (await catalog.Store.RetractAsync(id, ct) ? retracted : alreadyRetracted).Add(id);
             return Results.Json(new JsonObject
             {
-                ["retracted"] = retracted, ["alreadyRetracted"] = alreadyRetracted, ["notFound"] = new JsonArray(), ["skipped"] = new JsonArray(),
+                ["retracted"] = retracted,
+                ["alreadyRetracted"] = alreadyRetracted,
+                ["notFound"] = new JsonArray(),
+                ["skipped"] = new JsonArray(),
             });
         });
         return api;

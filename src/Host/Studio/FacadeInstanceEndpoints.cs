@@ -38,7 +38,8 @@ public static class FacadeInstanceEndpoints
             await instances.GetAsync(id, ct) is { } i
                 ? Results.Json(new JsonObject
                 {
-                    ["status"] = InstanceProjection.Status(i.Status), ["workflowSubStatus"] = InstanceProjection.SubStatus(i.Status),
+                    ["status"] = InstanceProjection.Status(i.Status),
+                    ["workflowSubStatus"] = InstanceProjection.SubStatus(i.Status),
                     ["updatedAt"] = i.UpdatedAt.ToUniversalTime().ToString("O"),
                 })
                 : Results.NotFound());

@@ -46,9 +46,17 @@ public sealed class InstanceProjection
 
     public static JsonObject Summary(WorkflowInstanceSummary i, int incidentCount = 0) => new()
     {
-        ["id"] = i.Id, ["definitionId"] = i.DefinitionId, ["definitionVersionId"] = StudioShapes.VersionId(i.DefinitionId, i.DefinitionVersion),
-        ["version"] = i.DefinitionVersion, ["status"] = Status(i.Status), ["subStatus"] = SubStatus(i.Status), ["correlationId"] = i.CorrelationId,
-        ["name"] = i.DefinitionName, ["incidentCount"] = incidentCount, ["createdAt"] = Time(i.CreatedAt), ["updatedAt"] = Time(i.UpdatedAt),
+        ["id"] = i.Id,
+        ["definitionId"] = i.DefinitionId,
+        ["definitionVersionId"] = StudioShapes.VersionId(i.DefinitionId, i.DefinitionVersion),
+        ["version"] = i.DefinitionVersion,
+        ["status"] = Status(i.Status),
+        ["subStatus"] = SubStatus(i.Status),
+        ["correlationId"] = i.CorrelationId,
+        ["name"] = i.DefinitionName,
+        ["incidentCount"] = incidentCount,
+        ["createdAt"] = Time(i.CreatedAt),
+        ["updatedAt"] = Time(i.UpdatedAt),
         ["finishedAt"] = Time(i.FinishedAt),
     };
 
@@ -65,12 +73,23 @@ public sealed class InstanceProjection
             i.CreatedAt, i.UpdatedAt, i.FinishedAt, i.CorrelationId), incidents.Count);
         summary["workflowState"] = new JsonObject
         {
-            ["id"] = i.Id, ["definitionId"] = i.DefinitionId, ["definitionVersion"] = i.DefinitionVersion, ["correlationId"] = i.CorrelationId,
-            ["status"] = Status(i.Status), ["subStatus"] = SubStatus(i.Status), ["bookmarks"] = new JsonArray(), ["incidents"] = incidents,
+            ["id"] = i.Id,
+            ["definitionId"] = i.DefinitionId,
+            ["definitionVersion"] = i.DefinitionVersion,
+            ["correlationId"] = i.CorrelationId,
+            ["status"] = Status(i.Status),
+            ["subStatus"] = SubStatus(i.Status),
+            ["bookmarks"] = new JsonArray(),
+            ["incidents"] = incidents,
             ["fault"] = i.Status == WorkflowStatus.Faulted ? new JsonObject { ["message"] = i.Error ?? "Faulted", ["exception"] = null } : null,
-            ["completionCallbacks"] = new JsonArray(), ["activityExecutionContexts"] = new JsonArray(),
-            ["input"] = i.Inputs.DeepClone(), ["output"] = new JsonObject(), ["properties"] = new JsonObject(),
-            ["createdAt"] = Time(i.CreatedAt), ["updatedAt"] = Time(i.UpdatedAt), ["finishedAt"] = Time(i.FinishedAt),
+            ["completionCallbacks"] = new JsonArray(),
+            ["activityExecutionContexts"] = new JsonArray(),
+            ["input"] = i.Inputs.DeepClone(),
+            ["output"] = new JsonObject(),
+            ["properties"] = new JsonObject(),
+            ["createdAt"] = Time(i.CreatedAt),
+            ["updatedAt"] = Time(i.UpdatedAt),
+            ["finishedAt"] = Time(i.FinishedAt),
         };
         return summary;
     }
@@ -81,12 +100,20 @@ public sealed class InstanceProjection
         var isWorkflow = e.ActivityId is null;
         return new JsonObject
         {
-            ["id"] = e.Id.ToString(CultureInfo.InvariantCulture), ["activityInstanceId"] = ExecutionIdAt(e), ["parentActivityInstanceId"] = null,
+            ["id"] = e.Id.ToString(CultureInfo.InvariantCulture),
+            ["activityInstanceId"] = ExecutionIdAt(e),
+            ["parentActivityInstanceId"] = null,
             ["activityId"] = e.ActivityId ?? StudioShapes.WorkflowNodeId,
-            ["activityType"] = isWorkflow ? "Elsa.Workflow" : e.ActivityType, ["activityTypeVersion"] = 1,
+            ["activityType"] = isWorkflow ? "Elsa.Workflow" : e.ActivityType,
+            ["activityTypeVersion"] = 1,
             ["activityName"] = isWorkflow ? StudioShapes.WorkflowNodeId : _activityNames.GetValueOrDefault(e.ActivityId!, e.ActivityId!),
-            ["nodeId"] = isWorkflow ? StudioShapes.WorkflowNodeId : NodeId(e.ActivityId!), ["timestamp"] = Time(e.At), ["sequence"] = e.Id,
-            ["eventName"] = EventName(e), ["message"] = e.Message ?? e.Outcome, ["source"] = null, ["activityState"] = null,
+            ["nodeId"] = isWorkflow ? StudioShapes.WorkflowNodeId : NodeId(e.ActivityId!),
+            ["timestamp"] = Time(e.At),
+            ["sequence"] = e.Id,
+            ["eventName"] = EventName(e),
+            ["message"] = e.Message ?? e.Outcome,
+            ["source"] = null,
+            ["activityState"] = null,
             ["payload"] = e.Data?.DeepClone(),
         };
     });
@@ -132,14 +159,29 @@ public sealed class InstanceProjection
             {
                 record = new JsonObject
                 {
-                    ["id"] = $"{_instance.Id}:{e.Id}", ["workflowInstanceId"] = _instance.Id, ["activityId"] = activityId,
-                    ["activityNodeId"] = NodeId(activityId), ["activityType"] = e.ActivityType, ["activityTypeVersion"] = 1,
-                    ["activityName"] = _activityNames.GetValueOrDefault(activityId, activityId), ["status"] = "Running", ["startedAt"] = Time(e.At),
-                    ["completedAt"] = null, ["hasBookmarks"] = false, ["metadata"] = new JsonObject(),
+                    ["id"] = $"{_instance.Id}:{e.Id}",
+                    ["workflowInstanceId"] = _instance.Id,
+                    ["activityId"] = activityId,
+                    ["activityNodeId"] = NodeId(activityId),
+                    ["activityType"] = e.ActivityType,
+                    ["activityTypeVersion"] = 1,
+                    ["activityName"] = _activityNames.GetValueOrDefault(activityId, activityId),
+                    ["status"] = "Running",
+                    ["startedAt"] = Time(e.At),
+                    ["completedAt"] = null,
+                    ["hasBookmarks"] = false,
+                    ["metadata"] = new JsonObject(),
                     // Never null: a record without state is re-fetched by Studio every second.
-                    ["activityState"] = new JsonObject(), ["payload"] = null, ["outputs"] = null, ["properties"] = new JsonObject(),
-                    ["exception"] = null, ["aggregateFaultCount"] = 0, ["callStackDepth"] = 1, ["schedulingActivityExecutionId"] = null,
-                    ["schedulingActivityId"] = null, ["schedulingWorkflowInstanceId"] = null,
+                    ["activityState"] = new JsonObject(),
+                    ["payload"] = null,
+                    ["outputs"] = null,
+                    ["properties"] = new JsonObject(),
+                    ["exception"] = null,
+                    ["aggregateFaultCount"] = 0,
+                    ["callStackDepth"] = 1,
+                    ["schedulingActivityExecutionId"] = null,
+                    ["schedulingActivityId"] = null,
+                    ["schedulingWorkflowInstanceId"] = null,
                 };
                 records.Add(record);
                 open[activityId] = record;
@@ -202,7 +244,10 @@ public sealed class InstanceProjection
 
     private static JsonObject Exception(JournalEntry e) => new()
     {
-        ["type"] = e.Data?["errorType"]?.ToString() ?? "Exception", ["message"] = e.Message, ["stackTrace"] = null, ["innerException"] = null,
+        ["type"] = e.Data?["errorType"]?.ToString() ?? "Exception",
+        ["message"] = e.Message,
+        ["stackTrace"] = null,
+        ["innerException"] = null,
     };
 
     private static string? Time(DateTimeOffset? t) => t?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Zfs;
 using Elsa.Migration.Engine.Model;
+using Elsa.Migration.Activities.Migration.Planning;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
 using Xunit.Abstractions;
+using Elsa.Migration.Activities.Migration.Ledger;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 
@@ -45,7 +45,8 @@ public sealed class LiveMigrateWorkflowTests(ITestOutputHelper output)
             // Removed source copies leave nothing to compare with afterwards: compare every byte at the pause instead.
             MigrationHarness.Insert(w, "completeMirror", "resumeTarget", new JsonObject
             {
-                ["id"] = "verifyDisks", ["type"] = "VmMigration.VerifyDisks",
+                ["id"] = "verifyDisks",
+                ["type"] = "VmMigration.VerifyDisks",
                 ["mode"] = new JsonObject { ["typeName"] = "String", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = "Full" } },
             });
         });

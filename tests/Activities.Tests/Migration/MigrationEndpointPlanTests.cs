@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Activities.Tests.Lab;
+using Elsa.Migration.Activities.Migration.Planning;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 
@@ -22,7 +22,11 @@ public sealed class MigrationEndpointPlanTests : IDisposable
         {
             Transport = new TransportDefinition
             {
-                Kind = "ssh", Host = "192.0.2.1", User = "root", IdentityFile = "/etc/elsa/id", KnownHostsFile = "/etc/elsa/known_hosts",
+                Kind = "ssh",
+                Host = "192.0.2.1",
+                User = "root",
+                IdentityFile = "/etc/elsa/id",
+                KnownHostsFile = "/etc/elsa/known_hosts",
             },
         });
 

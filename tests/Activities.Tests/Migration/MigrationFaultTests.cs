@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Activities.Tests.Nodes;
 using Elsa.Migration.Engine.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using Elsa.Migration.Activities.Migration.Steps;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Lab;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Tests.Lab;
 using Elsa.Migration.Engine.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 

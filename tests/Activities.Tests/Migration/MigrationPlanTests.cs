@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Migration;
+using Elsa.Migration.Activities.Migration.Planning;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 
@@ -12,16 +12,25 @@ public sealed class MigrationPlanTests
 
     private static MigrationPlan Plan() => new()
     {
-        VmId = "vm1", SourceNode = "a", TargetNode = "b", Site = "main",
+        VmId = "vm1",
+        SourceNode = "a",
+        TargetNode = "b",
+        Site = "main",
         SourceNodeDefinition = new NodeDefinition { Name = "a", QmpSocketDir = "/a", Storages = [new StorageDefinition { Id = "s", Layout = "directory", Mountpoint = "/a" }] },
         TargetNodeDefinition = new NodeDefinition
         {
-            Name = "b", QmpSocketDir = "/b", MigrationAddress = "10.0.0.2",
+            Name = "b",
+            QmpSocketDir = "/b",
+            MigrationAddress = "10.0.0.2",
             Transport = new TransportDefinition { Kind = "ssh", Host = "10.0.0.2", User = "root", IdentityFile = "/etc/elsa/id", KnownHostsFile = "/etc/elsa/kh" },
             Storages = [new StorageDefinition { Id = "s", Layout = "files", Pool = "pb", Mountpoint = "/pb" }],
         },
-        SourceQmpSocket = "/a/vm1.qmp", TargetQmpSocket = "/b/vm1.qmp", TargetPidFile = "/b/vm1.pid",
-        NbdSocket = "/b/vm1.nbd", MigrationSocket = "/b/vm1.migrate", TargetQemuArgs = ["-name", "vm1"],
+        SourceQmpSocket = "/a/vm1.qmp",
+        TargetQmpSocket = "/b/vm1.qmp",
+        TargetPidFile = "/b/vm1.pid",
+        NbdSocket = "/b/vm1.nbd",
+        MigrationSocket = "/b/vm1.migrate",
+        TargetQemuArgs = ["-name", "vm1"],
         Disks =
         [
             new DiskPlan

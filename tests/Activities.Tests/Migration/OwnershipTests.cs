@@ -1,4 +1,4 @@
-using Elsa.Migration.Activities.Migration;
+using Elsa.Migration.Activities.Migration.Ledger;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 

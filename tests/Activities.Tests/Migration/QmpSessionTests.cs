@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Activities.Tests.Qemu;
 

@@ -1,4 +1,5 @@
-using Elsa.Migration.Activities.Migration;
+using Elsa.Migration.Activities.Migration.Planning;
+using Elsa.Migration.Activities.Migration.Verification;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 
@@ -51,11 +52,22 @@ public sealed class TargetBitmapMapTests
         Assert.Throws<ArgumentException>(() => TargetBitmapMap.Uri(plan, "x?y"));
         var tcp = new MigrationPlan
         {
-            VmId = plan.VmId, SourceNode = plan.SourceNode, TargetNode = plan.TargetNode, Site = plan.Site,
-            SourceNodeDefinition = plan.SourceNodeDefinition, TargetNodeDefinition = plan.TargetNodeDefinition,
-            SourceQmpSocket = plan.SourceQmpSocket, TargetQmpSocket = plan.TargetQmpSocket, TargetPidFile = plan.TargetPidFile,
-            NbdSocket = plan.NbdSocket, MigrationSocket = plan.MigrationSocket, TargetQemuArgs = plan.TargetQemuArgs, Disks = plan.Disks,
-            TargetTcpHost = "10.0.0.2", NbdTcpPort = 60010, MigrationTcpPort = 60011,
+            VmId = plan.VmId,
+            SourceNode = plan.SourceNode,
+            TargetNode = plan.TargetNode,
+            Site = plan.Site,
+            SourceNodeDefinition = plan.SourceNodeDefinition,
+            TargetNodeDefinition = plan.TargetNodeDefinition,
+            SourceQmpSocket = plan.SourceQmpSocket,
+            TargetQmpSocket = plan.TargetQmpSocket,
+            TargetPidFile = plan.TargetPidFile,
+            NbdSocket = plan.NbdSocket,
+            MigrationSocket = plan.MigrationSocket,
+            TargetQemuArgs = plan.TargetQemuArgs,
+            Disks = plan.Disks,
+            TargetTcpHost = "10.0.0.2",
+            NbdTcpPort = 60010,
+            MigrationTcpPort = 60011,
         };
         Assert.Equal("nbd://10.0.0.2:60010/mig-verify-vd0", TargetBitmapMap.Uri(tcp, "mig-verify-vd0"));
     }

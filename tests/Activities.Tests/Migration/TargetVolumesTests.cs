@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Lab;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Tests.Lab;
 using Elsa.Migration.Activities.Zfs;
+using Elsa.Migration.Activities.Migration.Planning;
+using Elsa.Migration.Activities.Migration.Ledger;
+using Elsa.Migration.Activities.Migration.Copy;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 
@@ -68,8 +70,15 @@ public sealed class TargetVolumesTests
             var node = Elsa.Migration.Activities.Nodes.NodeExecutor.Local("node-a");
             var plan = new DiskPlan
             {
-                DeviceId = "vd0", DriveId = "drive0", NodeName = "disk0", Kind = MigrationDiskKind.Local, Attached = true, SizeBytes = 1 << 20,
-                SourcePath = Path.Combine(dir.FullName, "src.raw"), TargetPath = Path.Combine(dir.FullName, "vm-disk.raw"), TargetLayout = "directory",
+                DeviceId = "vd0",
+                DriveId = "drive0",
+                NodeName = "disk0",
+                Kind = MigrationDiskKind.Local,
+                Attached = true,
+                SizeBytes = 1 << 20,
+                SourcePath = Path.Combine(dir.FullName, "src.raw"),
+                TargetPath = Path.Combine(dir.FullName, "vm-disk.raw"),
+                TargetLayout = "directory",
             };
             // A file that was there before (the create refuses): an unconfirmed entry never removes it.
             await File.WriteAllTextAsync(plan.TargetPath, "someone's disk", cts.Token);

@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Lab;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Activities.Zfs;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using Elsa.Migration.Activities.Migration.Steps;
+using Elsa.Migration.Activities.Migration.Ledger;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
 using Xunit.Abstractions;
+using Elsa.Migration.Activities.Migration.Verification;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 
@@ -99,12 +99,18 @@ public sealed class VerifyDisksSampledTests(ITestOutputHelper output)
             MigrationHarness.SetInput(w, "verifyDisks", "seed", "Int32", seed);
             MigrationHarness.Insert(w, "liveMigrate", "completeMirror", new JsonObject
             {
-                ["id"] = "writeAtSwitchover", ["type"] = "Test.WriteSourceAtSwitchover",
-                ["drive"] = Literal("String", "drive0"), ["offset"] = Literal("Int64", offset), ["length"] = Literal("Int64", 64L << 10),
+                ["id"] = "writeAtSwitchover",
+                ["type"] = "Test.WriteSourceAtSwitchover",
+                ["drive"] = Literal("String", "drive0"),
+                ["offset"] = Literal("Int64", offset),
+                ["length"] = Literal("Int64", 64L << 10),
             });
             MigrationHarness.Insert(w, "completeMirror", "verifyDisks", new JsonObject
             {
-                ["id"] = "damage", ["type"] = "Test.CorruptTargetDisk", ["disk"] = Literal("String", "vd0"), ["offset"] = Literal("Int64", offset),
+                ["id"] = "damage",
+                ["type"] = "Test.CorruptTargetDisk",
+                ["disk"] = Literal("String", "vd0"),
+                ["offset"] = Literal("Int64", offset),
             });
         });
 

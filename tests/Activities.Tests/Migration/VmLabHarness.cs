@@ -1,11 +1,11 @@
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Lab;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 

@@ -29,7 +29,12 @@ internal sealed class SshdFixture : IAsyncDisposable
     /// <summary>An inventory transport to this sshd (key auth, host key checked).</summary>
     public TransportDefinition Transport() => new()
     {
-        Kind = "ssh", Host = "127.0.0.1", Port = Port, User = Environment.UserName, IdentityFile = ClientKey, KnownHostsFile = KnownHosts,
+        Kind = "ssh",
+        Host = "127.0.0.1",
+        Port = Port,
+        User = Environment.UserName,
+        IdentityFile = ClientKey,
+        KnownHostsFile = KnownHosts,
     };
 
     /// <summary>

@@ -13,7 +13,9 @@ public sealed class MigrationEndpointsTests
 
     private static NodeDefinition Ssh(string name, string? address = null) => new()
     {
-        Name = name, QmpSocketDir = "/run/elsa", MigrationAddress = address,
+        Name = name,
+        QmpSocketDir = "/run/elsa",
+        MigrationAddress = address,
         Transport = new TransportDefinition { Kind = "ssh", Host = "10.0.0.9", User = "root", IdentityFile = "/etc/elsa/id", KnownHostsFile = "/etc/elsa/kh" },
     };
 

@@ -48,8 +48,16 @@ public sealed class QmpClientStreamTests
         await server.SendEventAsync("BLOCK_JOB_READY", new JsonObject { ["device"] = "job0", ["type"] = "mirror", ["len"] = 10, ["offset"] = 10, ["speed"] = 0 });
         await server.ReplyAsync(jobsRequest, new JsonArray(new JsonObject
         {
-            ["device"] = "job1", ["type"] = "mirror", ["len"] = 100, ["offset"] = 40, ["speed"] = 0, ["busy"] = true,
-            ["paused"] = false, ["ready"] = false, ["status"] = "running", ["io-status"] = "ok",
+            ["device"] = "job1",
+            ["type"] = "mirror",
+            ["len"] = 100,
+            ["offset"] = 40,
+            ["speed"] = 0,
+            ["busy"] = true,
+            ["paused"] = false,
+            ["ready"] = false,
+            ["status"] = "running",
+            ["io-status"] = "ok",
         }));
         await server.SendEventAsync("MIGRATION", new JsonObject { ["status"] = "pre-switchover" });
         await server.SendEventAsync("BLOCK_JOB_READY", new JsonObject { ["device"] = "job1", ["type"] = "mirror", ["len"] = 100, ["offset"] = 100, ["speed"] = 0 });

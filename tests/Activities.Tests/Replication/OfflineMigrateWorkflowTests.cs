@@ -1,9 +1,9 @@
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
 using Xunit.Abstractions;
 using static Elsa.Migration.Activities.Tests.Replication.ReplicationLab;
+using Elsa.Migration.Activities.Migration.Ledger;
 
 namespace Elsa.Migration.Activities.Tests.Replication;
 

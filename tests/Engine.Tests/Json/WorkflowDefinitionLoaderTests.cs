@@ -61,13 +61,18 @@ public sealed class WorkflowDefinitionLoaderTests
         var changedZfs = zfs with { Inputs = new Dictionary<string, Expression>(zfs.Inputs) { ["targetHost"] = Expression.Literal("pve-c") } };
         var changed = new WorkflowDefinition
         {
-            Id = definition.Id, DefinitionId = definition.DefinitionId, Name = "Renamed", Variables = definition.Variables,
+            Id = definition.Id,
+            DefinitionId = definition.DefinitionId,
+            Name = "Renamed",
+            Variables = definition.Variables,
             Root = definition.Root with
             {
                 Activities = [.. definition.Root.Activities.Select(a => a.Id == "zfsRepl1" ? changedZfs : a)],
                 Connections = [.. definition.Root.Connections, new Connection("zfsRepl1", "Failed", "8926422ecb4dd96b")],
             },
-            Version = definition.Version, IsLatest = definition.IsLatest, Document = definition.Document,
+            Version = definition.Version,
+            IsLatest = definition.IsLatest,
+            Document = definition.Document,
         };
 
         var exported = JsonNode.Parse(_loader.Export(changed))!["model"]!;

@@ -26,7 +26,10 @@ public static class TestWorkflows
     {
         var activity = new JsonObject
         {
-            ["id"] = id, ["type"] = type, ["version"] = 1, ["name"] = id,
+            ["id"] = id,
+            ["type"] = type,
+            ["version"] = 1,
+            ["name"] = id,
             ["metadata"] = new JsonObject { ["designer"] = new JsonObject { ["position"] = new JsonObject { ["x"] = x, ["y"] = 0 } } },
         };
         foreach (var (name, typeName, value) in inputs)
@@ -47,13 +50,19 @@ public static class TestWorkflows
         return new JsonObject
         {
             ["$schema"] = "https://elsaworkflows.io/schemas/workflow-definition/v3.0.0/schema.json",
-            ["id"] = definitionId + "-v1", ["definitionId"] = definitionId, ["name"] = definitionId, ["version"] = 1,
+            ["id"] = definitionId + "-v1",
+            ["definitionId"] = definitionId,
+            ["name"] = definitionId,
+            ["version"] = 1,
             ["variables"] = new JsonArray(),
             ["inputs"] = new JsonArray(new JsonObject { ["name"] = "VmId", ["typeName"] = "String", ["isRequired"] = false }),
             ["root"] = new JsonObject
             {
-                ["id"] = "flowchart1", ["type"] = "Elsa.Flowchart", ["version"] = 1,
-                ["activities"] = new JsonArray([.. activities]), ["connections"] = connections,
+                ["id"] = "flowchart1",
+                ["type"] = "Elsa.Flowchart",
+                ["version"] = 1,
+                ["activities"] = new JsonArray([.. activities]),
+                ["connections"] = connections,
             },
         }.ToJsonString();
     }

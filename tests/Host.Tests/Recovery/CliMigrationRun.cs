@@ -38,7 +38,8 @@ internal static class CliMigrationRun
         var node = json["root"]!["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == activityId)!.AsObject();
         node[input] = new JsonObject
         {
-            ["typeName"] = "Int64", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = value },
+            ["typeName"] = "Int64",
+            ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = value },
         };
         return json.ToJsonString();
     }

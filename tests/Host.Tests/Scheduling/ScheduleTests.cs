@@ -54,7 +54,9 @@ public sealed class ScheduleTests : IAsyncLifetime
         body["definitionId"] = "live-migrate";
         body["inputs"] = new JsonObject
         {
-            ["VmId"] = "no-such-vm", ["SourceNode"] = "lab-a", ["TargetNode"] = "lab-b",
+            ["VmId"] = "no-such-vm",
+            ["SourceNode"] = "lab-a",
+            ["TargetNode"] = "lab-b",
             ["Site"] = "test-site",
         };
         await TestSites.RegisterAsync(server.Client, "test-site", _timeout.Token);

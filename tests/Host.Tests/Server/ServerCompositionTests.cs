@@ -1,8 +1,9 @@
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Server;
 using Elsa.Migration.Host.Tests.Api;
 using Microsoft.Extensions.DependencyInjection;
+using Elsa.Migration.Activities.Migration.Planning;
+using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Host.Tests.Server;
 

@@ -92,7 +92,9 @@ public sealed class SqliteDatabase
             // An empty file is a valid new database for SQLite.
             using var created = new FileStream(Path, new FileStreamOptions
             {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             });
         }
         catch (IOException) when (File.Exists(Path))

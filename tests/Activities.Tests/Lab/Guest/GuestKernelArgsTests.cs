@@ -20,7 +20,11 @@ public sealed class GuestKernelArgsTests
     {
         var append = new GuestKernelArgs
         {
-            DataDisk = "vdb", Format = GuestDiskFormat.Force, BlocksPerSecond = null, RegionBlocks = 4096, QuietKernel = false,
+            DataDisk = "vdb",
+            Format = GuestDiskFormat.Force,
+            BlocksPerSecond = null,
+            RegionBlocks = 4096,
+            QuietKernel = false,
         }.ToAppendString();
 
         Assert.Equal("console=ttyS0 panic=-1 elsa_disk=vdb elsa_format=force elsa_rate=max elsa_region_blocks=4096", append);

@@ -1,5 +1,5 @@
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Engine.Model;
+using Elsa.Migration.Activities.Migration.Planning;
 
 namespace Elsa.Migration.Activities.Tests.Migration.RealGuest;
 

@@ -1,6 +1,7 @@
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Tests.Lab;
+using Elsa.Migration.Activities.Migration.Planning;
+using Elsa.Migration.Activities.Migration.Verification;
 
 namespace Elsa.Migration.Activities.Tests.Migration.RealGuest;
 
@@ -93,8 +94,15 @@ public sealed class DiskComparerTests : IDisposable
         File.WriteAllBytes(target, data);
         return new DiskPlan
         {
-            DeviceId = "vd0", DriveId = "drive0", NodeName = "disk0", Kind = MigrationDiskKind.Local, Attached = true, SizeBytes = Size,
-            SourcePath = source, TargetPath = target, TargetLayout = "files",
+            DeviceId = "vd0",
+            DriveId = "drive0",
+            NodeName = "disk0",
+            Kind = MigrationDiskKind.Local,
+            Attached = true,
+            SizeBytes = Size,
+            SourcePath = source,
+            TargetPath = target,
+            TargetLayout = "files",
         };
     }
 

@@ -1,7 +1,5 @@
 using Elsa.Migration.Activities.GuestAgent;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Nodes;
-using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Activities.Tests.Lab;
 using Elsa.Migration.Engine.Persistence;
 using Xunit.Abstractions;

@@ -1,5 +1,4 @@
 using Elsa.Migration.Activities.GuestAgent;
-using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Lab;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Tests.Lab;

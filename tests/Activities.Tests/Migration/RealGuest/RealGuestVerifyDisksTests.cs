@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
 using Xunit.Abstractions;
@@ -57,9 +56,15 @@ public sealed class RealGuestVerifyDisksTests(ITestOutputHelper output)
         var root = workflow["root"]!;
         root["activities"]!.AsArray().Add(new JsonObject
         {
-            ["id"] = "damage", ["nodeId"] = "live-migrate-freeze-verify:flow:damage", ["name"] = "CorruptTargetDisk",
-            ["type"] = "Test.CorruptTargetDisk", ["version"] = 1, ["customProperties"] = new JsonObject(), ["metadata"] = new JsonObject(),
-            ["disk"] = Literal("String", "vd1"), ["offset"] = Literal("Int64", DamagedOffset),
+            ["id"] = "damage",
+            ["nodeId"] = "live-migrate-freeze-verify:flow:damage",
+            ["name"] = "CorruptTargetDisk",
+            ["type"] = "Test.CorruptTargetDisk",
+            ["version"] = 1,
+            ["customProperties"] = new JsonObject(),
+            ["metadata"] = new JsonObject(),
+            ["disk"] = Literal("String", "vd1"),
+            ["offset"] = Literal("Int64", DamagedOffset),
         });
         var connections = root["connections"]!.AsArray();
         var done = connections.Single(c => c!["source"]!["activity"]!.GetValue<string>() == "completeMirror" && c["source"]!["port"]!.GetValue<string>() == "Done")!;
