@@ -42,7 +42,7 @@ public sealed class FinishOfflineMigration : CodeActivity
         {
             foreach (var (node, dataset) in new[] { (scope.SourceNode, disk.SourceDataset!), (scope.TargetNode, disk.TargetDataset!) })
             {
-                var pruned = await new ZfsDriver(node).PruneSnapshotsAsync(dataset, ZfsCommands.SnapshotPrefix, keepSnapshots, scope.Token);
+                var pruned = await new ZfsDriver(node).PruneSnapshotsAsync(dataset, MigrationSnapshots.Prefix, keepSnapshots, scope.Token);
                 if (pruned.Count > 0) said.Add($"pruned {pruned.Count} old migration snapshots of {node.NodeName}:{dataset}");
             }
         }

@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Migration.Planning;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
@@ -50,9 +51,8 @@ public sealed class FreezeGuest : CodeActivity
             await GuestThaw.ThawAsync(qmp, scope.SourceNode, scope.Plan.GuestAgentSocket, mode, CancellationToken.None);
             throw;
         }
-        scope.Plan.FrozenMode = mode.ToString();
-        scope.Plan.FrozenAt = context.Time.GetUtcNow();
-        scope.SavePlan();
+        scope.State.Freeze = new GuestFreeze(mode.ToString(), context.Time.GetUtcNow());
+        scope.SaveState();
         await context.JournalAsync($"Guest frozen ({mode}: {said}), at most {maxSeconds} s", new JsonObject { ["mode"] = mode.ToString(), ["maxFreezeSeconds"] = maxSeconds });
     }
 }

@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Migration.Planning;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
@@ -71,11 +72,9 @@ public sealed class LiveMigrate : CodeActivity
             throw new InvalidOperationException($"RAM migration to {plan.TargetNode} {ev.Status}: {info.ErrorDescription ?? "no detail from QEMU"}");
         }
         // The guest is paused from now on: no journal here (CompleteMirror journals the RAM figures after migrate-continue);
-        // the plan write is part of the one commit between this step and CompleteMirror.
-        plan.SwitchoverAt = context.Time.GetUtcNow();
-        plan.SwitchoverEventMark = source.Mark();
-        plan.RamPasses = source.EventsSince(mark).OfType<MigrationPassEvent>().Count();
-        plan.RamMigrationMs = context.Time.GetElapsedTime(started).TotalMilliseconds;
-        plan.Write(context);
+        // the state write is part of the one commit between this step and CompleteMirror.
+        scope.State.Ram = new RamMigration(context.Time.GetUtcNow(), source.Mark(),
+            source.EventsSince(mark).OfType<MigrationPassEvent>().Count(), context.Time.GetElapsedTime(started).TotalMilliseconds);
+        scope.SaveState();
     }
 }

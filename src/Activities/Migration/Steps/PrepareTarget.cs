@@ -67,7 +67,7 @@ public sealed class PrepareTarget : CodeActivity
                 await qmp.Client.BlockExportAddNbdAsync(disk.ExportName, disk.NodeName, disk.ExportName, writable: true, scope.Token);
             // What the copy passes write on the target, for VerifyDisks (Sampled); CompleteMirror clears the last-pass ones.
             await TargetWriteBitmaps.AddAsync(scope, qmp, exported);
-            scope.SavePlan();
+            scope.SaveState();
         }
         var elapsed = context.Time.GetElapsedTime(started);
         await context.JournalAsync(

@@ -53,7 +53,7 @@ public sealed class VerifyDisks : CodeActivity
     {
         var scope = MigrationScope.Open(context);
         var plan = scope.Plan;
-        if (!plan.Continued || plan.TargetRunning)
+        if (scope.State.Switchover is null || scope.State.VmRunsOnTarget)
             throw new InvalidOperationException("VerifyDisks compares the disks while both sides are paused: put it right after CompleteMirror, before ResumeTarget.");
         var mode = context.Get(Mode);
         var regionKiB = context.Get(RegionKiB) is > 0 and var r ? r : 1024;
@@ -68,12 +68,12 @@ public sealed class VerifyDisks : CodeActivity
         var seed = context.Get(Seed) is not 0 and var given ? given : Random.Shared.Next(1, int.MaxValue);
         var selections = new List<RegionSelection>();
         foreach (var d in disks) // one after the other: each records its verify export in the ledger
-            selections.Add(mode == VerifyMode.Full ? RegionSelection.Full(d, regionBytes) : await RegionSelection.SampledAsync(scope, d, regionBytes, samples, seed));
+            selections.Add(mode == VerifyMode.Full ? RegionSelection.Full(d, scope.State.TargetBitmapsOf(d).Count > 0, regionBytes) : await RegionSelection.SampledAsync(scope, d, regionBytes, samples, seed));
         var bitmapsRead = watch.Elapsed;
         var results = await Task.WhenAll(selections.Select(x => DiskComparer.CompareAsync(x.Disk, source, target, regionBytes, x.Runs, scope.Token)));
         var cost = watch.Elapsed;
-        plan.VerifyDisksMs = cost.TotalMilliseconds;
-        scope.SavePlan();
+        scope.State.VerifyDisksMs = cost.TotalMilliseconds;
+        scope.SaveState();
 
         var bytes = results.Sum(x => x.BytesCompared);
         var regions = results.Sum(x => x.RegionsCompared);
@@ -116,7 +116,7 @@ public sealed class VerifyDisks : CodeActivity
                 ["seed"] = mode == VerifyMode.Sampled ? seed : null,
                 ["lastPassRegions"] = lastPassRegions,
                 ["bitmapReadMs"] = mode == VerifyMode.Sampled ? bitmapsRead.TotalMilliseconds : null,
-                ["lastPassMarkMs"] = plan.LastPassMarkMs,
+                ["lastPassMarkMs"] = scope.State.Switchover.LastPassMarkMs,
             });
         if (!identical) await context.CompleteAsync(Different);
     }
