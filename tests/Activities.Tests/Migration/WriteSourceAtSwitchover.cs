@@ -1,4 +1,4 @@
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Engine.Model;
 

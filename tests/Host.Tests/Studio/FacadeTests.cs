@@ -71,7 +71,7 @@ public sealed class FacadeTests() : ServerTest(TimeSpan.FromSeconds(60))
     [Fact]
     public async Task An_auto_save_keeps_the_input_properties_Studio_does_not_carry_unless_the_input_was_retyped()
     {
-        var shipped = JsonNode.Parse(await File.ReadAllTextAsync(Elsa.Migration.Activities.Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token))!.AsObject();
+        var shipped = JsonNode.Parse(await File.ReadAllTextAsync(Elsa.Migration.Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token))!.AsObject();
         await Server.Client.PostAsync("/api/definitions", new StringContent(shipped.ToJsonString(), Encoding.UTF8, "application/json"), Timeout.Token);
         // What Studio 3.8.2 posts: its typed input model has no isRequired, defaultValue or typeName.
         var model = shipped.DeepClone().AsObject();

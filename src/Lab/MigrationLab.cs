@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Elsa.Migration.Activities.Migration.Ledger;
 using Elsa.Migration.Activities.Qemu;
 
-namespace Elsa.Migration.Activities.Lab;
+namespace Elsa.Migration.Lab;
 
 /// <summary>What a <see cref="MigrationLab"/> is built with, beyond the lab's own <see cref="LabOptions"/>.</summary>
 public sealed record MigrationLabOptions
