@@ -68,10 +68,26 @@ internal sealed class LedgerUndo(MigrationScope scope)
     {
         if (_vmOnTarget is { } known) return known;
         if (scope.State.VmRunsOnTarget) return (_vmOnTarget = true).Value;
-        var target = await scope.TryGetTargetAsync();
-        var running = target is not null && (await target.Client.QueryStatusAsync(Token)).Status == RunState.Running;
+        bool running;
+        try
+        {
+            running = await TargetRunsAsync();
+        }
+        catch (Exception e) when (e is QmpDisconnectedException or IOException)
+        {
+            // The session broke under us (the target QEMU died since it was opened): ask a fresh one, which finds
+            // nothing listening when the QEMU is gone. A second failure is "could not ask" and propagates.
+            await scope.DropTargetAsync();
+            running = await TargetRunsAsync();
+        }
         _vmOnTarget = running;
         return running;
+    }
+
+    private async Task<bool> TargetRunsAsync()
+    {
+        var target = await scope.TryGetTargetAsync();
+        return target is not null && (await target.Client.QueryStatusAsync(Token)).Status == RunState.Running;
     }
 
     private Task<QmpSession?> SourceAsync() => scope.TryGetSourceAsync();
