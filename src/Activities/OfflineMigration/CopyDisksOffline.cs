@@ -24,7 +24,7 @@ namespace Elsa.Migration.Activities.OfflineMigration;
 public sealed class CopyDisksOffline : CodeActivity
 {
     [Input(Description = "Allow a full send of a replicated disk that has no replica on the target yet (never into an existing dataset).",
-        UIHint = "checkbox", DefaultValue = false)]
+        DefaultValue = false)]
     public Input<bool>? FullSendIfNoBase { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)

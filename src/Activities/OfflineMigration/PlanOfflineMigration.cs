@@ -34,7 +34,7 @@ public sealed class PlanOfflineMigration : CodeActivity<string>
     public Input<string>? Site { get; set; }
 
     [Input(Description = "Allow a full send of a replicated disk that has no replica on the target yet (never into an existing dataset).",
-        UIHint = "checkbox", DefaultValue = false)]
+        DefaultValue = false)]
     public Input<bool>? FullSendIfNoBase { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)

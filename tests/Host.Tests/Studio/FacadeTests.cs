@@ -26,6 +26,14 @@ public sealed class FacadeTests() : ServerTest(TimeSpan.FromSeconds(60))
         Assert.Equal("Timeout Seconds", timeout["displayName"]!.GetValue<string>());
         Assert.StartsWith("Longest time to wait", timeout["description"]!.GetValue<string>());
         Assert.Equal("singleline", timeout["uiHint"]!.GetValue<string>());
+        // The default the runtime applies, and its rule for 0 or less, shown in the designer.
+        Assert.Equal(600, timeout["defaultValue"]!.GetValue<int>());
+        Assert.EndsWith("(0 or less: 600)", timeout["description"]!.GetValue<string>());
+        var strategy = items.Single(d => d["typeName"]!.GetValue<string>() == "VmMigration.BitmapMirror")["inputs"]!.AsArray().Single(i => i!["name"]!.GetValue<string>() == "strategy")!;
+        Assert.Equal(("dropdown", "Auto"), (strategy["uiHint"]!.GetValue<string>(), strategy["defaultValue"]!.GetValue<string>()));
+        Assert.Equal(["Auto", "Native", "BackupPasses"], strategy["uiSpecifications"]!["dropdown"]!["items"]!.AsArray().Select(o => o!["value"]!.GetValue<string>()));
+        var outcomes = items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.Complete")["inputs"]!.AsArray().Single()!;
+        Assert.Equal(("outcome-picker", "[\"Done\"]"), (outcomes["uiHint"]!.GetValue<string>(), outcomes["defaultValue"]!.GetValue<string>()));
         Assert.Contains(items, d => d["typeName"]!.GetValue<string>() == "VmMigration.BitmapMirror" && d["category"]!.GetValue<string>() == "VM Migration");
         var flowchart = items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.Flowchart");
         Assert.True(flowchart["isContainer"]!.GetValue<bool>());

@@ -19,13 +19,13 @@ namespace Elsa.Migration.Activities.Migration.Steps;
 public sealed class BitmapMirror : CodeActivity
 {
     [Input(Description = "Auto: native bitmap mirror when QEMU has it, else backup passes. Native: require it. BackupPasses: always passes.",
-        UIHint = "dropdown", Options = ["Auto", "Native", "BackupPasses"], DefaultValue = "Auto")]
+        DefaultValue = BitmapStrategy.Auto)]
     public Input<BitmapStrategy>? Strategy { get; set; }
 
     [Input(Description = "Bandwidth limit per disk in bytes per second (0 = unlimited).", DefaultValue = 0L)]
     public Input<long>? BandwidthBytesPerSecond { get; set; }
 
-    [Input(Description = "Longest time one copy pass may take.", DefaultValue = 600)]
+    [Input(Description = "Longest time one copy pass may take.", DefaultValue = 600, ZeroOrLessMeansDefault = true)]
     public Input<int>? PassTimeoutSeconds { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -42,7 +42,7 @@ public sealed class BitmapMirror : CodeActivity
         var requested = context.Get(Strategy);
         var strategy = StrategyChoice.Choose(requested, capabilities);
         var speed = context.Get(BandwidthBytesPerSecond) is > 0 and var s ? s : (long?)null;
-        var timeout = TimeSpan.FromSeconds(context.Get(PassTimeoutSeconds) is > 0 and var t ? t : 600);
+        var timeout = TimeSpan.FromSeconds(context.Get(PassTimeoutSeconds));
 
         foreach (var disk in disks)
         {

@@ -20,7 +20,7 @@ namespace Elsa.Migration.Activities.Migration.Steps;
 [Recovery(RecoveryPolicy.Compensate)]
 public sealed class CompleteMirror : CodeActivity
 {
-    [Input(Description = "Longest time to finish the disks and complete the migration (the guest is paused meanwhile).", DefaultValue = 60)]
+    [Input(Description = "Longest time to finish the disks and complete the migration (the guest is paused meanwhile).", DefaultValue = 60, ZeroOrLessMeansDefault = true)]
     public Input<int>? TimeoutSeconds { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -31,7 +31,7 @@ public sealed class CompleteMirror : CodeActivity
         var state = scope.State;
         if (state.Ram is null)
             throw new InvalidOperationException("CompleteMirror runs only at pre-switchover: put it right after LiveMigrate.");
-        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds) is > 0 and var t ? t : 60);
+        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds));
         var source = await scope.SourceAsync();
         var disks = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         var mirrors = disks.Where(d => state.CopyOf(d).Strategy != BitmapStrategy.BackupPasses).ToList();

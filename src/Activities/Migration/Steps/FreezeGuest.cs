@@ -18,17 +18,17 @@ namespace Elsa.Migration.Activities.Migration.Steps;
 public sealed class FreezeGuest : CodeActivity
 {
     [Input(Description = "Agent: guest-fsfreeze-freeze through the guest agent. Pause: stop the vCPUs (no agent needed).",
-        UIHint = "dropdown", Options = ["Agent", "Pause"], DefaultValue = "Pause")]
+        DefaultValue = FreezeMode.Pause)]
     public Input<FreezeMode>? Mode { get; set; }
 
-    [Input(Description = "Longest time the guest may stay frozen; after it a watchdog thaws the guest.", DefaultValue = 30)]
+    [Input(Description = "Longest time the guest may stay frozen; after it a watchdog thaws the guest.", DefaultValue = 30, ZeroOrLessMeansDefault = true)]
     public Input<int>? MaxFreezeSeconds { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
         var mode = context.Get(Mode);
-        var maxSeconds = context.Get(MaxFreezeSeconds) is > 0 and var s ? s : 30;
+        var maxSeconds = context.Get(MaxFreezeSeconds);
         var qmp = await scope.SourceAsync();
 
         var status = await qmp.Client.QueryStatusAsync(scope.Token);

@@ -22,7 +22,7 @@ public sealed class LiveMigrate : CodeActivity
     [Input(Description = "Downtime QEMU aims for when deciding to switch over, in ms (0 = QEMU's default, 300).", DefaultValue = 0)]
     public Input<int>? DowntimeLimitMs { get; set; }
 
-    [Input(Description = "Longest time the RAM migration may take to reach pre-switchover.", DefaultValue = 600)]
+    [Input(Description = "Longest time the RAM migration may take to reach pre-switchover.", DefaultValue = 600, ZeroOrLessMeansDefault = true)]
     public Input<int>? TimeoutSeconds { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -31,7 +31,7 @@ public sealed class LiveMigrate : CodeActivity
         var plan = scope.Plan;
         var source = await scope.SourceAsync();
         var target = await scope.TargetAsync();
-        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds) is > 0 and var t ? t : 600);
+        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds));
 
         await target.Client.MigrateSetCapabilitiesAsync([MigrationCapability.Events], true, scope.Token);
         await source.Client.MigrateSetCapabilitiesAsync([MigrationCapability.Events, MigrationCapability.PauseBeforeSwitchover], true, scope.Token);

@@ -37,16 +37,16 @@ public sealed class VerifyDisks : CodeActivity
     public const string Different = "Different";
 
     [Input(Description = "Full: every byte of every copied disk. Sampled: every region the last copy pass wrote (and for replicated disks all QEMU copied), plus random regions and the first and last region of each disk.",
-        UIHint = "dropdown", Options = ["Full", "Sampled"], DefaultValue = "Full")]
+        DefaultValue = VerifyMode.Full)]
     public Input<VerifyMode>? Mode { get; set; }
 
-    [Input(Description = "Sampled: random regions per disk.", DefaultValue = 64)]
+    [Input(Description = "Sampled: random regions per disk.", DefaultValue = 64, ZeroOrLessMeansDefault = true)]
     public Input<int>? SampleRegions { get; set; }
 
     [Input(Description = "Sampled: seed of the random regions (0: a new one each run; the journal names the seed used).", DefaultValue = 0)]
     public Input<int>? Seed { get; set; }
 
-    [Input(Description = "Size of one compared region in KiB (a multiple of 4 for O_DIRECT).", DefaultValue = 1024)]
+    [Input(Description = "Size of one compared region in KiB (a multiple of 4 for O_DIRECT).", DefaultValue = 1024, ZeroOrLessMeansDefault = true)]
     public Input<int>? RegionKiB { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -56,10 +56,10 @@ public sealed class VerifyDisks : CodeActivity
         if (scope.State.Switchover is null || scope.State.VmRunsOnTarget)
             throw new InvalidOperationException("VerifyDisks compares the disks while both sides are paused: put it right after CompleteMirror, before ResumeTarget.");
         var mode = context.Get(Mode);
-        var regionKiB = context.Get(RegionKiB) is > 0 and var r ? r : 1024;
+        var regionKiB = context.Get(RegionKiB);
         if (regionKiB % 4 != 0) throw new ArgumentException($"RegionKiB {regionKiB} must be a multiple of 4 (O_DIRECT reads need aligned sizes).");
         var regionBytes = regionKiB * 1024L;
-        var samples = context.Get(SampleRegions) is > 0 and var n ? n : 64;
+        var samples = context.Get(SampleRegions);
         var watch = Stopwatch.StartNew();
         await RequirePausedAsync(scope);
 

@@ -20,10 +20,10 @@ public sealed class WaitConvergence : CodeActivity
 {
     public const string TimedOut = "TimedOut";
 
-    [Input(Description = "Longest time to wait for all disks to converge before taking TimedOut.", DefaultValue = 600)]
+    [Input(Description = "Longest time to wait for all disks to converge before taking TimedOut.", DefaultValue = 600, ZeroOrLessMeansDefault = true)]
     public Input<int>? TimeoutSeconds { get; set; }
 
-    [Input(Description = "Backup passes: converged when the remaining dirty bytes copy within this many ms at the measured rate.", DefaultValue = 100)]
+    [Input(Description = "Backup passes: converged when the remaining dirty bytes copy within this many ms at the measured rate.", DefaultValue = 100, ZeroOrLessMeansDefault = true)]
     public Input<int>? DowntimeBudgetMs { get; set; }
 
     [Input(Description = "Bandwidth limit per disk for further backup passes, bytes per second (0 = unlimited).", DefaultValue = 0L)]
@@ -32,8 +32,8 @@ public sealed class WaitConvergence : CodeActivity
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
-        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds) is > 0 and var t ? t : 600);
-        var budget = TimeSpan.FromMilliseconds(context.Get(DowntimeBudgetMs) is > 0 and var b ? b : 100);
+        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds));
+        var budget = TimeSpan.FromMilliseconds(context.Get(DowntimeBudgetMs));
         var speed = context.Get(BandwidthBytesPerSecond) is > 0 and var s ? s : (long?)null;
         var deadline = context.Time.GetUtcNow() + timeout;
         var qmp = await scope.SourceAsync();

@@ -34,7 +34,7 @@ public enum ReplicationPhase
 public sealed class ZfsReplicate : CodeActivity
 {
     [Input(Description = "All: snapshot then send. Snapshot: only the snapshots (inside a freeze). Send: only send snapshots already taken.",
-        UIHint = "dropdown", Options = ["All", "Snapshot", "Send"], DefaultValue = "All")]
+        DefaultValue = ReplicationPhase.All)]
     public Input<ReplicationPhase>? Phase { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
