@@ -129,17 +129,8 @@ public sealed class VerifyDisks : CodeActivity
         if (sourceStatus == RunState.Running)
             throw new InvalidOperationException("The source QEMU is running: the migration did not complete; its disks keep changing and cannot be verified.");
         var target = await scope.TargetAsync();
-        var status = (await target.Client.QueryStatusAsync(scope.Token)).Status;
-        if (status == RunState.Inmigrate)
-        {
-            // The source reports completed once it has sent everything; the target may still be loading the state.
-            var done = await target.WaitForEventAsync<MigrationEvent>(0,
-                e => e.Status is MigrationStatus.Completed or MigrationStatus.Failed or MigrationStatus.Cancelled,
-                TimeSpan.FromSeconds(60), "MIGRATION completed on the target", scope.Token);
-            if (done.Status != MigrationStatus.Completed)
-                throw new InvalidOperationException($"The target failed to load the migration ({done.Status}): nothing to verify; the source keeps the VM.");
-            status = (await target.Client.QueryStatusAsync(scope.Token)).Status;
-        }
+        // The source reports completed once it has sent everything; the target may still be loading the state.
+        var status = await IncomingMigration.WaitLoadedAsync(target, TimeSpan.FromSeconds(60), scope.Token);
         if (status != RunState.Paused)
             throw new InvalidOperationException($"The target QEMU is '{status}', expected 'paused' (VerifyDisks runs before ResumeTarget).");
     }
