@@ -1,9 +1,10 @@
 using System.CommandLine;
 using Elsa.Migration.Host.Benchmarks;
 using Elsa.Migration.Host.Cli;
+using Elsa.Migration.Host.Composition;
 using Elsa.Migration.Host.Demo;
 
-// The CLI: one command per file under Cli/ (and Api/Studio/Scheduling for `serve`).
+// The CLI: one command per file under Cli/ (`serve` in Composition/, `bench` in Benchmarks/, `demo` in Demo/).
 CliConsole.EscapeControlCharacters();
 var database = CliServices.CreateDatabaseOption();
 var root = new RootCommand("Elsa.Migration: live-migrate QEMU VMs between nodes, reusing their ZFS replication.") { database };

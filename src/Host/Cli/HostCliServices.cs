@@ -1,3 +1,4 @@
+using Elsa.Migration.Host.Scheduling;
 using Elsa.Migration.Host.Server;
 
 namespace Elsa.Migration.Host.Cli;
@@ -12,8 +13,9 @@ internal static class HostCliServices
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var services = CliServices.Create(databasePath);
         services.AddHostTables();
+        services.AddDefinitionTriggers();
         services.AddMigrationAdmission(configuration);
-        services.AddSingleton<Scheduling.ScheduleStore>();
+        services.AddSingleton<ScheduleStore>();
         services.AddSingleton<Auth.ApiTokenStore>();
         return services.BuildServiceProvider();
     }

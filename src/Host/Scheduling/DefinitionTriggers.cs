@@ -16,7 +16,7 @@ namespace Elsa.Migration.Host.Scheduling;
 /// Skip). Publishing replaces it; unpublishing or deleting the definition removes it. The trigger's input must be a
 /// literal: a schedule is computed before any instance exists.
 /// </summary>
-public sealed partial class DefinitionTriggers(IServiceProvider services, TimeProvider time)
+public sealed partial class DefinitionTriggers(IServiceProvider services, TimeProvider time) : IDefinitionTriggerCheck
 {
     /// <summary>The schedule id of a definition's trigger.</summary>
     public static string ScheduleId(string definitionId) => "trg-" + definitionId;

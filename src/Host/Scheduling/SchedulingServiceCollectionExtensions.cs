@@ -1,10 +1,29 @@
+using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Host.Server;
 using Quartz;
 
 namespace Elsa.Migration.Host.Scheduling;
 
-/// <summary>Registers Quartz (in-memory store, rebuilt from our schedules table on start) and the schedule services.</summary>
+/// <summary>Registers Quartz (in-memory store, rebuilt from our schedules table on start) and the schedule services;
+/// and the triggers in definitions, which every process that stores definitions needs.</summary>
 public static class SchedulingServiceCollectionExtensions
 {
+    /// <summary>Wraps the engine's definition store (register the engine first) so publish, unpublish and delete keep
+    /// each definition's trigger schedule (<see cref="DefinitionTriggers"/>) up to date, and gives
+    /// <see cref="DefinitionCatalog"/> its trigger check.</summary>
+    public static IServiceCollection AddDefinitionTriggers(this IServiceCollection services)
+    {
+        services.AddSingleton<DefinitionTriggers>();
+        services.AddSingleton<IDefinitionTriggerCheck>(sp => sp.GetRequiredService<DefinitionTriggers>());
+        var engineStore = services.LastOrDefault(d => d.ServiceType == typeof(IWorkflowDefinitionStore));
+        if (engineStore?.ImplementationFactory is not { } factory)
+            return services;
+        services.Remove(engineStore);
+        services.AddSingleton<IWorkflowDefinitionStore>(sp => new TriggerSyncingDefinitionStore(
+            (IWorkflowDefinitionStore)factory(sp), sp.GetRequiredService<DefinitionTriggers>()));
+        return services;
+    }
+
     public static IServiceCollection AddMigrationScheduling(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SchedulingOptions>().Bind(configuration.GetSection(SchedulingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

@@ -18,7 +18,7 @@ public sealed record DefinitionChange(StoredWorkflowDefinition? Stored, IReadOnl
 /// because an operator mid-edit has, say, an activity whose required input is still empty.
 /// </summary>
 public sealed class DefinitionCatalog(IWorkflowDefinitionStore store, IWorkflowDefinitionLoader loader,
-    WorkflowActivityResolver workflows, Scheduling.DefinitionTriggers triggers)
+    WorkflowActivityResolver workflows, IDefinitionTriggerCheck triggers)
 {
     /// <summary>Validates and stores <paramref name="json"/> as a new draft version; publishes it when asked.</summary>
     public async Task<DefinitionChange> ImportAsync(string json, bool publish, CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ public sealed class MigrationAdmission(
     IWorkflowRuntime runtime,
     IWorkflowInstanceStore instances,
     VmLockStore locks,
-    Sites.SiteInputCheck siteCheck,
+    SiteInputCheck siteCheck,
     IOptions<MigrationLimitsOptions> limits,
     ILogger<MigrationAdmission> logger)
 {

@@ -5,7 +5,9 @@ namespace Elsa.Migration.Host.Server;
 /// <summary>Registrations of the host's own persistence and of migration admission (VM locks, node limits).</summary>
 public static class ServerServiceCollectionExtensions
 {
-    /// <summary>The host's tables in the engine's SQLite file (create them with <see cref="HostSchema.EnsureAsync"/>).</summary>
+    /// <summary>The host's tables in the engine's SQLite file (create them with <see cref="HostSchema.EnsureAsync"/>).
+    /// <see cref="DefinitionCatalog"/> also needs an <see cref="IDefinitionTriggerCheck"/>: Scheduling's
+    /// <c>AddDefinitionTriggers</c>, registered after this.</summary>
     public static IServiceCollection AddHostTables(this IServiceCollection services)
     {
         // TryAdd: the site catalog (AddSites) needs them too, in processes that have no other host table.
@@ -14,21 +16,6 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<InterruptedInstanceRecovery>();
         services.AddSingleton<DefinitionCatalog>();
         services.AddSingleton<MigrationOutcomeReader>();
-        services.AddDefinitionTriggers();
-        return services;
-    }
-
-    /// <summary>Wraps the engine's definition store (register the engine first) so publish, unpublish and delete keep
-    /// each definition's trigger schedule (<see cref="Scheduling.DefinitionTriggers"/>) up to date.</summary>
-    public static IServiceCollection AddDefinitionTriggers(this IServiceCollection services)
-    {
-        services.AddSingleton<Scheduling.DefinitionTriggers>();
-        var engineStore = services.LastOrDefault(d => d.ServiceType == typeof(Engine.Persistence.IWorkflowDefinitionStore));
-        if (engineStore?.ImplementationFactory is not { } factory)
-            return services;
-        services.Remove(engineStore);
-        services.AddSingleton<Engine.Persistence.IWorkflowDefinitionStore>(sp => new Scheduling.TriggerSyncingDefinitionStore(
-            (Engine.Persistence.IWorkflowDefinitionStore)factory(sp), sp.GetRequiredService<Scheduling.DefinitionTriggers>()));
         return services;
     }
 
@@ -43,7 +30,8 @@ public static class ServerServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Migration admission (<see cref="MigrationAdmission"/>: VM lock and per-node limit) and <see cref="IMigrationStarter"/>,
+    /// Migration admission (<see cref="MigrationAdmission"/>: VM lock, per-node limit and <see cref="SiteInputCheck"/>, which
+    /// reads the <c>ISiteCatalog</c> of <c>AddSites</c>) and <see cref="IMigrationStarter"/>,
     /// with the limits bound from <paramref name="configuration"/>. A process without a host (the CLI) uses these alone;
     /// the server adds <see cref="AddMigrationLockRelease"/>.
     /// </summary>
@@ -54,6 +42,7 @@ public static class ServerServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.VmInputName), "Migrations:VmInputName must name the input that holds the VM id.")
             .ValidateOnStart();
         services.AddSingleton<VmLockStore>();
+        services.AddSingleton<SiteInputCheck>();
         services.AddSingleton<MigrationAdmission>();
         services.AddSingleton<IMigrationStarter, MigrationStarter>();
         return services;

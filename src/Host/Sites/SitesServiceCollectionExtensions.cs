@@ -20,7 +20,6 @@ public static class SitesServiceCollectionExtensions
         services.AddSingleton<SiteStore>();
         services.AddSingleton<SiteRegistration>();
         services.AddSingleton<ISiteCatalog, DatabaseSiteCatalog>();
-        services.AddSingleton<SiteInputCheck>();
         return services;
     }
 }

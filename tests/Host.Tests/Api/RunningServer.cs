@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Elsa.Migration.Host.Auth;
+using Elsa.Migration.Host.Composition;
 using Elsa.Migration.Host.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;

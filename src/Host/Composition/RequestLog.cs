@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Elsa.Migration.Host.Server;
+namespace Elsa.Migration.Host.Composition;
 
 /// <summary>
 /// One log line per request with the path only. ASP.NET Core's own request logs

@@ -1,11 +1,11 @@
 using Elsa.Migration.Engine.Runtime;
-using Elsa.Migration.Host.Server;
+using Elsa.Migration.Host.Composition;
 using Elsa.Migration.Host.Tests.Api;
 using Microsoft.Extensions.DependencyInjection;
 using Elsa.Migration.Activities.Migration.Planning;
 using Elsa.Migration.Activities.Qemu;
 
-namespace Elsa.Migration.Host.Tests.Server;
+namespace Elsa.Migration.Host.Tests.Composition;
 
 /// <summary>What <see cref="MigrationServer.Build"/> puts in the container (built, not started).</summary>
 public sealed class ServerCompositionTests : IDisposable

@@ -2,24 +2,11 @@ using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Host.Api;
 using Elsa.Migration.Host.Auth;
 using Elsa.Migration.Host.Scheduling;
+using Elsa.Migration.Host.Server;
 using Elsa.Migration.Host.Sites;
 using Elsa.Migration.Host.Studio;
 
-namespace Elsa.Migration.Host.Server;
-
-/// <summary>How to start the server (from <c>serve</c>'s options, or from a test).</summary>
-/// <param name="Urls">Kestrel addresses; default <see cref="MigrationServer.DefaultUrl"/> (loopback only).</param>
-/// <param name="DatabasePath">The SQLite file shared with the CLI (default: the engine's default path).</param>
-/// <param name="Configuration">Extra settings, e.g. <c>Migrations:MaxConcurrentPerNode=1</c> (override appsettings and environment).</param>
-/// <param name="ConfigureServices">Last-word service changes (tests replace the token announcer).</param>
-/// <param name="ActivityAssemblies">More assemblies to scan for activities (a test's own VmMigration activity).</param>
-public sealed record MigrationServerSettings(
-    string? Urls = null,
-    string? DatabasePath = null,
-    IReadOnlyDictionary<string, string?>? Configuration = null,
-    Action<IServiceCollection>? ConfigureServices = null,
-    string[]? Args = null,
-    IReadOnlyList<System.Reflection.Assembly>? ActivityAssemblies = null);
+namespace Elsa.Migration.Host.Composition;
 
 /// <summary>The server's composition: a short list of AddX / MapX.</summary>
 public static class MigrationServer
@@ -56,6 +43,7 @@ public static class MigrationServer
         services.AddMigrationRuntime(settings.DatabasePath ?? configuration["Database:Path"],
             o => o.ActivityAssemblies.AddRange(settings.ActivityAssemblies ?? []));
         services.AddHostPersistence();
+        services.AddDefinitionTriggers();
         services.AddSites(configuration);
         services.AddApiTokenAuth(configuration);
         services.AddMigrationAdmission(configuration);

@@ -1,4 +1,4 @@
-namespace Elsa.Migration.Host.Server;
+namespace Elsa.Migration.Host.Composition;
 
 /// <summary>
 /// Headers on every response that keep the pages from being framed (clickjacking of the designer's Run and Publish),

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Elsa.Migration.Host.Benchmarks;
 
-namespace Elsa.Migration.Host.Cli;
+namespace Elsa.Migration.Host.Benchmarks;
 
 /// <summary><c>bench runtime</c>: measures the cost per activity step and the memory per suspended instance (prints numbers; not a test).</summary>
 internal static class BenchCommand

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Engine.Definitions;
 
-namespace Elsa.Migration.Host.Sites;
+namespace Elsa.Migration.Host.Server;
 
 /// <summary>
 /// The start-time check of a procedure's <c>Site</c> input (the shipped procedures declare one): a site name by the

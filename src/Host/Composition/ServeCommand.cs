@@ -2,7 +2,7 @@ using System.CommandLine;
 using Elsa.Migration.Host.Auth;
 using Elsa.Migration.Host.Server;
 
-namespace Elsa.Migration.Host.Cli;
+namespace Elsa.Migration.Host.Composition;
 
 /// <summary><c>serve</c>: the REST API, the Studio designer and the scheduler, on 127.0.0.1 by default.</summary>
 public static class ServeCommand

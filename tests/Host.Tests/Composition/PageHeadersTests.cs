@@ -1,8 +1,8 @@
 using System.Net;
-using Elsa.Migration.Host.Server;
+using Elsa.Migration.Host.Composition;
 using Elsa.Migration.Host.Tests.Api;
 
-namespace Elsa.Migration.Host.Tests.Server;
+namespace Elsa.Migration.Host.Tests.Composition;
 
 /// <summary>Pages cannot be framed or sniffed, run scripts only from this server, and the Host header is checked
 /// against AllowedHosts before it can reach /appsettings.json.</summary>
