@@ -56,7 +56,6 @@ public static class MigrationServer
         var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         QuartzLogging.Attach(loggerFactory);
-        app.Lifetime.ApplicationStarted.Register(() => QuartzLogging.Attach(loggerFactory));
         app.Lifetime.ApplicationStopped.Register(() => QuartzLogging.Detach(loggerFactory));
         app.UseRequestLog();
         app.UseMiddleware<SecurityHeaders>();

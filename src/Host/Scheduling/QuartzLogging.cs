@@ -1,12 +1,13 @@
-using Quartz.Logging;
+using Quartz.Diagnostics;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Elsa.Migration.Host.Scheduling;
 
 /// <summary>
-/// Quartz 3 logs through a process-wide static provider that it sets once, to the logger factory of the first host it
-/// meets. A second host in the same process (tests, or a restart in-process) would then log into the first host's
-/// disposed factory and fail to start (ObjectDisposedException). This forwarder is that static provider; each host
+/// Quartz 4 logs through the container's logger factory, except where nothing can be injected (cron triggers, static
+/// helpers): those log to a process-wide provider (<see cref="LogProvider"/>) that outlives any one host. Setting it to
+/// a host's factory would leave a second host in the process (tests, an in-process restart) logging into the first
+/// one's disposed factory (ObjectDisposedException). This forwarder is that provider, never disposed; each host
 /// attaches its own factory while it runs.
 /// </summary>
 public sealed class QuartzLogging : ILoggerFactory
@@ -15,14 +16,12 @@ public sealed class QuartzLogging : ILoggerFactory
     private static readonly Lock Gate = new();
     private volatile ILoggerFactory? _target;
 
-    /// <summary>Routes Quartz's logs to <paramref name="factory"/> until <see cref="Detach"/>. Call before the host starts
-    /// and again once it has started (Quartz replaces the provider during the first start in a process).</summary>
+    /// <summary>Routes Quartz's ambient logs to <paramref name="factory"/> until <see cref="Detach"/>.</summary>
     public static void Attach(ILoggerFactory factory)
     {
         lock (Gate)
         {
-            // Always (re)install: Quartz installs its own provider once, on the first host's start.
-            LogContext.SetCurrentLogProvider(Instance);
+            LogProvider.SetLogProvider(Instance);
             Instance._target = factory;
         }
     }

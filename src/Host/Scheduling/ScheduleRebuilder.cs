@@ -145,10 +145,10 @@ public sealed class ScheduleRebuilder(
             }
             return null;
         }
-        var cron = new CronExpression(schedule.Cron!) { TimeZone = ScheduleTriggers.TimeZoneOf(schedule) };
+        var cron = new CronExpression(schedule.Cron!, ScheduleTriggers.TimeZoneOf(schedule));
         DateTimeOffset? last = null;
         var from = schedule.LastFireTime ?? schedule.CreatedAt;
-        while (count < MaxMissedToScan && cron.GetTimeAfter(from) is { } next && next <= now)
+        while (count < MaxMissedToScan && cron.GetNextValidTimeAfter(from) is { } next && next <= now)
         {
             last = next;
             from = next;

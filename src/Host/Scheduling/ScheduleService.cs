@@ -64,7 +64,7 @@ public sealed class ScheduleService(ScheduleStore store, ScheduleTriggers trigge
             problems.Add("Give exactly one of fireAt (a one-shot schedule) and cron (a recurring one).");
         if (r.FireAt is { } at && at < now - tolerance)
             problems.Add($"fireAt {at:O} is in the past (now {now:O}); choose a future time.");
-        if (r.Cron is not null && !CronExpression.IsValidExpression(r.Cron))
+        if (r.Cron is not null && !CronExpression.TryParse(r.Cron, out _) && !ScheduleTriggers.NamesOnlyYearsBeyondQuartz(r.Cron, now))
             problems.Add($"cron '{r.Cron}' is not a valid Quartz cron expression (seconds minutes hours day-of-month month day-of-week, e.g. '0 0 2 ? * SAT').");
         if (r.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(r.TimeZone, out _))
             problems.Add($"timeZone '{r.TimeZone}' is unknown; use an IANA name such as 'Europe/Berlin'.");

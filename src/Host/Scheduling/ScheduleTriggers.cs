@@ -1,5 +1,5 @@
 using Quartz;
-using Quartz.Spi;
+using Quartz.Extensibility;
 
 namespace Elsa.Migration.Host.Scheduling;
 
@@ -15,7 +15,7 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         await EnsureJobAsync(scheduler, schedule.Id, cancellationToken);
         if (BuildTrigger(schedule, now) is { } trigger)
-            await scheduler.ScheduleJob(trigger, cancellationToken);
+            await scheduler.ScheduleJob(trigger, cancellationToken: cancellationToken);
     }
 
     /// <summary>
@@ -25,6 +25,8 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
     /// </summary>
     public static string? WhyNeverFires(Schedule schedule, DateTimeOffset now)
     {
+        if (schedule.Kind == ScheduleKind.Cron && NamesOnlyYearsBeyondQuartz(schedule.Cron!, now))
+            return $"cron '{schedule.Cron}' names only years beyond those Quartz schedules (about a century ahead): it would never fire.";
         try
         {
             if (BuildTrigger(schedule, now) is IOperableTrigger trigger && trigger.ComputeFirstFireTimeUtc(null) is null)
@@ -37,13 +39,29 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
         }
     }
 
+    /// <summary>
+    /// True for a cron that is well formed but whose year field starts every range after the last year Quartz reads.
+    /// Quartz 4 refuses such a year as a format error (Quartz 3 parsed it and found no fire time); either way the
+    /// schedule can never fire, and it is reported as such rather than as a malformed expression.
+    /// </summary>
+    public static bool NamesOnlyYearsBeyondQuartz(string cron, DateTimeOffset now)
+    {
+        var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length != 7 || !CronExpression.TryParse(string.Join(' ', fields[..6]), out _))
+            return false;
+        // Each comma-separated part of the year field is a year, a range or a step; its first year is its earliest.
+        return fields[6].Split(',').All(part =>
+            int.TryParse(part.Split('-', '/')[0], System.Globalization.CultureInfo.InvariantCulture, out var year)
+            && year > now.Year && !CronExpression.TryParse($"0 0 0 1 1 ? {year}", out _));
+    }
+
     private static ITrigger? BuildTrigger(Schedule schedule, DateTimeOffset now) => schedule.Kind switch
     {
         ScheduleKind.Once when schedule.FireAt > now => TriggerBuilder.Create()
             .WithIdentity(schedule.Id, Group).ForJob(schedule.Id, Group)
             .StartAt(schedule.FireAt.Value)
             // Fired late by Quartz itself (busy threads): run the job anyway; the job applies the schedule's misfire policy.
-            .WithSimpleSchedule(s => s.WithMisfireHandlingInstructionFireNow())
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build(),
         ScheduleKind.Cron => TriggerBuilder.Create()
             .WithIdentity(schedule.Id, Group).ForJob(schedule.Id, Group)
@@ -51,10 +69,9 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
             .WithCronSchedule(schedule.Cron!, c =>
             {
                 c.InTimeZone(TimeZoneOf(schedule));
-                if (schedule.Misfire == MisfirePolicy.RunIfLate)
-                    c.WithMisfireHandlingInstructionFireAndProceed();
-                else
-                    c.WithMisfireHandlingInstructionDoNothing();
+                c.WithMisfireInstruction(schedule.Misfire == MisfirePolicy.RunIfLate
+                    ? CronTriggerMisfireInstruction.FireAndProceed
+                    : CronTriggerMisfireInstruction.DoNothing);
             })
             .Build(),
         _ => null,
@@ -69,7 +86,7 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
             .WithIdentity(schedule.Id + ":catch-up:" + scheduledFor.ToUnixTimeMilliseconds(), Group).ForJob(schedule.Id, Group)
             .UsingJobData(ScheduledForKey, scheduledFor.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))
             .StartNow()
-            .Build(), cancellationToken);
+            .Build(), cancellationToken: cancellationToken);
     }
 
     /// <summary>Removes the schedule's job and all its triggers.</summary>
@@ -83,15 +100,15 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
     public async Task<bool> IsRegisteredAsync(string scheduleId, CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        return await scheduler.CheckExists(new JobKey(scheduleId, Group), cancellationToken);
+        return await scheduler.Exists(new JobKey(scheduleId, Group), cancellationToken);
     }
 
     /// <summary>The ids of the schedules Quartz has jobs for.</summary>
     public async Task<IReadOnlyList<string>> RegisteredAsync(CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        var keys = await scheduler.GetJobKeys(Quartz.Impl.Matchers.GroupMatcher<JobKey>.GroupEquals(Group), cancellationToken);
-        return [.. keys.Select(k => k.Name)];
+        var jobs = await scheduler.QueryJobs(new JobQuery { Group = GroupMatcher<JobKey>.GroupEquals(Group), Take = PagedQuery.All }, cancellationToken);
+        return [.. jobs.Items.Select(j => j.Key.Name)];
     }
 
     /// <summary>The time zone of a cron schedule (UTC when none is given).</summary>
@@ -101,9 +118,9 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
     private static async Task EnsureJobAsync(IScheduler scheduler, string scheduleId, CancellationToken cancellationToken)
     {
         var key = new JobKey(scheduleId, Group);
-        if (await scheduler.CheckExists(key, cancellationToken))
+        if (await scheduler.Exists(key, cancellationToken))
             return;
         await scheduler.AddJob(JobBuilder.Create<StartScheduledMigrationJob>().WithIdentity(key).StoreDurably().Build(),
-            replace: false, cancellationToken);
+            cancellationToken: cancellationToken);
     }
 }

@@ -33,8 +33,8 @@ public static class SchedulingServiceCollectionExtensions
         services.AddSingleton<ScheduleService>();
         services.AddQuartz(q =>
         {
-            // Quartz keeps schedulers in a process-wide repository by name: a unique name lets tests run several hosts.
-            q.SchedulerName = "elsa-migrate-" + Guid.NewGuid().ToString("N")[..8];
+            // Quartz asks for an instance name unique within the process: tests run several hosts in one.
+            q.ConfigureScheduler(o => o.InstanceName = "elsa-migrate-" + Guid.NewGuid().ToString("N")[..8]);
             q.UseInMemoryStore();
             q.UseDefaultThreadPool(tp => tp.MaxConcurrency = maxConcurrentFires);
         });

@@ -16,9 +16,8 @@ public sealed class StartScheduledMigrationJob(
     IOptions<SchedulingOptions> options,
     ILogger<StartScheduledMigrationJob> logger) : IJob
 {
-    public async Task Execute(IJobExecutionContext context)
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
-        var cancellationToken = context.CancellationToken;
         var scheduleId = context.JobDetail.Key.Name;
         var scheduledFor = context.Trigger.JobDataMap.TryGetString(ScheduleTriggers.ScheduledForKey, out var ms) && ms is not null
             ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(ms, CultureInfo.InvariantCulture))
