@@ -56,6 +56,7 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<VmLockStore>();
         services.AddSingleton<MigrationAdmission>();
         services.AddSingleton<IMigrationStarter, MigrationStarter>();
+        services.AddSingleton<Activities.Evacuation.IVmMigrationStarter, AdmittedVmMigrationStarter>(); // an evacuation's migrations: same rule
         return services;
     }
 
