@@ -103,7 +103,8 @@ public sealed class MigrateVm : CodeActivity<object>
         var said = false;
         while (true)
         {
-            var start = await starter.StartAsync(procedure, inputs, move.VmId, $"evacuation:{context.InstanceId}", context.CancellationToken);
+            // Not the activity's token: a start is short, and one half done when a cancel arrives would leave an instance nobody cancels.
+            var start = await starter.StartAsync(procedure, inputs, move.VmId, $"evacuation:{context.InstanceId}", CancellationToken.None);
             if (start is not VmMigrationStart.Refused { Code: VmMigrationStart.NodeLimit } full || context.Time.GetUtcNow() >= giveUpAt)
                 return start;
             if (!said)
@@ -116,11 +117,11 @@ public sealed class MigrateVm : CodeActivity<object>
     private static async Task<VmMigrationResult> WaitAsync(ActivityExecutionContext context, IWorkflowRuntime runtime, IVmMigrationStarter starter,
         EvacuationMove move, string instanceId)
     {
-        await context.JournalAsync($"VM {move.VmId}: migration {move.SourceNode} -> {move.TargetNode} started as instance {instanceId} " +
-                                   $"(follow it: ./elsa-migrate show {instanceId})",
-            new JsonObject { [EvacuationReport.StartedKey] = new JsonObject { ["vmId"] = move.VmId, ["instanceId"] = instanceId } });
         try
         {
+            await context.JournalAsync($"VM {move.VmId}: migration {move.SourceNode} -> {move.TargetNode} started as instance {instanceId} " +
+                                       $"(follow it: ./elsa-migrate show {instanceId})",
+                new JsonObject { [EvacuationReport.StartedKey] = new JsonObject { ["vmId"] = move.VmId, ["instanceId"] = instanceId } });
             await runtime.WaitForEndAsync(instanceId, context.CancellationToken);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested && !context.IsHostStopping)
