@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Migration.Ledger;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Nodes;
@@ -8,8 +9,9 @@ using Elsa.Migration.Activities.Qemu;
 namespace Elsa.Migration.Activities.Migration;
 
 /// <summary>
-/// What every VmMigration activity works with: the plan, the QMP sessions of both QEMUs, the node executors and the
-/// instance's ledger. Built at the start of an activity; <see cref="SavePlan"/> writes the plan back.
+/// What every VmMigration activity works with: the plan (read only), the migration's state (each step writes its own
+/// part, then <see cref="SaveState"/>), the QMP sessions of both QEMUs, the node executors and the instance's ledger.
+/// Built at the start of an activity.
 /// </summary>
 internal sealed class MigrationScope
 {
@@ -17,11 +19,14 @@ internal sealed class MigrationScope
     {
         Context = context;
         Plan = plan;
+        State = MigrationState.Read(context);
         Pool = pool;
     }
 
     public ActivityExecutionContext Context { get; }
     public MigrationPlan Plan { get; }
+    /// <summary>What the steps did so far (<see cref="MigrationState"/>); written back by <see cref="SaveState"/>.</summary>
+    public MigrationState State { get; }
     public QmpSessionPool Pool { get; }
     public CancellationToken Token => Context.CancellationToken;
 
@@ -58,7 +63,8 @@ internal sealed class MigrationScope
 
     private NodeExecutor Limit(NodeExecutor node) => CommandTimeout is { } timeout ? node.WithCommandTimeout(timeout) : node;
 
-    public void SavePlan() => Plan.Write(Context);
+    /// <summary>Writes the state back (committed with the instance when the activity ends).</summary>
+    public void SaveState() => State.Write(Context);
 
     /// <summary>The ownership mark this migration puts on what it creates (README.md, "Undo only what this migration created"): its instance id.</summary>
     public string Owner => Context.InstanceId;
@@ -89,6 +95,14 @@ internal sealed class MigrationScope
     {
         foreach (var entry in await Context.GetLedgerAsync())
             if (entry.ReleasedAt is null && entry.Kind == kind && entry.Name == name)
+                await Context.ReleaseResourceAsync(entry.Id);
+    }
+
+    /// <summary>The VM runs on the target: what became the VM's (<see cref="LedgerKinds.HandedOverAtResume"/>) leaves the ledger.</summary>
+    public async ValueTask HandOverToTargetAsync()
+    {
+        foreach (var entry in await Context.GetLedgerAsync())
+            if (entry.ReleasedAt is null && LedgerKinds.HandedOverAtResume.Contains(entry.Kind))
                 await Context.ReleaseResourceAsync(entry.Id);
     }
 

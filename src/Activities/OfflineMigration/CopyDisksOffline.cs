@@ -24,7 +24,7 @@ namespace Elsa.Migration.Activities.OfflineMigration;
 public sealed class CopyDisksOffline : CodeActivity
 {
     [Input(Description = "Allow a full send of a replicated disk that has no replica on the target yet (never into an existing dataset).",
-        UIHint = "checkbox", DefaultValue = false)]
+        DefaultValue = false)]
     public Input<bool>? FullSendIfNoBase { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -45,45 +45,25 @@ public sealed class CopyDisksOffline : CodeActivity
 
     private static async Task SnapshotAsync(MigrationScope scope, List<DiskPlan> disks)
     {
-        var todo = disks.Where(d => d.Snapshot is null).ToList();
-        if (todo.Count == 0) return;
-        var name = ZfsCommands.SnapshotPrefix + scope.Context.Time.GetUtcNow().ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture);
-        var entries = new List<LedgerEntry>();
-        foreach (var disk in todo)
-            entries.Add(await scope.RecordAsync(LedgerKinds.ZfsSnapshot, scope.Plan.SourceNode, $"{disk.SourceDataset}@{name}",
-                new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset }));
-        bool atomic;
-        try
-        {
-            // Marked as this migration's as they are made: Rollback destroys only a snapshot that carries the mark.
-            atomic = await new ZfsDriver(scope.SourceNode).SnapshotAllAsync(todo.Select(d => d.SourceDataset!).ToList(), name,
-                new Dictionary<string, string> { [Ownership.ZfsProperty] = scope.Owner }, scope.Token);
-        }
-        catch (ZfsException)
-        {
-            // All or none (SnapshotAllAsync): forget them, none was taken.
-            foreach (var disk in todo) await scope.ReleaseAsync(LedgerKinds.ZfsSnapshot, $"{disk.SourceDataset}@{name}");
-            throw;
-        }
-        foreach (var entry in entries) await scope.ConfirmAsync(entry, new JsonObject { ["owner"] = scope.Owner });
-        foreach (var disk in todo) disk.Snapshot = name;
-        scope.SavePlan();
-        await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))}" +
-            (atomic || todo.Count == 1 ? "" : " (one at a time: this zfs takes one snapshot per command; the VM is stopped, so they agree)"),
-            new JsonObject { ["snapshot"] = name, ["atomic"] = atomic });
+        if (await MigrationSnapshots.TakeAsync(scope, disks) is not { } taken) return;
+        await scope.JournalAsync($"ZFS snapshot {taken.Name} of {string.Join(", ", taken.Disks.Select(d => d.SourceDataset))}" +
+            (taken.Atomic || taken.Disks.Count == 1 ? "" : " (one at a time: this zfs takes one snapshot per command; the VM is stopped, so they agree)"),
+            new JsonObject { ["snapshot"] = taken.Name, ["atomic"] = taken.Atomic });
     }
 
     private static async Task SendAsync(MigrationScope scope, DiskPlan disk, bool fullSendIfNoBase)
     {
-        await scope.RecordAsync(LedgerKinds.ReplicaReceived, scope.Plan.TargetNode, disk.TargetDataset!, new JsonObject { ["snapshot"] = disk.Snapshot });
-        var sent = await DiskReplication.SendAsync(disk.DriveId, new ZfsDriver(scope.SourceNode), disk.SourceDataset!, disk.Snapshot!,
+        var replication = scope.State.ReplicationOf(disk);
+        var snapshot = replication.Snapshot ?? throw new InvalidOperationException($"Disk {disk.DriveId} has no snapshot of this migration to send.");
+        await scope.RecordAsync(LedgerKinds.ReplicaReceived, scope.Plan.TargetNode, disk.TargetDataset!, new JsonObject { ["snapshot"] = snapshot });
+        var sent = await DiskReplication.SendAsync(disk.DriveId, new ZfsDriver(scope.SourceNode), disk.SourceDataset!, snapshot,
             new ZfsDriver(scope.TargetNode), disk.TargetDataset!, fullSendIfNoBase, scope.Token);
-        disk.BaseSnapshot = sent.IncrementalFrom;
-        disk.ReplicationBytes = sent.Bytes;
-        scope.SavePlan();
+        replication.BaseSnapshot = sent.IncrementalFrom;
+        replication.Bytes = sent.Bytes;
+        scope.SaveState();
         await scope.Context.ReportProgressAsync(new Progress($"replicate {disk.DriveId}", sent.Bytes, sent.Bytes, "bytes"));
         await scope.JournalAsync(
-            $"Replicated {disk.DriveId} {disk.SourceDataset}@{disk.Snapshot} -> {scope.Plan.TargetNode}:{disk.TargetDataset} " +
+            $"Replicated {disk.DriveId} {disk.SourceDataset}@{snapshot} -> {scope.Plan.TargetNode}:{disk.TargetDataset} " +
             (sent.AlreadyThere ? "(already there)" : sent.IncrementalFrom is null ? "(full send)" : $"(incremental from @{sent.IncrementalFrom})") +
             $": {sent.Bytes} bytes in {sent.Ms:0} ms",
             new JsonObject { ["disk"] = disk.DriveId, ["target"] = scope.Plan.TargetNode, ["bytes"] = sent.Bytes, ["incrementalFrom"] = sent.IncrementalFrom, ["ms"] = sent.Ms });
@@ -99,8 +79,8 @@ public sealed class CopyDisksOffline : CodeActivity
         if (bytes != disk.SizeBytes)
             throw new InvalidOperationException($"Copying disk {disk.DriveId} moved {bytes} bytes, but the disk has {disk.SizeBytes}: " +
                 $"check {disk.SourcePath} on {scope.Plan.SourceNode} (its size must match the inventory's sizeBytes).");
-        disk.BytesCopied = bytes;
-        scope.SavePlan();
+        scope.State.CopyOf(disk).BytesCopied = bytes;
+        scope.SaveState();
         await scope.Context.ReportProgressAsync(new Progress($"disk {disk.DriveId}", bytes, disk.SizeBytes, "bytes", bytes / Math.Max(elapsed.TotalSeconds, 1e-3)));
         await scope.JournalAsync($"Copied {(disk.Attached ? "local" : "unused")} disk {disk.DriveId} ({disk.SourcePath} -> {scope.Plan.TargetNode}:{disk.TargetPath}): " +
             $"{bytes} bytes in {elapsed.TotalMilliseconds:0} ms", new JsonObject { ["disk"] = disk.DriveId, ["bytes"] = bytes, ["ms"] = elapsed.TotalMilliseconds });

@@ -21,7 +21,7 @@ namespace Elsa.Migration.Activities.OfflineMigration;
 public sealed class FinishOfflineMigration : CodeActivity
 {
     [Input(Description = "Keep the source's copies of local and unused disks, renamed with the instance id (default: remove them).",
-        UIHint = "checkbox", DefaultValue = false)]
+        DefaultValue = false)]
     public Input<bool>? KeepSourceLocalDisks { get; set; }
 
     [Input(Description = "Migration snapshots to keep per replicated disk on each node (the newest; at least 1, the common base).", DefaultValue = 1)]
@@ -42,7 +42,7 @@ public sealed class FinishOfflineMigration : CodeActivity
         {
             foreach (var (node, dataset) in new[] { (scope.SourceNode, disk.SourceDataset!), (scope.TargetNode, disk.TargetDataset!) })
             {
-                var pruned = await new ZfsDriver(node).PruneSnapshotsAsync(dataset, ZfsCommands.SnapshotPrefix, keepSnapshots, scope.Token);
+                var pruned = await new ZfsDriver(node).PruneSnapshotsAsync(dataset, MigrationSnapshots.Prefix, keepSnapshots, scope.Token);
                 if (pruned.Count > 0) said.Add($"pruned {pruned.Count} old migration snapshots of {node.NodeName}:{dataset}");
             }
         }

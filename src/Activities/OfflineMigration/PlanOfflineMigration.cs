@@ -34,7 +34,7 @@ public sealed class PlanOfflineMigration : CodeActivity<string>
     public Input<string>? Site { get; set; }
 
     [Input(Description = "Allow a full send of a replicated disk that has no replica on the target yet (never into an existing dataset).",
-        UIHint = "checkbox", DefaultValue = false)]
+        DefaultValue = false)]
     public Input<bool>? FullSendIfNoBase { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -43,14 +43,14 @@ public sealed class PlanOfflineMigration : CodeActivity<string>
         string Need(Input<string>? input, string name) =>
             context.Get(input) is { Length: > 0 } v ? v : throw new ArgumentException($"The input {name} is empty: give the {name} of the migration.");
         var (siteName, inventory) = await SiteSelection.LoadAsync(MigrationScope.Service<ISiteCatalog>(context), context.Get(Site), ct);
-        var plan = await OfflinePlanner.CreateAsync(inventory, siteName, Need(VmId, nameof(VmId)), Need(SourceNode, nameof(SourceNode)),
-            Need(TargetNode, nameof(TargetNode)), ct);
+        var plan = await InventoryMigrationSite.CreateStoragePlanAsync(inventory, siteName, Need(VmId, nameof(VmId)), Need(SourceNode, nameof(SourceNode)),
+            Need(TargetNode, nameof(TargetNode)), context.Logger, ct);
         await OfflineChecks.RequireStoppedAsync(plan, ct);
         var source = plan.SourceNodeDefinition.CreateExecutor(context.Logger);
         var target = plan.TargetNodeDefinition.CreateExecutor(context.Logger);
         foreach (var disk in plan.Disks.Where(d => d.Kind != MigrationDiskKind.Shared))
         {
-            if (!(await source.TryRunAsync(new NodeCommand("test", "-e", disk.SourcePath), ct)).Succeeded)
+            if (!await source.PathExistsAsync(disk.SourcePath, ct))
                 throw new InvalidOperationException($"Disk {disk.DriveId} of VM {plan.VmId} is not on {plan.SourceNode} ({disk.SourcePath}): " +
                     "give as SourceNode the node the VM's disks are on.");
             if (disk.Kind == MigrationDiskKind.Local)
@@ -58,7 +58,7 @@ public sealed class PlanOfflineMigration : CodeActivity<string>
             else
                 await RequireSendableAsync(source, target, disk, context.Get(FullSendIfNoBase), ct);
         }
-        plan.StartedAt = context.Time.GetUtcNow();
+        plan = plan with { StartedAt = context.Time.GetUtcNow() };
         plan.Write(context);
         context.Set(Result, plan.ToJson());
         await context.JournalAsync(

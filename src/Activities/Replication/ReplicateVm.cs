@@ -34,7 +34,7 @@ public sealed class ReplicateVm : CodeActivity<string>
     public Input<string>? Site { get; set; }
 
     [Input(Description = "Allow a full send of the whole disk to a target that has no replica yet (never into an existing dataset).",
-        UIHint = "checkbox", DefaultValue = false)]
+        DefaultValue = false)]
     public Input<bool>? FullSendIfNoBase { get; set; }
 
     [Input(Description = "Replication snapshots to keep per disk on each node (the newest; at least 1). Every target's newest common snapshot is kept anyway.",

@@ -246,6 +246,10 @@ public sealed class ZfsDriver
         return doomed;
     }
 
+    /// <summary><c>dataset@snapshot</c>, both parts validated.</summary>
+    public static string SnapshotName(string dataset, string snapshot) =>
+        NameRules.Require(dataset, NameRules.IsDatasetName, "dataset name") + "@" + NameRules.Require(snapshot, NameRules.IsSnapshotName, "snapshot name");
+
     /// <summary>The command that writes a send stream of <paramref name="snapshot"/> (incremental from <paramref name="fromSnapshot"/> when given) to stdout.</summary>
     public static NodeCommand SendCommand(string dataset, string snapshot, string? fromSnapshot)
     {

@@ -12,7 +12,7 @@ namespace Elsa.Migration.Engine.Activities;
 public sealed class Complete : Activity, ITerminalNode
 {
     /// <summary>The outcomes to complete with.</summary>
-    [Input(Description = "The outcomes to complete the composite activity (or workflow) with.", UIHint = "outcome-picker", DefaultValue = new[] { Model.Outcomes.Done })]
+    [Input(Description = "The outcomes to complete the composite activity (or workflow) with.", UIHint = InputUIHints.OutcomePicker, DefaultValue = new[] { Model.Outcomes.Done })]
     public Input<List<string>>? Outcomes { get; set; }
 
     public override ValueTask ExecuteAsync(ActivityExecutionContext context)

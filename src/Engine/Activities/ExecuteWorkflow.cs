@@ -13,7 +13,7 @@ public sealed class ExecuteWorkflow : CodeActivity
     [Input(DisplayName = "Correlation ID", Description = "The correlation id of the new instance.")]
     public Input<string>? CorrelationId { get; set; }
 
-    [Input(Description = "The inputs of the new instance (a JSON object).", UIHint = "json-editor")]
+    [Input(Description = "The inputs of the new instance (a JSON object).", UIHint = InputUIHints.JsonEditor)]
     public Input<object>? Input { get; set; }
 
     [Input(Description = "True: wait until the new instance has ended.", DefaultValue = true)]

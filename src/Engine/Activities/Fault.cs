@@ -19,7 +19,7 @@ public sealed class Fault : Activity
     [Input(Description = "Identifies the kind of fault, e.g. RolledBack.", Order = 1)]
     public Input<string>? Code { get; set; }
 
-    [Input(Description = "The incident's message: what went wrong and what to do.", UIHint = "multiline", Order = 2)]
+    [Input(Description = "The incident's message: what went wrong and what to do.", UIHint = InputUIHints.MultiLine, Order = 2)]
     public Input<string>? Message { get; set; }
 
     [Input(Description = "Groups codes of one area, e.g. Migration.", Order = 3)]

@@ -15,7 +15,7 @@ namespace Elsa.Migration.Engine.Activities;
 public sealed class FlowFork : Activity
 {
     /// <summary>The outcome names, one per branch.</summary>
-    [Input(Description = "A list of expected outcomes to handle.", UIHint = "dynamic-outcomes")]
+    [Input(Description = "A list of expected outcomes to handle.", UIHint = InputUIHints.DynamicOutcomes)]
     public Input<List<string>>? Branches { get; set; }
 
     public override ValueTask ExecuteAsync(ActivityExecutionContext context) =>

@@ -6,7 +6,7 @@ namespace Elsa.Migration.Engine.Activities;
 [Activity(BuiltIn.Namespace, BuiltIn.LoopingCategory, "Iterate over a set of values.", DisplayName = "For Each")]
 public sealed class ForEach : Activity
 {
-    [Input(Description = "The set of values to iterate (a list, or JSON array text).", UIHint = "json-editor")]
+    [Input(Description = "The set of values to iterate (a list, or JSON array text).", UIHint = InputUIHints.JsonEditor)]
     public Input<object>? Items { get; set; }
 
     [Output(Description = "The current value being iterated.")]

@@ -14,7 +14,7 @@ namespace Elsa.Migration.Engine.Activities;
 [Activity(BuiltIn.Namespace, BuiltIn.LoopingCategory, "Iterate over a set of values in parallel.", DisplayName = "Parallel For Each")]
 public sealed class ParallelForEach : Activity
 {
-    [Input(Description = "The set of values to iterate (a list, or JSON array text).", UIHint = "json-editor")]
+    [Input(Description = "The set of values to iterate (a list, or JSON array text).", UIHint = InputUIHints.JsonEditor)]
     public Input<object>? Items { get; set; }
 
     [Input(DisplayName = "Max Degree Of Parallelism",

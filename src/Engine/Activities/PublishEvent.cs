@@ -21,7 +21,7 @@ public sealed class PublishEvent : CodeActivity
     [Input(Description = "True: only this workflow instance receives the event.")]
     public Input<bool>? IsLocalEvent { get; set; }
 
-    [Input(Description = "The payload to send (the Event's Result).", UIHint = "json-editor")]
+    [Input(Description = "The payload to send (the Event's Result).", UIHint = InputUIHints.JsonEditor)]
     public Input<object>? Payload { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)

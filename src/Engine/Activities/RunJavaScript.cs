@@ -8,7 +8,7 @@ namespace Elsa.Migration.Engine.Activities;
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class RunJavaScript : CodeActivity
 {
-    [Input(Description = "The script to run.", UIHint = "code-editor")]
+    [Input(Description = "The script to run.", UIHint = InputUIHints.CodeEditor)]
     public Input<string>? Script { get; set; }
 
     [Output(Description = "The value of the script's last expression.")]

@@ -10,7 +10,7 @@ namespace Elsa.Migration.Engine.Activities;
 public sealed class SetVariable : CodeActivity
 {
     /// <summary>The variable's id (what Studio stores) or name.</summary>
-    [Input(Description = "The variable to assign the value to.", UIHint = "variable-picker", Required = true)]
+    [Input(Description = "The variable to assign the value to.", UIHint = InputUIHints.VariablePicker, Required = true)]
     public Input<string>? Variable { get; set; }
 
     /// <summary>The value to assign.</summary>

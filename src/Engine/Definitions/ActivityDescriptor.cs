@@ -29,7 +29,8 @@ public sealed record ActivityDescriptor(
     public bool IsJoin { get; init; }
 }
 
-/// <summary>An input of an activity type. <see cref="Name"/> is the camelCase JSON property name.</summary>
+/// <summary>An input of an activity type. <see cref="Name"/> is the camelCase JSON property name; <see cref="Options"/>
+/// are the names of an enum input's values (the dropdown's choices).</summary>
 public sealed record InputDescriptor(
     string Name,
     string PropertyName,
@@ -38,12 +39,16 @@ public sealed record InputDescriptor(
     string DisplayName,
     string? Description,
     string UIHint,
-    object? DefaultValue,
+    InputDefault? Default,
     IReadOnlyList<string>? Options,
     string? Category,
     int Order,
     bool IsSensitive,
-    bool Required);
+    bool Required)
+{
+    /// <summary>The default value, of <see cref="ValueType"/>; null when the input has none.</summary>
+    public object? DefaultValue => Default?.Value;
+}
 
 /// <summary>An output of an activity type.</summary>
 public sealed record OutputDescriptor(string Name, string PropertyName, Type ValueType, string TypeName, string DisplayName, string? Description);

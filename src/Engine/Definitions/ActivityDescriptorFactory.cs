@@ -48,7 +48,6 @@ public static class ActivityDescriptorFactory
             var valueType = p.PropertyType.GetGenericArguments()[0];
             var attribute = p.GetCustomAttribute<InputAttribute>() ?? new InputAttribute();
             var underlying = Nullable.GetUnderlyingType(valueType) ?? valueType;
-            IReadOnlyList<string>? options = attribute.Options ?? (underlying.IsEnum ? Enum.GetNames(underlying) : null);
             return new InputDescriptor(
                 Name: CamelCase(p.Name),
                 PropertyName: p.Name,
@@ -57,8 +56,8 @@ public static class ActivityDescriptorFactory
                 DisplayName: attribute.DisplayName ?? Humanize(p.Name),
                 Description: attribute.Description,
                 UIHint: attribute.UIHint ?? ValueTypeNames.DefaultUIHint(valueType),
-                DefaultValue: attribute.DefaultValue,
-                Options: options,
+                Default: InputDefaults.Of(type, p.Name, valueType, attribute),
+                Options: underlying.IsEnum ? Enum.GetNames(underlying) : null,
                 Category: attribute.Category,
                 Order: attribute.Order,
                 IsSensitive: attribute.IsSensitive,

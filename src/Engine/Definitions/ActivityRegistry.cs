@@ -57,9 +57,10 @@ public sealed class ActivityRegistry : IActivityRegistry
         activity.Node = node;
         foreach (var input in descriptor.Inputs)
         {
-            var expression = node.Inputs.GetValueOrDefault(input.Name) ?? DefaultExpression(input);
+            // An absent input is an empty literal: it takes the default where an empty one does, when it is evaluated.
+            var expression = node.Inputs.GetValueOrDefault(input.Name) ?? new Expression(Expression.Types.Literal, null);
             var value = Activator.CreateInstance(typeof(Input<>).MakeGenericType(input.ValueType),
-                BindingFlags.Public | BindingFlags.Instance, binder: null, args: [expression], culture: null, activationAttributes: null);
+                BindingFlags.Public | BindingFlags.Instance, binder: null, args: [expression, input.Default], culture: null, activationAttributes: null);
             descriptor.ClrType.GetProperty(input.PropertyName)!.SetValue(activity, value);
         }
         foreach (var output in descriptor.Outputs)
@@ -70,14 +71,6 @@ public sealed class ActivityRegistry : IActivityRegistry
         }
         return activity;
     }
-
-    private static Expression DefaultExpression(InputDescriptor input) =>
-        input.DefaultValue switch
-        {
-            null => new Expression(Expression.Types.Literal, null),
-            Enum value => Expression.Literal(value.ToString()), // by name, as Studio writes enum literals
-            var value => Expression.Literal(value),
-        };
 
     // Output<T>.VariableId is init-only; set it on the fresh object through reflection (same effect as an initializer).
     private static Output WithVariable(Output output, string variableId)

@@ -12,6 +12,6 @@ public interface IActivityRegistry
     ActivityDescriptor? Find(string typeName);
 
     /// <summary>Creates the activity object for a node: Id and Type set, every <c>Input&lt;T&gt;</c> property assigned
-    /// from the node's expression (or the input's default), every <c>Output&lt;T&gt;</c> bound to its variable.</summary>
+    /// from the node's expression (an empty literal when absent) with the input's default, every <c>Output&lt;T&gt;</c> bound to its variable.</summary>
     Activity Create(ActivityNode node);
 }

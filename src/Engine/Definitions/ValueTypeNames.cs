@@ -1,4 +1,5 @@
 using System.Collections;
+using Elsa.Migration.Engine.Model;
 
 namespace Elsa.Migration.Engine.Definitions;
 
@@ -37,12 +38,12 @@ public static class ValueTypeNames
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         if (type == typeof(bool))
-            return "checkbox";
+            return InputUIHints.Checkbox;
         if (type.IsEnum)
-            return "dropdown";
+            return InputUIHints.Dropdown;
         if (Names.ContainsKey(type))
-            return "singleline";
-        return ElementTypeOf(type) == typeof(string) ? "multi-text" : "json-editor";
+            return InputUIHints.SingleLine;
+        return ElementTypeOf(type) == typeof(string) ? InputUIHints.MultiText : InputUIHints.JsonEditor;
     }
 
     /// <summary>The element type of an array or generic collection (not of <see cref="string"/>), else null.</summary>

@@ -32,8 +32,17 @@ public abstract class ActivityExecutionContext
     /// <summary>True once <see cref="CompleteAsync"/> was called.</summary>
     public abstract bool IsCompleted { get; }
 
-    /// <summary>Evaluates an input's expression and converts it to <typeparamref name="T"/>.</summary>
-    public abstract T? Get<T>(Input<T>? input);
+    /// <summary>Evaluates an input's expression, converts it to <typeparamref name="T"/> and applies the input's default
+    /// (<see cref="InputAttribute.DefaultValue"/>) when it yields nothing.</summary>
+    public T? Get<T>(Input<T>? input)
+    {
+        // Unboxing null into a value type throws: an unset input without a default yields default(T).
+        var value = input?.ValueOrDefault(Evaluate(input.Expression, typeof(T)));
+        return value is null ? default : (T)value;
+    }
+
+    /// <summary>Evaluates an expression in this activity's scope, converted to <paramref name="valueType"/>; null when it yields nothing.</summary>
+    protected abstract object? Evaluate(Expression expression, Type valueType);
 
     /// <summary>Writes an output (to the variable it is bound to, if any) and remembers it for the journal.</summary>
     public abstract void Set<T>(Output<T>? output, T value);

@@ -27,11 +27,16 @@ public sealed class InputAttribute : Attribute
 {
     public string? DisplayName { get; init; }
     public string? Description { get; init; }
-    /// <summary>Studio UI hint: singleline, multiline, checkbox, dropdown, json-editor, ...</summary>
+    /// <summary>Studio UI hint, one of <see cref="InputUIHints"/>; without it the input's type decides (dropdown for an
+    /// enum, whose names are the options; checkbox for a bool; ...).</summary>
     public string? UIHint { get; init; }
+    /// <summary>The value of the input when it is absent or empty (its expression yields null), converted to the
+    /// input's type (an enum by value or name, a number, <c>"00:05:00"</c> for a TimeSpan, ...). Written only here:
+    /// the registry applies it and the designer shows it.</summary>
     public object? DefaultValue { get; init; }
-    /// <summary>Choices for the dropdown UI hint.</summary>
-    public string[]? Options { get; init; }
+    /// <summary>A number of 0 or less takes <see cref="DefaultValue"/> too (a timeout or size where 0 has no meaning
+    /// of its own, as workflows written before the registry applied defaults relied on).</summary>
+    public bool ZeroOrLessMeansDefault { get; init; }
     public string? Category { get; init; }
     public int Order { get; init; }
     public bool IsSensitive { get; init; }

@@ -3,21 +3,34 @@ namespace Elsa.Migration.Engine.Model;
 /// <summary>An activity input: an expression that the execution context evaluates (<c>context.Get(input)</c>).</summary>
 public abstract class Input
 {
-    protected Input(Expression expression) => Expression = expression;
+    protected Input(Expression expression, InputDefault? @default)
+    {
+        Expression = expression;
+        Default = @default;
+    }
 
     public Expression Expression { get; }
 
+    /// <summary>What the input takes when its expression yields nothing (set by the registry from <see cref="InputAttribute.DefaultValue"/>).</summary>
+    public InputDefault? Default { get; }
+
     /// <summary>The CLR type the expression's value is converted to.</summary>
     public abstract Type ValueType { get; }
+
+    /// <summary>The input's value given what its expression evaluated to: that value, or the default when there is one and the value does not count.</summary>
+    public object? ValueOrDefault(object? evaluated) => Default is { } fallback && fallback.Replaces(evaluated) ? fallback.Fresh() : evaluated;
 }
 
 /// <summary>A typed activity input.</summary>
 public sealed class Input<T> : Input
 {
-    public Input(Expression expression) : base(expression) { }
+    public Input(Expression expression) : base(expression, null) { }
 
-    /// <summary>A literal input (used by code that builds activities and by defaults).</summary>
-    public Input(T literal) : base(Expression.Literal(literal)) { }
+    /// <summary>An input with its default (the registry creates every activity's inputs this way).</summary>
+    public Input(Expression expression, InputDefault? @default) : base(expression, @default) { }
+
+    /// <summary>A literal input (used by code that builds activities).</summary>
+    public Input(T literal) : base(Expression.Literal(literal), null) { }
 
     public override Type ValueType => typeof(T);
 }

@@ -207,7 +207,9 @@ internal sealed partial class InstanceDriver
             .All(d => Json.DefinitionReader.Text(d.Activity["type"])?.StartsWith(BuiltIn.Namespace + ".", StringComparison.Ordinal) == true);
 
     private FlowJoinMode JoinMode(JoinInfo join) =>
-        join.Mode is { } mode ? (FlowJoinMode)(Evaluate(mode.Expression, typeof(FlowJoinMode), Services.Stopping) ?? FlowJoinMode.WaitAll) : FlowJoinMode.WaitAll;
+        join.Mode is { } mode && mode.ValueOrDefault(Evaluate(mode.Expression, typeof(FlowJoinMode), Services.Stopping)) is FlowJoinMode given
+            ? given
+            : FlowJoinMode.WaitAll;
 
     /// <summary>Starts ending the instance: every other execution and bookmark is abandoned. A fault overrides an earlier end status.</summary>
     private void EndAs(WorkflowStatus status, string? error, string reason)

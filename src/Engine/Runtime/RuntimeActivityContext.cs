@@ -31,12 +31,7 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
     /// <summary>The bookmarks it created.</summary>
     public IReadOnlyList<Bookmark> Bookmarks => _bookmarks;
 
-    public override T? Get<T>(Input<T>? input) where T : default
-    {
-        // Unboxing null into a value type throws: an unset input of a value type yields default(T).
-        var value = input is null ? null : driver.Evaluate(input.Expression, typeof(T), frame.Scope, cancellationToken);
-        return value is null ? default : (T)value;
-    }
+    protected override object? Evaluate(Expression expression, Type valueType) => driver.Evaluate(expression, valueType, frame.Scope, cancellationToken);
 
     public override void Set<T>(Output<T>? output, T value)
     {

@@ -17,9 +17,6 @@ namespace Elsa.Migration.Engine.Validation;
 /// </summary>
 public sealed class WorkflowValidator(IActivityRegistry registry, IExpressionEvaluator evaluator, Func<ActivityNode, WorkflowDefinition?>? workflows = null)
 {
-    /// <summary>The UI hint of inputs whose literal names a workflow variable (Elsa's variable picker).</summary>
-    public const string VariablePickerHint = "variable-picker";
-
     /// <summary>Every problem of <paramref name="definition"/>; empty when it is valid.</summary>
     public IReadOnlyList<ValidationProblem> Validate(WorkflowDefinition definition, DefinitionLayout? layout = null)
     {
@@ -181,7 +178,7 @@ public sealed class WorkflowValidator(IActivityRegistry registry, IExpressionEva
         switch (expression.Type)
         {
             case Expression.Types.Literal:
-                if (input.UIHint == VariablePickerHint)
+                if (input.UIHint == InputUIHints.VariablePicker) // the literal names a workflow variable
                     return ExpressionEvaluator.VariableReference(expression.Value) is { } name && !variables.Contains(name) ? UnknownVariable(name) : null;
                 return Convert(expression.Value, input);
             case Expression.Types.Object or Expression.Types.Json:

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Engine.Persistence;
 using Spectre.Console;
 
@@ -56,7 +56,8 @@ internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> d
         await lab.StartVmAsync(vmId, ct);
         await using var writer = await lab.StartWriterAsync(vmId, [("drive0", diskBytes)], ct);
         var clock = Stopwatch.StartNew();
-        var id = await lab.StartMigrationAsync(workflow, vmId, ct, diskBandwidth: 0);
+        // A local disk's source copy is removed after the switchover unless kept: keep it to compare.
+        var id = await lab.StartMigrationAsync(workflow, vmId, ct, diskBandwidth: 0, keepSourceLocalDisks: kind != DiskKind.Replicated);
         var status = await lab.Runtime.WaitForEndAsync(id, ct);
         clock.Stop();
         await writer.DisposeAsync();
@@ -65,7 +66,9 @@ internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> d
             throw new InvalidOperationException($"Migration of {vmId} failed: " + string.Join(" | ", journal.Where(e => e.Kind == JournalKind.ActivityFaulted).Select(e => e.Message)));
         var disk = journal.Last(e => e.ActivityId == "resumeTarget" && e.Data?["bytesCopied"] is not null).Data!;
         var summary = journal.Last(e => e.Data?["downtimeMs"] is not null).Data!;
-        var compare = await lab.CompareAsync(vmId, 0, ct);
+        var compare = kind == DiskKind.Replicated
+            ? await lab.CompareAsync(vmId, 0, ct)
+            : await lab.CompareAsync(lab.KeptSourcePath(vmId, 0, id), lab.Disk(vmId, 0, MigrationLab.Target).Path, ct);
         var result = new Result(mode, percent, disk["replicationBytes"]?.GetValue<long?>() ?? 0, disk["bytesCopied"]!.GetValue<long>(), clock.Elapsed,
             summary["downtimeMs"]?.GetValue<long?>(), summary["guestPauseMs"]?.GetValue<double?>(), compare);
         console.MarkupLine($"[grey]{vmId}: moved {Mib(result.Moved)} in {result.Wall.TotalSeconds:0.00} s, downtime {result.DowntimeMs} ms; {Markup.Escape(compare.Output)}[/]");

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;
 using Spectre.Console;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Lab;
-using Elsa.Migration.Activities.Lab.Guest;
+using Elsa.Migration.Lab;
+using Elsa.Migration.Lab.Guest;
 using Elsa.Migration.Engine.Persistence;
 using Spectre.Console;
 

@@ -1,5 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Definitions;
+using Elsa.Migration.Engine.Model;
 
 namespace Elsa.Migration.Host.Studio;
 
@@ -57,7 +59,7 @@ public static class ActivityDescriptorMapper
             ["name"] = input.Name,
             ["typeName"] = input.TypeName,
             ["displayName"] = input.DisplayName,
-            ["description"] = input.Required && !string.IsNullOrEmpty(input.Description) ? input.Description + " (required)" : input.Description,
+            ["description"] = Description(input),
             ["order"] = input.Order,
             ["isBrowsable"] = true,
             ["isSynthetic"] = false,
@@ -71,13 +73,12 @@ public static class ActivityDescriptorMapper
             ["storageDriverType"] = null,
             ["uiSpecifications"] = null,
         };
-        var options = input.Options ?? (input.ValueType.IsEnum ? Enum.GetNames(input.ValueType) : null);
-        if (options is { Count: > 0 })
+        if (input.Options is { Count: > 0 } options)
         {
             // Studio's dropdown editor reads uiSpecifications.dropdown as a SelectList {items: [{text, value}], isFlagsEnum}.
             json["uiSpecifications"] = new JsonObject
             {
-                ["dropdown"] = new JsonObject
+                [InputUIHints.Dropdown] = new JsonObject
                 {
                     ["items"] = new JsonArray([.. options.Select(o => (JsonNode)new JsonObject { ["text"] = o, ["value"] = o })]),
                     ["isFlagsEnum"] = false,
@@ -98,6 +99,19 @@ public static class ActivityDescriptorMapper
         ["isSynthetic"] = false,
     };
 
+    // The text the designer shows for the input; Studio has no field for the rules the runtime applies, so they are written here.
+    private static string? Description(InputDescriptor input)
+    {
+        var notes = new List<string>();
+        if (input.Default is { ZeroOrLessMeansDefault: true } fallback)
+            notes.Add($"0 or less: {fallback.Value}");
+        if (input.Required)
+            notes.Add("required");
+        return notes.Count == 0 || string.IsNullOrEmpty(input.Description) ? input.Description : $"{input.Description} ({string.Join("; ", notes)})";
+    }
+
+    // The default the runtime applies, as a literal Studio writes: numbers and booleans as JSON values, a list as its
+    // JSON text (["Done"]), anything else as text (an enum by name, a TimeSpan as 00:05:00).
     private static JsonNode? DefaultValue(object? value) => value switch
     {
         null => null,
@@ -106,7 +120,8 @@ public static class ActivityDescriptorMapper
         int i => i,
         long l => l,
         double x => x,
-        _ => value.ToString(),
+        System.Collections.IEnumerable list => JsonSerializer.Serialize(list, list.GetType()),
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
     };
 
     private static JsonObject Flowchart() => new()

@@ -26,7 +26,7 @@ internal sealed class LedgerReplayContext(Activity activity, IServiceProvider se
     public override bool IsCompleted => _outcomes is not null;
     public IReadOnlyList<LedgerEntry> Ledger => _ledger;
 
-    public override T? Get<T>(Input<T>? input) where T : default => default;
+    protected override object? Evaluate(Expression expression, Type valueType) => null; // Rollback reads no inputs
     public override void Set<T>(Output<T>? output, T value) { }
     public override JsonNode? GetVariable(string name) => variables[name]?.DeepClone();
     public override void SetVariable(string name, JsonNode? value) => variables[name] = value?.DeepClone();

@@ -5,7 +5,8 @@ using Elsa.Migration.Activities.Migration.Planning;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 
-/// <summary>The plan is the state every activity shares through a workflow variable: it must serialise plainly and completely.</summary>
+/// <summary>The plan every activity reads from a workflow variable, and the state the steps write beside it: both must
+/// serialise plainly and completely (they survive a host restart through the instance's variables).</summary>
 public sealed class MigrationPlanTests
 {
     internal static MigrationPlan SamplePlan() => Plan();
@@ -37,7 +38,6 @@ public sealed class MigrationPlanTests
             {
                 DeviceId = "vd0", DriveId = "drive0", NodeName = "disk0", Kind = MigrationDiskKind.Replicated, Attached = true,
                 SizeBytes = 1 << 20, SourcePath = "/a/d0", TargetPath = "/b/d0", SourceDataset = "pa/d0", TargetDataset = "pb/d0", TargetLayout = "files",
-                Strategy = BitmapStrategy.BackupPasses, BytesCopied = 65536, Snapshot = "elsa-mig-1",
             },
         ],
     };
@@ -49,7 +49,6 @@ public sealed class MigrationPlanTests
         var disk = json["disks"]![0]!.AsObject();
 
         Assert.Equal("Replicated", disk["kind"]!.GetValue<string>());
-        Assert.Equal("BackupPasses", disk["strategy"]!.GetValue<string>());
         Assert.False(json.ContainsKey("attachedDisks"));
         Assert.False(json.ContainsKey("nbdAddress"));
         Assert.False(disk.ContainsKey("jobId"));
@@ -77,5 +76,32 @@ public sealed class MigrationPlanTests
         Assert.Equal("mig-tgt-vd0", disk.NbdClientNode);
         Assert.Equal("mig-job-vd0", disk.JobId);
         Assert.Equal("unix:/b/vm1.migrate", Plan().MigrationUri);
+    }
+
+    [Fact]
+    public void State_ShouldRoundTripEveryStepsPartKeyedByDevice()
+    {
+        var plan = Plan();
+        var state = new MigrationState();
+        var copy = state.CopyOf(plan.Disks[0]);
+        copy.Strategy = BitmapStrategy.BackupPasses;
+        copy.BytesCopied = 65536;
+        copy.Passes = 2;
+        state.ReplicationOf(plan.Disks[0]).Snapshot = "elsa-mig-1";
+        state.TargetBitmaps["vd0"] = ["mig-last-vd0", "mig-copied-vd0"];
+        state.Ram = new RamMigration(DateTimeOffset.UnixEpoch, "3:abc", 4, 1200.5);
+        state.Resumed = new ResumedOnTarget(DateTimeOffset.UnixEpoch, 31, 45.5);
+
+        var json = System.Text.Json.JsonSerializer.SerializeToNode(state, new JsonSerializerOptions(JsonSerializerDefaults.Web))!.AsObject();
+        Assert.Equal("BackupPasses", json["copies"]!["vd0"]!["strategy"]!.GetValue<string>());
+        var read = json.Deserialize<MigrationState>(new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+
+        Assert.Equal(65536, read.CopyOf(plan.Disks[0]).BytesCopied);
+        Assert.Equal(2, read.CopyOf(plan.Disks[0]).Passes);
+        Assert.Equal("elsa-mig-1", read.ReplicationOf(plan.Disks[0]).Snapshot);
+        Assert.Equal(["mig-last-vd0", "mig-copied-vd0"], read.TargetBitmapsOf(plan.Disks[0]));
+        Assert.Equal(state.Ram, read.Ram);
+        Assert.True(read.VmRunsOnTarget);
+        Assert.Null(read.Freeze);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Activities.Tests.Lab;
 using Elsa.Migration.Activities.Zfs;
 using Elsa.Migration.Activities.Migration.Planning;

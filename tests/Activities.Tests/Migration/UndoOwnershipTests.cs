@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Activities.Zfs;
 using Elsa.Migration.Engine.Model;

@@ -1,4 +1,4 @@
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Engine.Model;
 
@@ -24,7 +24,7 @@ public sealed class WriteSourceAtSwitchover : CodeActivity
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
-        if (scope.Plan.SwitchoverAt is null) throw new InvalidOperationException("WriteSourceAtSwitchover belongs between LiveMigrate and CompleteMirror.");
+        if (scope.State.Ram is null) throw new InvalidOperationException("WriteSourceAtSwitchover belongs between LiveMigrate and CompleteMirror.");
         var source = await scope.SourceAsync();
         var (drive, offset, length) = (context.Get(Drive)!, context.Get(Offset), context.Get(Length));
         await BlockLayerWriter.WriteAsync(source.Client, drive, offset, length, 0x5A, context.CancellationToken);

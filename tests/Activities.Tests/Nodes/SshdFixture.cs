@@ -39,7 +39,7 @@ internal sealed class SshdFixture : IAsyncDisposable
 
     /// <summary>
     /// A lab node reached through this sshd with a migration address of 127.0.0.1: still this machine, but every part of
-    /// the product reaches it as another machine (for <see cref="Elsa.Migration.Activities.Lab.LabOptions.ConfigureNode"/>).
+    /// the product reaches it as another machine (for <see cref="Elsa.Migration.Lab.LabOptions.ConfigureNode"/>).
     /// </summary>
     public NodeDefinition AsRemoteNode(NodeDefinition node) => node with { Transport = Transport(), MigrationAddress = "127.0.0.1" };
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Activities.Tests.Lab;
 using Xunit.Abstractions;

@@ -24,9 +24,8 @@ internal sealed class FakeActivityExecutionContext(Activity activity, IReadOnlyD
     public override IServiceProvider Services => throw new NotSupportedException("Built-in activities need no services.");
     public override bool IsCompleted => CompletedWith is not null;
 
-    public override T? Get<T>(Input<T>? input) where T : default =>
-        input is null ? default : (T?)_evaluator.Evaluate(input.Expression, typeof(T),
-            new ExpressionScope(Variables, variableNamesById, new Dictionary<string, JsonNode?>()), CancellationToken);
+    protected override object? Evaluate(Expression expression, Type valueType) =>
+        _evaluator.Evaluate(expression, valueType, new ExpressionScope(Variables, variableNamesById, new Dictionary<string, JsonNode?>()), CancellationToken);
 
     public override void Set<T>(Output<T>? output, T value) => throw new NotSupportedException();
     public override JsonNode? GetVariable(string name) => Variables.GetValueOrDefault(name);

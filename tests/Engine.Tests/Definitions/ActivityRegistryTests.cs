@@ -113,9 +113,9 @@ public sealed class ActivityRegistryTests
 
         Assert.Equal(("a1", "Lab.DescribedActivity"), (activity.Id, activity.Type));
         Assert.Equal("JavaScript", activity.VmName!.Expression.Type);
-        Assert.Equal(5, activity.Count!.Expression.Value!.GetValue<int>());
-        Assert.Equal("Careful", activity.Mode!.Expression.Value!.GetValue<string>());
-        Assert.Equal(("Literal", null), (activity.Notes!.Expression.Type, activity.Notes.Expression.Value));
+        Assert.Equal(("Literal", null, 5), (activity.Count!.Expression.Type, activity.Count.Expression.Value, activity.Count.Default!.Value));
+        Assert.Equal(CopyMode.Careful, activity.Mode!.Default!.Value);
+        Assert.Equal(("Literal", null, null), (activity.Notes!.Expression.Type, activity.Notes.Expression.Value, activity.Notes.Default));
         Assert.Equal("v-bytes", activity.Copied!.VariableId);
         Assert.NotNull(activity.Result);
         Assert.Null(activity.Result.VariableId);
@@ -141,7 +141,7 @@ public sealed class ActivityRegistryTests
         [Input(DisplayName = "VM name", Description = "The VM to act on.", Required = true, IsSensitive = true)]
         public Input<string>? VmName { get; set; }
 
-        [Input(UIHint = "multiline")]
+        [Input(UIHint = InputUIHints.MultiLine)]
         public Input<string>? Notes { get; set; }
 
         [Input(DefaultValue = 5)]

@@ -131,7 +131,7 @@ public sealed class MigrationApiTests() : ServerTest(TimeSpan.FromSeconds(90))
     [Fact]
     public async Task A_migration_refused_at_GetDiskInfo_shows_outcome_RolledBack_with_the_first_failure_not_a_success()
     {
-        await ImportAsync(await File.ReadAllTextAsync(Activities.Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token));
+        await ImportAsync(await File.ReadAllTextAsync(Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token));
         var body = Start("live-migrate", "no-such-vm");
         body["inputs"]!["SourceNode"] = "lab-a";
         body["inputs"]!["TargetNode"] = "lab-b";

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 
 namespace Elsa.Migration.Host.Tests.Api;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Host.Tests.Cli;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Host.Tests.Api;
 
 namespace Elsa.Migration.Host.Tests.Replication;

@@ -47,7 +47,7 @@ public sealed class ScheduleTests : IAsyncLifetime
     public async Task A_scheduled_migration_that_rolls_back_shows_RolledBack_and_the_reason_in_its_run()
     {
         await using var server = await StartAsync();
-        var shipped = await File.ReadAllTextAsync(Activities.Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), _timeout.Token);
+        var shipped = await File.ReadAllTextAsync(Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), _timeout.Token);
         var imported = await server.Client.PostAsync("/api/definitions", new StringContent(shipped, Encoding.UTF8, "application/json"), _timeout.Token);
         Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync(_timeout.Token));
         var body = OneShot(DateTimeOffset.UtcNow.AddSeconds(2), "no-such-vm");

@@ -26,6 +26,14 @@ public sealed class FacadeTests() : ServerTest(TimeSpan.FromSeconds(60))
         Assert.Equal("Timeout Seconds", timeout["displayName"]!.GetValue<string>());
         Assert.StartsWith("Longest time to wait", timeout["description"]!.GetValue<string>());
         Assert.Equal("singleline", timeout["uiHint"]!.GetValue<string>());
+        // The default the runtime applies, and its rule for 0 or less, shown in the designer.
+        Assert.Equal(600, timeout["defaultValue"]!.GetValue<int>());
+        Assert.EndsWith("(0 or less: 600)", timeout["description"]!.GetValue<string>());
+        var strategy = items.Single(d => d["typeName"]!.GetValue<string>() == "VmMigration.BitmapMirror")["inputs"]!.AsArray().Single(i => i!["name"]!.GetValue<string>() == "strategy")!;
+        Assert.Equal(("dropdown", "Auto"), (strategy["uiHint"]!.GetValue<string>(), strategy["defaultValue"]!.GetValue<string>()));
+        Assert.Equal(["Auto", "Native", "BackupPasses"], strategy["uiSpecifications"]!["dropdown"]!["items"]!.AsArray().Select(o => o!["value"]!.GetValue<string>()));
+        var outcomes = items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.Complete")["inputs"]!.AsArray().Single()!;
+        Assert.Equal(("outcome-picker", "[\"Done\"]"), (outcomes["uiHint"]!.GetValue<string>(), outcomes["defaultValue"]!.GetValue<string>()));
         Assert.Contains(items, d => d["typeName"]!.GetValue<string>() == "VmMigration.BitmapMirror" && d["category"]!.GetValue<string>() == "VM Migration");
         var flowchart = items.Single(d => d["typeName"]!.GetValue<string>() == "Elsa.Flowchart");
         Assert.True(flowchart["isContainer"]!.GetValue<bool>());
@@ -71,7 +79,7 @@ public sealed class FacadeTests() : ServerTest(TimeSpan.FromSeconds(60))
     [Fact]
     public async Task An_auto_save_keeps_the_input_properties_Studio_does_not_carry_unless_the_input_was_retyped()
     {
-        var shipped = JsonNode.Parse(await File.ReadAllTextAsync(Elsa.Migration.Activities.Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token))!.AsObject();
+        var shipped = JsonNode.Parse(await File.ReadAllTextAsync(Elsa.Migration.Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token))!.AsObject();
         await Server.Client.PostAsync("/api/definitions", new StringContent(shipped.ToJsonString(), Encoding.UTF8, "application/json"), Timeout.Token);
         // What Studio 3.8.2 posts: its typed input model has no isRequired, defaultValue or typeName.
         var model = shipped.DeepClone().AsObject();

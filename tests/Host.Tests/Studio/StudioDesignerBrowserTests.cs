@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Host.Cli;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Host.Tests.Api;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;

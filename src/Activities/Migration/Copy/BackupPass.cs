@@ -53,10 +53,11 @@ internal static class BackupPass
         if (recordInLedger) await scope.ReleaseAsync(LedgerKinds.BlockJob, disk.JobId);
         if (done.Error is { } error)
             throw new InvalidOperationException($"Backup pass of disk {disk.DeviceId} to the target failed: {error}");
-        disk.Passes++;
-        disk.BytesCopied += done.Offset;
+        var copy = scope.State.CopyOf(disk);
+        copy.Passes++;
+        copy.BytesCopied += done.Offset;
         var result = new PassResult(dirty, done.Offset, watch.Elapsed);
-        disk.LastPassRate = result.Rate;
+        copy.LastPassRate = result.Rate;
         return result;
     }
 }

@@ -1,6 +1,10 @@
 namespace Elsa.Migration.Activities.Migration.Ledger;
 
-/// <summary>Kinds of ledger entries the migration records; <see cref="LedgerUndo"/> knows how to undo each (README.md).</summary>
+/// <summary>
+/// Kinds of ledger entries the migration records; <see cref="LedgerUndo"/> knows how to undo each (README.md). Each
+/// entry ends in one of three ways when the migration succeeds: <see cref="HandedOverAtResume"/>,
+/// <see cref="RemovedAtCleanup"/> or <see cref="KeptAtCleanup"/>; when it fails, Rollback undoes what is left.
+/// </summary>
 public static class LedgerKinds
 {
     /// <summary>The guest is frozen (details: mode). Undo: thaw.</summary>
@@ -25,4 +29,15 @@ public static class LedgerKinds
     public const string TargetBitmap = "target-bitmap";
     /// <summary>A read-only NBD export on the target that VerifyDisks uses to read those bitmaps (name: export id). Undo: <c>block-export-del</c>.</summary>
     public const string TargetExport = "target-export";
+
+    /// <summary>What becomes the VM's once it runs on the target (ResumeTarget releases them: no undo may remove them).</summary>
+    public static readonly IReadOnlySet<string> HandedOverAtResume = new HashSet<string> { TargetQemu, TargetVolume };
+
+    /// <summary>What the migration no longer needs once the VM runs on the target: Cleanup undoes them (each undo
+    /// tolerates "already gone") and releases them.</summary>
+    public static readonly IReadOnlySet<string> RemovedAtCleanup = new HashSet<string> { BlockJob, NbdClient, DirtyBitmap, TargetExport, TargetBitmap };
+
+    /// <summary>What stays as it is after a successful migration (the snapshots and replica are the next replication's
+    /// base; the RAM migration and the freeze are over): Cleanup only releases them.</summary>
+    public static readonly IReadOnlySet<string> KeptAtCleanup = new HashSet<string> { ZfsSnapshot, ReplicaReceived, Migration, GuestFrozen };
 }

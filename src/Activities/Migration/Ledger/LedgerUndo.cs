@@ -67,11 +67,27 @@ internal sealed class LedgerUndo(MigrationScope scope)
     public async Task<bool> VmOnTargetAsync()
     {
         if (_vmOnTarget is { } known) return known;
-        if (Plan.TargetRunning) return (_vmOnTarget = true).Value;
-        var target = await scope.TryGetTargetAsync();
-        var running = target is not null && (await target.Client.QueryStatusAsync(Token)).Status == RunState.Running;
+        if (scope.State.VmRunsOnTarget) return (_vmOnTarget = true).Value;
+        bool running;
+        try
+        {
+            running = await TargetRunsAsync();
+        }
+        catch (Exception e) when (e is QmpDisconnectedException or IOException)
+        {
+            // The session broke under us (the target QEMU died since it was opened): ask a fresh one, which finds
+            // nothing listening when the QEMU is gone. A second failure is "could not ask" and propagates.
+            await scope.DropTargetAsync();
+            running = await TargetRunsAsync();
+        }
         _vmOnTarget = running;
         return running;
+    }
+
+    private async Task<bool> TargetRunsAsync()
+    {
+        var target = await scope.TryGetTargetAsync();
+        return target is not null && (await target.Client.QueryStatusAsync(Token)).Status == RunState.Running;
     }
 
     private Task<QmpSession?> SourceAsync() => scope.TryGetSourceAsync();
@@ -175,10 +191,10 @@ internal sealed class LedgerUndo(MigrationScope scope)
         var snapshot = entry.Details?["snapshot"]?.GetValue<string>() ?? entry.Name.Split('@')[^1];
         var targetDataset = entry.Details?["targetDataset"]?.GetValue<string>();
         // A snapshot the target received is the new common base of the replication: keep it.
-        if (targetDataset is not null && await ZfsCommands.ExistsAsync(scope.TargetNode, ZfsCommands.Full(targetDataset, snapshot), Token))
+        if (targetDataset is not null && await new Zfs.ZfsDriver(scope.TargetNode).ExistsAsync(Zfs.ZfsDriver.SnapshotName(targetDataset, snapshot), Token))
             return $"kept {entry.Name}: the target has it (new replication base)";
         var zfs = new Zfs.ZfsDriver(scope.SourceNode);
-        var fullName = ZfsCommands.Full(dataset, snapshot);
+        var fullName = Zfs.ZfsDriver.SnapshotName(dataset, snapshot);
         var exists = await zfs.ExistsAsync(fullName, Token);
         var found = exists ? await zfs.GetUserPropertyAsync(fullName, Ownership.ZfsProperty, Token) : null;
         switch (Ownership.Decide(exists, found, scope.Owner))

@@ -17,23 +17,46 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
 
     public async Task<MigrationPlan> CreatePlanAsync(SiteInventory inventory, string site, string vmId, string sourceNode, string targetNode, CancellationToken cancellationToken)
     {
-        NameRules.Require(vmId, NameRules.IsVmId, "VM id");
-        NameRules.Require(sourceNode, NameRules.IsNodeName, "source node name");
-        NameRules.Require(targetNode, NameRules.IsNodeName, "target node name");
+        var plan = await CreateStoragePlanAsync(inventory, site, vmId, sourceNode, targetNode, _logger, cancellationToken);
         var vm = inventory.GetVm(vmId);
-        inventory.GetNode(sourceNode);
-        inventory.GetNode(targetNode);
-        var source = inventory.CreateExecutor(sourceNode, _logger);
         var target = inventory.CreateExecutor(targetNode, _logger);
         var sourcePaths = inventory.RuntimePaths(vmId, sourceNode);
         var targetPaths = inventory.RuntimePaths(vmId, targetNode);
-
-        var endpoints = await ResolveEndpointsAsync(inventory.GetNode(sourceNode), inventory.GetNode(targetNode), target, vmId, cancellationToken);
-
+        var endpoints = await ResolveEndpointsAsync(plan.SourceNodeDefinition, plan.TargetNodeDefinition, target, vmId, cancellationToken);
         var cpuInfo = await target.RunAsync(new NodeCommand("cat", "/proc/cpuinfo"), cancellationToken);
         var command = QemuCommandLine.Build(inventory, targetNode, vmId, new QemuStartOptions { Incoming = true },
             QemuCommandLine.CpuInfoHasHardwareVirtualization(cpuInfo.StandardOutput));
+        return plan with
+        {
+            GuestAgentSocket = vm.Qemu.GuestAgent ? sourcePaths.GuestAgentSocket : null,
+            TargetGuestAgentSocket = vm.Qemu.GuestAgent ? targetPaths.GuestAgentSocket : null,
+            TargetSerialLog = vm.Qemu.SerialLog ? targetPaths.SerialLog : null,
+            TargetTcpHost = (endpoints.NbdServer as InetSocketAddress)?.Host,
+            NbdTcpPort = (endpoints.NbdServer as InetSocketAddress)?.Port ?? 0,
+            MigrationTcpPort = endpoints.NbdServer is InetSocketAddress ? MigrationPort(endpoints.MigrationUri) : 0,
+            QemuBinary = command.Program,
+            TargetQemuArgs = command.Arguments,
+        };
+    }
 
+    /// <summary>
+    /// The part of a plan that needs no QEMU (offline migration uses it alone): the names checked, the VM and both
+    /// nodes from the inventory, the runtime paths, and every disk with how it moves (<see cref="DiskPlans"/>).
+    /// </summary>
+    public static async Task<MigrationPlan> CreateStoragePlanAsync(SiteInventory inventory, string site, string vmId, string sourceNode, string targetNode,
+        ILogger? logger, CancellationToken cancellationToken)
+    {
+        NameRules.Require(vmId, NameRules.IsVmId, "VM id");
+        NameRules.Require(sourceNode, NameRules.IsNodeName, "source node name");
+        NameRules.Require(targetNode, NameRules.IsNodeName, "target node name");
+        if (sourceNode == targetNode) throw new ArgumentException($"SourceNode and TargetNode are both '{sourceNode}': choose a different target node.");
+        var vm = inventory.GetVm(vmId);
+        var sourceDefinition = inventory.GetNode(sourceNode);
+        var targetDefinition = inventory.GetNode(targetNode);
+        var source = inventory.CreateExecutor(sourceNode, logger);
+        var target = inventory.CreateExecutor(targetNode, logger);
+        var sourcePaths = inventory.RuntimePaths(vmId, sourceNode);
+        var targetPaths = inventory.RuntimePaths(vmId, targetNode);
         var disks = new List<DiskPlan>();
         foreach (var definition in vm.Disks)
             disks.Add(await DiskPlans.CreateAsync(inventory, vmId, definition, source, target, cancellationToken));
@@ -43,22 +66,15 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
             SourceNode = sourceNode,
             TargetNode = targetNode,
             Site = site,
-            SourceNodeDefinition = inventory.GetNode(sourceNode),
-            TargetNodeDefinition = inventory.GetNode(targetNode),
+            SourceNodeDefinition = sourceDefinition,
+            TargetNodeDefinition = targetDefinition,
             SourceQmpSocket = sourcePaths.QmpSocket,
             SourcePidFile = sourcePaths.PidFile,
-            GuestAgentSocket = vm.Qemu.GuestAgent ? sourcePaths.GuestAgentSocket : null,
             TargetQmpSocket = targetPaths.QmpSocket,
             TargetPidFile = targetPaths.PidFile,
-            TargetGuestAgentSocket = vm.Qemu.GuestAgent ? targetPaths.GuestAgentSocket : null,
-            TargetSerialLog = vm.Qemu.SerialLog ? targetPaths.SerialLog : null,
             NbdSocket = targetPaths.NbdSocket,
             MigrationSocket = targetPaths.MigrationSocket,
-            TargetTcpHost = (endpoints.NbdServer as InetSocketAddress)?.Host,
-            NbdTcpPort = (endpoints.NbdServer as InetSocketAddress)?.Port ?? 0,
-            MigrationTcpPort = endpoints.NbdServer is InetSocketAddress ? MigrationPort(endpoints.MigrationUri) : 0,
-            QemuBinary = command.Program,
-            TargetQemuArgs = command.Arguments,
+            TargetQemuArgs = [],
             Disks = disks,
         };
     }

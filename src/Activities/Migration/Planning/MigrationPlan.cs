@@ -8,36 +8,13 @@ using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Activities.Migration.Planning;
 
-/// <summary>How a disk reaches the target (README.md, "What the demo shows"; the disk kinds of the site inventory).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<MigrationDiskKind>))]
-public enum MigrationDiskKind
-{
-    /// <summary>On storage both nodes see: nothing to copy.</summary>
-    Shared,
-    /// <summary>Local to the source, not replicated: full copy (mirror when attached, storage copy when unused).</summary>
-    Local,
-    /// <summary>Replicated with ZFS: incremental copy on top of the replica.</summary>
-    Replicated,
-}
-
-/// <summary>How a replicated disk's dirty blocks are copied (<see cref="BitmapMirror"/>).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<BitmapStrategy>))]
-public enum BitmapStrategy
-{
-    /// <summary>Native where QEMU offers it, else backup passes.</summary>
-    Auto,
-    /// <summary><c>blockdev-mirror sync:bitmap</c> (Proxmox-patched QEMU only).</summary>
-    Native,
-    /// <summary>Repeated <c>blockdev-backup sync:bitmap bitmap-mode:on-success</c> passes (stock QEMU).</summary>
-    BackupPasses,
-}
-
 /// <summary>
-/// Everything the VmMigration activities share, kept in the workflow variable <see cref="VariableName"/> so it is
-/// committed with the instance after every activity. Names are derived from the VM and disk ids, so rollback can find
-/// what a crashed step created.
+/// What one migration will do, set once by the planning step (GetDiskInfo, PlanOfflineMigration) and only read after
+/// that: the nodes as the site defined them, the disks, the names and endpoints. Kept in the workflow variable
+/// <see cref="VariableName"/> (committed with the instance). Names are derived from the VM and disk ids, so Rollback
+/// finds what a crashed step created. What the steps did since is in <see cref="MigrationState"/>.
 /// </summary>
-public sealed class MigrationPlan
+public sealed record MigrationPlan
 {
     /// <summary>The workflow variable holding the plan.</summary>
     public const string VariableName = "MigrationPlan";
@@ -73,7 +50,7 @@ public sealed class MigrationPlan
     /// <summary>The full argument list that starts the target QEMU: same device ids, disks at their target paths, QMP socket,
     /// pid file, <c>-daemonize</c>, <c>-incoming defer -S</c>.</summary>
     public required IReadOnlyList<string> TargetQemuArgs { get; init; }
-    public required List<DiskPlan> Disks { get; init; }
+    public required IReadOnlyList<DiskPlan> Disks { get; init; }
 
     /// <summary>The target's <c>migrationAddress</c> when NBD and the migration stream go over TCP (nodes on different
     /// machines, see <see cref="Qemu.MigrationEndpoints"/>); null for UNIX sockets (both nodes local: one filesystem).</summary>
@@ -100,33 +77,8 @@ public sealed class MigrationPlan
         ? new Qemu.InetSocketAddress(host, NbdTcpPort)
         : new Qemu.UnixSocketAddress(NbdSocket);
 
-    /// <summary>Set by FreezeGuest, cleared by ThawGuest.</summary>
-    public string? FrozenMode { get; set; }
-    /// <summary>When FreezeGuest froze the guest.</summary>
-    public DateTimeOffset? FrozenAt { get; set; }
-    /// <summary>Set by LiveMigrate at pre-switchover: the source vCPUs are stopped.</summary>
-    public DateTimeOffset? SwitchoverAt { get; set; }
-    /// <summary>RAM migration passes and time until pre-switchover.</summary>
-    public int? RamPasses { get; set; }
-    public double? RamMigrationMs { get; set; }
-    /// <summary>A source-session mark taken at pre-switchover (CompleteMirror awaits events after it).</summary>
-    public string? SwitchoverEventMark { get; set; }
-    /// <summary>Set by CompleteMirror once <c>migrate-continue</c> was sent: the migration can no longer be cancelled safely.</summary>
-    public bool Continued { get; set; }
-    /// <summary>Time CompleteMirror spent finishing the disks, and in all (ms), inside the switchover window.</summary>
-    public double? SwitchoverDisksMs { get; set; }
-    public double? SwitchoverWorkMs { get; set; }
-    /// <summary>Set by ResumeTarget: the VM runs on the target; never resume the source after this.</summary>
-    public bool TargetRunning { get; set; }
-    /// <summary>QEMU's <c>downtime</c> (ms) from <c>query-migrate</c>.</summary>
-    public long? QemuDowntimeMs { get; set; }
-    /// <summary>Guest pause from the source STOP to the target RESUME (ms).</summary>
-    public double? GuestPauseMs { get; set; }
-    /// <summary>Time CompleteMirror spent clearing the target's last-pass bitmaps at pre-switchover (ms; overlapped with its job check on the source).</summary>
-    public double? LastPassMarkMs { get; set; }
-    /// <summary>Time VerifyDisks spent comparing the disks inside the pause (ms), when it ran.</summary>
-    public double? VerifyDisksMs { get; set; }
-    public DateTimeOffset? StartedAt { get; set; }
+    /// <summary>When the migration was planned.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
 
     /// <summary>Every file the target QEMU creates in the target's socket directory and leaves there when it dies
     /// (the transient NBD and migration sockets aside: <see cref="NbdSocket"/>, <see cref="MigrationSocket"/>).</summary>
@@ -159,78 +111,8 @@ public sealed class MigrationPlan
         return node.Deserialize<MigrationPlan>(Json);
     }
 
-    /// <summary>Writes the plan back (committed with the instance when the activity ends).</summary>
+    /// <summary>Stores the plan: the planning steps only (committed with the instance when the activity ends).</summary>
     public void Write(ActivityExecutionContext context) => context.SetVariable(VariableName, JsonSerializer.SerializeToNode(this, Json));
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
-}
-
-/// <summary>One disk of the VM and everything created for it.</summary>
-public sealed class DiskPlan
-{
-    /// <summary>The guest device id (<c>-device ...,id=</c>), e.g. <c>vd0</c>: the same on both nodes.</summary>
-    public required string DeviceId { get; init; }
-    /// <summary>The BlockBackend (drive) id, e.g. <c>drive0</c>.</summary>
-    public required string DriveId { get; init; }
-    /// <summary>The format node name the jobs and bitmaps use, e.g. <c>disk0</c>.</summary>
-    public required string NodeName { get; init; }
-    public required MigrationDiskKind Kind { get; init; }
-    /// <summary>False for a disk that belongs to the VM but is not attached to the running QEMU.</summary>
-    public required bool Attached { get; init; }
-    public required long SizeBytes { get; init; }
-    /// <summary>The raw image path (file or zvol device) on the source node.</summary>
-    public required string SourcePath { get; init; }
-    /// <summary>The raw image path on the target node.</summary>
-    public required string TargetPath { get; init; }
-    /// <summary>The ZFS dataset holding the disk on the source (replicated disks, and local ones in a dataset).</summary>
-    public string? SourceDataset { get; init; }
-    /// <summary>The ZFS dataset on the target.</summary>
-    public string? TargetDataset { get; init; }
-    /// <summary>The target storage layout (files, zvol, directory): how a non-replicated target volume is created.</summary>
-    public required string TargetLayout { get; init; }
-    /// <summary>The source storage layout: how the source copy of a local disk is removed or kept after the migration.</summary>
-    public string SourceLayout { get; init; } = "";
-
-    [JsonIgnore]
-    public string BitmapName => $"mig-{DeviceId}";
-    [JsonIgnore]
-    public string ExportName => $"mig-{DeviceId}";
-    [JsonIgnore]
-    public string NbdClientNode => $"mig-tgt-{DeviceId}";
-    [JsonIgnore]
-    public string JobId => $"mig-job-{DeviceId}";
-    /// <summary>On the target: records what the last copy pass wrote (cleared at pre-switchover; TargetWriteBitmaps).</summary>
-    [JsonIgnore]
-    public string LastPassBitmap => $"mig-last-{DeviceId}";
-    /// <summary>On the target of a replicated disk: records everything QEMU copied on top of the replica (never cleared).</summary>
-    [JsonIgnore]
-    public string CopiedBitmap => $"mig-copied-{DeviceId}";
-    /// <summary>The read-only export VerifyDisks adds on the target to read the bitmaps.</summary>
-    [JsonIgnore]
-    public string VerifyExportName => $"mig-verify-{DeviceId}";
-
-    /// <summary>Bitmaps PrepareTarget added on this disk's target node (empty when it did not track target writes).</summary>
-    public List<string> TargetBitmaps { get; set; } = [];
-
-    /// <summary>The snapshot this migration took for replication (<c>dataset@name</c> short name).</summary>
-    public string? Snapshot { get; set; }
-    /// <summary>The newest common snapshot the incremental send started from (null for a first full send).</summary>
-    public string? BaseSnapshot { get; set; }
-    /// <summary>A <see cref="QmpSession.Mark"/> taken before this disk's current job started (its events come after it).</summary>
-    public string? JobEventMark { get; set; }
-    /// <summary>The strategy BitmapMirror chose (Native or BackupPasses); null for mirrors.</summary>
-    public BitmapStrategy? Strategy { get; set; }
-    /// <summary>Bytes pushed to the target by QEMU jobs for this disk (all passes).</summary>
-    public long BytesCopied { get; set; }
-    /// <summary>Dirty bytes in the bitmap when the first copy pass started.</summary>
-    public long? InitialDirtyBytes { get; set; }
-    /// <summary>The final pass at switchover: bytes and ms.</summary>
-    public long? FinalPassBytes { get; set; }
-    public double? FinalPassMs { get; set; }
-    /// <summary>Backup passes run so far.</summary>
-    public int Passes { get; set; }
-    /// <summary>Bytes the ZFS send stream carried.</summary>
-    public long? ReplicationBytes { get; set; }
-    /// <summary>The measured rate of the last copy pass (bytes/s).</summary>
-    public double? LastPassRate { get; set; }
 }

@@ -19,13 +19,13 @@ namespace Elsa.Migration.Activities.Migration.Steps;
 public sealed class BitmapMirror : CodeActivity
 {
     [Input(Description = "Auto: native bitmap mirror when QEMU has it, else backup passes. Native: require it. BackupPasses: always passes.",
-        UIHint = "dropdown", Options = ["Auto", "Native", "BackupPasses"], DefaultValue = "Auto")]
+        DefaultValue = BitmapStrategy.Auto)]
     public Input<BitmapStrategy>? Strategy { get; set; }
 
     [Input(Description = "Bandwidth limit per disk in bytes per second (0 = unlimited).", DefaultValue = 0L)]
     public Input<long>? BandwidthBytesPerSecond { get; set; }
 
-    [Input(Description = "Longest time one copy pass may take.", DefaultValue = 600)]
+    [Input(Description = "Longest time one copy pass may take.", DefaultValue = 600, ZeroOrLessMeansDefault = true)]
     public Input<int>? PassTimeoutSeconds { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -40,34 +40,21 @@ public sealed class BitmapMirror : CodeActivity
         var qmp = await scope.SourceAsync();
         var capabilities = await qmp.Client.QueryCapabilitiesAsync(scope.Token);
         var requested = context.Get(Strategy);
-        var strategy = requested switch
-        {
-            BitmapStrategy.Native when !capabilities.BlockdevMirrorSupportsBitmap => throw new NotSupportedException(
-                $"Strategy Native needs a QEMU whose blockdev-mirror takes a bitmap (Proxmox-patched); this QEMU {capabilities.QemuVersion} has no such member " +
-                "in query-qmp-schema. Use Strategy Auto or BackupPasses."),
-            BitmapStrategy.BackupPasses when !capabilities.BackupSupportsBitmap => throw new NotSupportedException(
-                $"Strategy BackupPasses needs blockdev-backup with a bitmap; QEMU {capabilities.QemuVersion} lacks it."),
-            BitmapStrategy.Native => BitmapStrategy.Native,
-            BitmapStrategy.BackupPasses => BitmapStrategy.BackupPasses,
-            _ when capabilities.BlockdevMirrorSupportsBitmap => BitmapStrategy.Native,
-            _ when capabilities.BackupSupportsBitmap => BitmapStrategy.BackupPasses,
-            _ => throw new NotSupportedException(
-                $"QEMU {capabilities.QemuVersion} offers neither a bitmap mirror nor a bitmap backup: an incremental copy is impossible. " +
-                "Refusing to fall back to a full copy; migrate with the disk marked local to copy it fully."),
-        };
+        var strategy = StrategyChoice.Choose(requested, capabilities);
         var speed = context.Get(BandwidthBytesPerSecond) is > 0 and var s ? s : (long?)null;
-        var timeout = TimeSpan.FromSeconds(context.Get(PassTimeoutSeconds) is > 0 and var t ? t : 600);
+        var timeout = TimeSpan.FromSeconds(context.Get(PassTimeoutSeconds));
 
         foreach (var disk in disks)
         {
             var dirty = await BackupPass.DirtyBytesAsync(qmp, disk, scope.Token); // fails when the bitmap is gone
-            disk.Strategy = strategy;
-            disk.InitialDirtyBytes = dirty;
+            var copy = scope.State.CopyOf(disk);
+            copy.Strategy = strategy;
+            copy.InitialDirtyBytes = dirty;
             await MirrorSetup.ConnectNbdAsync(scope, qmp, disk);
             await MirrorSetup.RequireNoForeignJobAsync(scope, qmp, disk);
             if (strategy == BitmapStrategy.Native)
             {
-                disk.JobEventMark = qmp.Mark();
+                copy.JobEventMark = qmp.Mark();
                 var entry = await scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "mirror" });
                 await qmp.Client.BlockdevMirrorAsync(new BlockdevMirrorOptions(disk.JobId, disk.NodeName, disk.NbdClientNode, SyncMode.Bitmap)
                 {
@@ -81,13 +68,13 @@ public sealed class BitmapMirror : CodeActivity
                 continue;
             }
             var pass = await BackupPass.RunAsync(scope, qmp, disk, speed, timeout, recordInLedger: true, scope.Token);
-            await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", disk.BytesCopied, dirty, "bytes", pass.Rate, "first bitmap pass"));
+            await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", copy.BytesCopied, dirty, "bytes", pass.Rate, "first bitmap pass"));
             await context.JournalAsync(
                 $"BitmapMirror {disk.DeviceId}: strategy BackupPasses (blockdev-backup sync:bitmap, requested {requested}); " +
                 $"pass 1 copied {pass.BytesCopied} bytes ({dirty} dirty, disk {disk.SizeBytes}) in {pass.Elapsed.TotalMilliseconds:0} ms",
                 Data(disk, strategy, requested, dirty, pass.BytesCopied));
         }
-        scope.SavePlan();
+        scope.SaveState();
     }
 
     private static JsonObject Data(DiskPlan disk, BitmapStrategy strategy, BitmapStrategy requested, long dirty, long copied) => new()

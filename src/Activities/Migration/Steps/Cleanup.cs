@@ -29,28 +29,22 @@ public sealed class Cleanup : CodeActivity
     {
         var scope = MigrationScope.Open(context);
         var plan = scope.Plan;
-        if (!plan.TargetRunning)
+        if (!scope.State.VmRunsOnTarget)
             throw new InvalidOperationException("Cleanup removes the source VM: it runs only after ResumeTarget (the VM must run on the target).");
         var keep = Math.Max(1, context.Get(KeepSnapshots));
         var undo = new LedgerUndo(scope);
         var said = new List<string>();
 
+        // Jobs, NBD clients and bitmaps on the source, the target's write-tracking bitmaps and verify export: newest first,
+        // as Rollback would, each by its ledger entry (a job the switchover ran under the same id goes with its entry).
+        foreach (var entry in (await context.GetLedgerAsync()).Where(e => e.ReleasedAt is null && LedgerKinds.RemovedAtCleanup.Contains(e.Kind)).OrderByDescending(e => e.Id))
+        {
+            said.Add(await undo.UndoAsync(entry));
+            await context.ReleaseResourceAsync(entry.Id);
+        }
         var source = await scope.TryGetSourceAsync();
         if (source is not null)
         {
-            foreach (var entry in (await context.GetLedgerAsync()).Where(e => e.ReleasedAt is null && e.Kind is LedgerKinds.BlockJob or LedgerKinds.NbdClient or LedgerKinds.DirtyBitmap).OrderByDescending(e => e.Id))
-            {
-                said.Add(await undo.UndoAsync(entry));
-                await context.ReleaseResourceAsync(entry.Id);
-            }
-            // Anything of ours that escaped the ledger (a pass started at switchover) goes too.
-            foreach (var disk in plan.AttachedDisks)
-            {
-                if ((await source.Client.QueryBlockJobsAsync(scope.Token)).Any(j => j.Device == disk.JobId))
-                    said.Add(await undo.CancelJobAsync(disk.JobId));
-                if ((await source.Client.QueryNamedBlockNodesAsync(scope.Token)).Any(n => n.NodeName == disk.NbdClientNode))
-                    said.Add(await undo.RemoveNbdClientAsync(disk.NbdClientNode));
-            }
             var status = await source.Client.QueryStatusAsync(scope.Token);
             if (status.Status == RunState.Running)
                 throw new InvalidOperationException("The source QEMU is running although the VM was resumed on the target: refusing to quit it. Check both nodes now.");
@@ -67,12 +61,6 @@ public sealed class Cleanup : CodeActivity
             said.Add("source QEMU quit");
         }
 
-        // The target's write-tracking bitmaps and verify export, should ResumeTarget not have removed them.
-        foreach (var entry in (await context.GetLedgerAsync()).Where(e => e.ReleasedAt is null && e.Kind is LedgerKinds.TargetExport or LedgerKinds.TargetBitmap).OrderByDescending(e => e.Id))
-        {
-            said.Add(await undo.UndoAsync(entry));
-            await context.ReleaseResourceAsync(entry.Id);
-        }
         var copies = await SourceCopies.RetireAsync(scope, context.Get(KeepSourceLocalDisks));
         said.AddRange(copies.Select(c => c!["result"]!.GetValue<string>()));
         foreach (var disk in plan.Disks.Where(d => d.Kind == MigrationDiskKind.Replicated))
@@ -80,7 +68,7 @@ public sealed class Cleanup : CodeActivity
             said.Add(await PruneAsync(scope, scope.SourceNode, disk.SourceDataset!, keep));
             said.Add(await PruneAsync(scope, scope.TargetNode, disk.TargetDataset!, keep));
         }
-        foreach (var entry in (await context.GetLedgerAsync()).Where(e => e.ReleasedAt is null && e.Kind is LedgerKinds.ZfsSnapshot or LedgerKinds.ReplicaReceived or LedgerKinds.GuestFrozen))
+        foreach (var entry in (await context.GetLedgerAsync()).Where(e => e.ReleasedAt is null && LedgerKinds.KeptAtCleanup.Contains(e.Kind)))
             await context.ReleaseResourceAsync(entry.Id);
         // The migration is over: release the target's monitor (QEMU serves one QMP client at a time; over SSH the
         // session is also an ssh + socat relay that would otherwise live as long as this process).
@@ -93,7 +81,7 @@ public sealed class Cleanup : CodeActivity
     {
         var zfs = new Zfs.ZfsDriver(node);
         if (!await zfs.ExistsAsync(dataset, scope.Token)) return "";
-        var old = await zfs.PruneSnapshotsAsync(dataset, ZfsCommands.SnapshotPrefix, keep, scope.Token);
+        var old = await zfs.PruneSnapshotsAsync(dataset, MigrationSnapshots.Prefix, keep, scope.Token);
         return old.Count == 0 ? "" : $"pruned {old.Count} old snapshots of {node.NodeName}:{dataset}";
     }
 }

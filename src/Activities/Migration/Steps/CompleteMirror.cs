@@ -20,7 +20,7 @@ namespace Elsa.Migration.Activities.Migration.Steps;
 [Recovery(RecoveryPolicy.Compensate)]
 public sealed class CompleteMirror : CodeActivity
 {
-    [Input(Description = "Longest time to finish the disks and complete the migration (the guest is paused meanwhile).", DefaultValue = 60)]
+    [Input(Description = "Longest time to finish the disks and complete the migration (the guest is paused meanwhile).", DefaultValue = 60, ZeroOrLessMeansDefault = true)]
     public Input<int>? TimeoutSeconds { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -28,19 +28,20 @@ public sealed class CompleteMirror : CodeActivity
         var watch = Stopwatch.StartNew();
         var scope = MigrationScope.Open(context);
         var plan = scope.Plan;
-        if (plan.SwitchoverAt is null)
+        var state = scope.State;
+        if (state.Ram is null)
             throw new InvalidOperationException("CompleteMirror runs only at pre-switchover: put it right after LiveMigrate.");
-        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds) is > 0 and var t ? t : 60);
+        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds));
         var source = await scope.SourceAsync();
         var disks = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
-        var mirrors = disks.Where(d => d.Strategy != BitmapStrategy.BackupPasses).ToList();
-        var passes = disks.Where(d => d.Strategy == BitmapStrategy.BackupPasses).ToList();
+        var mirrors = disks.Where(d => state.CopyOf(d).Strategy != BitmapStrategy.BackupPasses).ToList();
+        var passes = disks.Where(d => state.CopyOf(d).Strategy == BitmapStrategy.BackupPasses).ToList();
 
         // The target's last-pass bitmaps start afresh now, before the final pass and the drain; one transaction on the
         // target, overlapped with the job check on the source.
-        var marking = disks.Any(d => d.TargetBitmaps.Count > 0) ? MarkLastPassAsync(scope, disks) : Task.CompletedTask;
+        var marking = disks.Any(d => state.TargetBitmapsOf(d).Count > 0) ? MarkLastPassAsync(scope, disks) : Task.FromResult<double?>(null);
         await Task.WhenAll(marking, RequireMirrorsReadyAsync(source, mirrors, scope.Token));
-        var finishing = mirrors.Select(d => SoftCancelAsync(source, d, timeout, scope.Token))
+        var finishing = mirrors.Select(d => SoftCancelAsync(source, d, state.CopyOf(d), timeout, scope.Token))
             .Concat(passes.Select(d => FinalPassAsync(scope, source, d, timeout)));
         await Task.WhenAll(finishing);
         var disksDone = watch.Elapsed;
@@ -50,14 +51,12 @@ public sealed class CompleteMirror : CodeActivity
 
         var mark = source.LastSequence;
         await source.Client.MigrateContinueAsync(MigrationStatus.PreSwitchover, scope.Token);
-        plan.Continued = true;
         var ev = await source.WaitForEventAsync<MigrationEvent>(mark,
             e => e.Status is MigrationStatus.Completed or MigrationStatus.Failed or MigrationStatus.Cancelled, timeout, "MIGRATION completed", scope.Token);
         if (ev.Status != MigrationStatus.Completed)
             throw new InvalidOperationException($"The migration {ev.Status} after migrate-continue; the source keeps the VM.");
-        plan.SwitchoverDisksMs = disksDone.TotalMilliseconds;
-        plan.SwitchoverWorkMs = watch.Elapsed.TotalMilliseconds;
-        plan.Write(context);
+        state.Switchover = new Switchover(disksDone.TotalMilliseconds, watch.Elapsed.TotalMilliseconds, await marking);
+        scope.SaveState();
     }
 
     private static async Task RequireMirrorsReadyAsync(QmpSession source, IReadOnlyList<DiskPlan> mirrors, CancellationToken ct)
@@ -70,15 +69,16 @@ public sealed class CompleteMirror : CodeActivity
                     "a soft cancel would leave the target incomplete. Rolling back.");
     }
 
-    private static async Task MarkLastPassAsync(MigrationScope scope, IReadOnlyList<DiskPlan> disks)
+    /// <summary>Clears the target's last-pass bitmaps; returns the time it took (ms).</summary>
+    private static async Task<double?> MarkLastPassAsync(MigrationScope scope, IReadOnlyList<DiskPlan> disks)
     {
         var watch = Stopwatch.StartNew();
         var target = await scope.TargetAsync();
-        await TargetWriteBitmaps.ClearLastPassAsync(target, disks, scope.Token);
-        scope.Plan.LastPassMarkMs = watch.Elapsed.TotalMilliseconds;
+        await TargetWriteBitmaps.ClearLastPassAsync(target, disks, scope.State, scope.Token);
+        return watch.Elapsed.TotalMilliseconds;
     }
 
-    private static async Task SoftCancelAsync(QmpSession qmp, DiskPlan disk, TimeSpan timeout, CancellationToken ct)
+    private static async Task SoftCancelAsync(QmpSession qmp, DiskPlan disk, DiskCopy copy, TimeSpan timeout, CancellationToken ct)
     {
         var mark = qmp.LastSequence;
         await qmp.Client.BlockJobCancelAsync(disk.JobId, force: false, ct);
@@ -87,13 +87,14 @@ public sealed class CompleteMirror : CodeActivity
         if (ev is not BlockJobCompletedEvent { Error: null } done)
             throw new InvalidOperationException($"Mirror of disk {disk.DeviceId} did not finish cleanly at switchover ({ev.Name}" +
                 (ev is BlockJobCompletedEvent { Error: { } e } ? $": {e}" : "") + ").");
-        disk.BytesCopied = done.Offset;
+        copy.BytesCopied = done.Offset;
     }
 
     private static async Task FinalPassAsync(MigrationScope scope, QmpSession qmp, DiskPlan disk, TimeSpan timeout)
     {
         var pass = await BackupPass.RunAsync(scope, qmp, disk, speed: null, timeout, recordInLedger: false, scope.Token);
-        disk.FinalPassBytes = pass.BytesCopied;
-        disk.FinalPassMs = pass.Elapsed.TotalMilliseconds;
+        var copy = scope.State.CopyOf(disk);
+        copy.FinalPassBytes = pass.BytesCopied;
+        copy.FinalPassMs = pass.Elapsed.TotalMilliseconds;
     }
 }

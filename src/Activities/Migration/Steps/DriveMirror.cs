@@ -34,12 +34,12 @@ public sealed class DriveMirror : CodeActivity
         {
             await MirrorSetup.ConnectNbdAsync(scope, qmp, disk);
             await MirrorSetup.RequireNoForeignJobAsync(scope, qmp, disk);
-            disk.JobEventMark = qmp.Mark();
+            scope.State.CopyOf(disk).JobEventMark = qmp.Mark();
             var entry = await scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "mirror" });
             await qmp.Client.BlockdevMirrorAsync(new BlockdevMirrorOptions(disk.JobId, disk.NodeName, disk.NbdClientNode, SyncMode.Full) { Speed = speed }, scope.Token);
             await scope.ConfirmAsync(entry);
         }
-        scope.SavePlan();
+        scope.SaveState();
         await context.JournalAsync(
             $"Full mirror started for {string.Join(", ", disks.Select(d => $"{d.DeviceId} ({d.SizeBytes} B)"))}" + (speed is null ? "" : $", limited to {speed} B/s per disk"),
             new JsonObject { ["disks"] = new JsonArray(disks.Select(d => (JsonNode)d.DeviceId).ToArray()), ["speed"] = speed });

@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Migration.Planning;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
@@ -17,17 +18,17 @@ namespace Elsa.Migration.Activities.Migration.Steps;
 public sealed class FreezeGuest : CodeActivity
 {
     [Input(Description = "Agent: guest-fsfreeze-freeze through the guest agent. Pause: stop the vCPUs (no agent needed).",
-        UIHint = "dropdown", Options = ["Agent", "Pause"], DefaultValue = "Pause")]
+        DefaultValue = FreezeMode.Pause)]
     public Input<FreezeMode>? Mode { get; set; }
 
-    [Input(Description = "Longest time the guest may stay frozen; after it a watchdog thaws the guest.", DefaultValue = 30)]
+    [Input(Description = "Longest time the guest may stay frozen; after it a watchdog thaws the guest.", DefaultValue = 30, ZeroOrLessMeansDefault = true)]
     public Input<int>? MaxFreezeSeconds { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
         var mode = context.Get(Mode);
-        var maxSeconds = context.Get(MaxFreezeSeconds) is > 0 and var s ? s : 30;
+        var maxSeconds = context.Get(MaxFreezeSeconds);
         var qmp = await scope.SourceAsync();
 
         var status = await qmp.Client.QueryStatusAsync(scope.Token);
@@ -50,9 +51,8 @@ public sealed class FreezeGuest : CodeActivity
             await GuestThaw.ThawAsync(qmp, scope.SourceNode, scope.Plan.GuestAgentSocket, mode, CancellationToken.None);
             throw;
         }
-        scope.Plan.FrozenMode = mode.ToString();
-        scope.Plan.FrozenAt = context.Time.GetUtcNow();
-        scope.SavePlan();
+        scope.State.Freeze = new GuestFreeze(mode.ToString(), context.Time.GetUtcNow());
+        scope.SaveState();
         await context.JournalAsync($"Guest frozen ({mode}: {said}), at most {maxSeconds} s", new JsonObject { ["mode"] = mode.ToString(), ["maxFreezeSeconds"] = maxSeconds });
     }
 }

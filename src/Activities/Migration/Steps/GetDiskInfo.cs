@@ -42,8 +42,8 @@ public sealed class GetDiskInfo : CodeActivity<string>
 
         // The site name is checked (no path) before the catalog or any node is asked.
         var (siteName, inventory) = await SiteSelection.LoadAsync(catalog, context.Get(Site), context.CancellationToken);
-        var plan = await planner.CreatePlanAsync(inventory, siteName, Need(VmId, nameof(VmId)), source, target, context.CancellationToken);
-        plan.StartedAt = context.Time.GetUtcNow();
+        var plan = await planner.CreatePlanAsync(inventory, siteName, Need(VmId, nameof(VmId)), source, target, context.CancellationToken)
+            with { StartedAt = context.Time.GetUtcNow() };
 
         // The running QEMU is the truth for attached disks: every attached disk of the plan must be there, by node-name.
         var qmp = await pool.GetAsync(plan.SourceNodeDefinition.CreateExecutor(context.Logger), plan.SourceQmpSocket, context.CancellationToken);

@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Migration.Planning;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
@@ -21,7 +22,7 @@ public sealed class LiveMigrate : CodeActivity
     [Input(Description = "Downtime QEMU aims for when deciding to switch over, in ms (0 = QEMU's default, 300).", DefaultValue = 0)]
     public Input<int>? DowntimeLimitMs { get; set; }
 
-    [Input(Description = "Longest time the RAM migration may take to reach pre-switchover.", DefaultValue = 600)]
+    [Input(Description = "Longest time the RAM migration may take to reach pre-switchover.", DefaultValue = 600, ZeroOrLessMeansDefault = true)]
     public Input<int>? TimeoutSeconds { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -30,7 +31,7 @@ public sealed class LiveMigrate : CodeActivity
         var plan = scope.Plan;
         var source = await scope.SourceAsync();
         var target = await scope.TargetAsync();
-        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds) is > 0 and var t ? t : 600);
+        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds));
 
         await target.Client.MigrateSetCapabilitiesAsync([MigrationCapability.Events], true, scope.Token);
         await source.Client.MigrateSetCapabilitiesAsync([MigrationCapability.Events, MigrationCapability.PauseBeforeSwitchover], true, scope.Token);
@@ -71,11 +72,9 @@ public sealed class LiveMigrate : CodeActivity
             throw new InvalidOperationException($"RAM migration to {plan.TargetNode} {ev.Status}: {info.ErrorDescription ?? "no detail from QEMU"}");
         }
         // The guest is paused from now on: no journal here (CompleteMirror journals the RAM figures after migrate-continue);
-        // the plan write is part of the one commit between this step and CompleteMirror.
-        plan.SwitchoverAt = context.Time.GetUtcNow();
-        plan.SwitchoverEventMark = source.Mark();
-        plan.RamPasses = source.EventsSince(mark).OfType<MigrationPassEvent>().Count();
-        plan.RamMigrationMs = context.Time.GetElapsedTime(started).TotalMilliseconds;
-        plan.Write(context);
+        // the state write is part of the one commit between this step and CompleteMirror.
+        scope.State.Ram = new RamMigration(context.Time.GetUtcNow(), source.Mark(),
+            source.EventsSince(mark).OfType<MigrationPassEvent>().Count(), context.Time.GetElapsedTime(started).TotalMilliseconds);
+        scope.SaveState();
     }
 }

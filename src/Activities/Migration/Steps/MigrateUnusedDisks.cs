@@ -31,8 +31,8 @@ public sealed class MigrateUnusedDisks : CodeActivity
             var started = context.Time.GetTimestamp();
             var bytes = await TargetVolumes.CopyAsync(scope.SourceNode, disk.SourcePath, scope.TargetNode, disk.TargetPath, scope.Token);
             var elapsed = context.Time.GetElapsedTime(started);
-            disk.BytesCopied = bytes;
-            scope.SavePlan();
+            scope.State.CopyOf(disk).BytesCopied = bytes;
+            scope.SaveState();
             await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", bytes, disk.SizeBytes, "bytes", bytes / Math.Max(elapsed.TotalSeconds, 1e-3)));
             await context.JournalAsync($"Copied unused disk {disk.DeviceId} ({disk.SourcePath} -> {scope.Plan.TargetNode}:{disk.TargetPath}): {bytes} bytes in {elapsed.TotalMilliseconds:0} ms",
                 new JsonObject { ["disk"] = disk.DeviceId, ["bytes"] = bytes });

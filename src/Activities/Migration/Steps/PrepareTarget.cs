@@ -19,7 +19,7 @@ namespace Elsa.Migration.Activities.Migration.Steps;
 [Recovery(RecoveryPolicy.Compensate)]
 public sealed class PrepareTarget : CodeActivity
 {
-    [Input(Description = "How long to wait for the target QEMU's QMP socket.", DefaultValue = 30)]
+    [Input(Description = "How long to wait for the target QEMU's QMP socket.", DefaultValue = 30, ZeroOrLessMeansDefault = true)]
     public Input<int>? StartTimeoutSeconds { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -53,7 +53,7 @@ public sealed class PrepareTarget : CodeActivity
             ?? throw new InvalidOperationException($"The target QEMU on {plan.TargetNode} exited right after it started (no live process for {plan.TargetPidFile}): see its log.");
         await scope.ConfirmAsync(qemuEntry, process.ToJson());
 
-        var timeout = TimeSpan.FromSeconds(context.Get(StartTimeoutSeconds) is > 0 and var t ? t : 30);
+        var timeout = TimeSpan.FromSeconds(context.Get(StartTimeoutSeconds));
         var qmp = await scope.TargetAsync(timeout);
         var status = await qmp.Client.QueryStatusAsync(scope.Token);
         if (status.Status != RunState.Inmigrate)
@@ -67,7 +67,7 @@ public sealed class PrepareTarget : CodeActivity
                 await qmp.Client.BlockExportAddNbdAsync(disk.ExportName, disk.NodeName, disk.ExportName, writable: true, scope.Token);
             // What the copy passes write on the target, for VerifyDisks (Sampled); CompleteMirror clears the last-pass ones.
             await TargetWriteBitmaps.AddAsync(scope, qmp, exported);
-            scope.SavePlan();
+            scope.SaveState();
         }
         var elapsed = context.Time.GetElapsedTime(started);
         await context.JournalAsync(

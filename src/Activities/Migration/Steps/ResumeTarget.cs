@@ -1,44 +1,35 @@
-using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Activities.Migration.Planning;
 using Elsa.Migration.Activities.Migration.Ledger;
-using Elsa.Migration.Activities.Migration.Verification;
 
 namespace Elsa.Migration.Activities.Migration.Steps;
 
 /// <summary>
-/// Step 9: removes the target's NBD exports and server, resumes the VM on the target (<c>cont</c>), and reports
-/// QEMU's downtime (<c>query-migrate</c>) and the guest's real pause (source STOP to target RESUME). From here on the
-/// VM lives on the target: its QEMU and volumes leave the ledger, and Rollback will never resume the source.
+/// Step 9: once the target has loaded the migration, removes its NBD exports and server, resumes the VM there
+/// (<c>cont</c>), and reports QEMU's downtime (<c>query-migrate</c>) and the guest's real pause (source STOP to target
+/// RESUME). From here on the VM lives on the target: its QEMU and volumes become the VM's (they leave the ledger), and
+/// Rollback will never resume the source. What the migration left on the source is Cleanup's.
 /// </summary>
 [Activity("VmMigration", "VM Migration", "Resumes the VM on the target and reports QEMU's downtime and the guest pause.")]
 [FlowNode(Outcomes.Done, Outcomes.Failed)]
 [Recovery(RecoveryPolicy.Rerun)]
 public sealed class ResumeTarget : CodeActivity<long>
 {
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(60);
+
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
         var plan = scope.Plan;
         var target = await scope.TargetAsync();
         var exported = plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
-        var status = await target.Client.QueryStatusAsync(scope.Token);
-        if (status.Status == RunState.Inmigrate)
+        var status = await IncomingMigration.WaitLoadedAsync(target, LoadTimeout, scope.Token);
+        if (status != RunState.Running)
         {
-            // The source reports completed once it has sent everything; the target may still be loading the state.
-            var done = await target.WaitForEventAsync<MigrationEvent>(0,
-                e => e.Status is MigrationStatus.Completed or MigrationStatus.Failed or MigrationStatus.Cancelled,
-                TimeSpan.FromSeconds(60), "MIGRATION completed on the target", scope.Token);
-            if (done.Status != MigrationStatus.Completed)
-                throw new InvalidOperationException($"The target failed to load the migration ({done.Status}): the source keeps the VM.");
-            status = await target.Client.QueryStatusAsync(scope.Token);
-        }
-        if (status.Status != RunState.Running)
-        {
-            if (status.Status != RunState.Paused)
-                throw new InvalidOperationException($"The target QEMU is '{status.Status}', expected 'paused' after the migration completed.");
+            if (status != RunState.Paused)
+                throw new InvalidOperationException($"The target QEMU is '{status}', expected 'paused' after the migration completed.");
             foreach (var disk in exported)
                 await Tolerant(() => target.Client.BlockExportDelAsync(disk.ExportName, scope.Token));
             if (exported.Count > 0) await Tolerant(() => target.Client.NbdServerStopAsync(scope.Token));
@@ -46,59 +37,31 @@ public sealed class ResumeTarget : CodeActivity<long>
             await target.Client.ContAsync(scope.Token);
             await target.WaitForEventAsync<ResumeEvent>(mark, _ => true, TimeSpan.FromSeconds(30), "RESUME on the target", scope.Token);
         }
-        plan.TargetRunning = true;
-        plan.Write(context);
 
-        // The guest runs again: now the bookkeeping (SQLite) that was kept out of the switchover window.
-        await scope.ReleaseAsync(LedgerKinds.TargetQemu, plan.TargetPidFile);
-        foreach (var disk in plan.Disks)
-            await scope.ReleaseAsync(LedgerKinds.TargetVolume, disk.TargetPath);
-        await scope.ReleaseAsync(LedgerKinds.Migration, plan.MigrationUri);
-        foreach (var disk in exported)
-        {
-            await scope.ReleaseAsync(LedgerKinds.NbdClient, disk.NbdClientNode);
-            await scope.ReleaseAsync(LedgerKinds.BlockJob, disk.JobId);
-        }
-        await RemoveTransientSocketsAsync(scope);
-        // The target's write-tracking bitmaps served VerifyDisks; the running VM does not need them (nbd-server-stop above
-        // already removed any verify export).
-        await TargetWriteBitmaps.RemoveAllAsync(scope, target);
-        foreach (var disk in exported)
-            await scope.ReleaseAsync(LedgerKinds.TargetExport, disk.VerifyExportName);
+        // Recorded before anything else can fail: from here on nothing may resume the source.
+        scope.State.Resumed = new ResumedOnTarget(context.Time.GetUtcNow(), null, null);
+        scope.SaveState();
 
         var source = await scope.SourceAsync();
         var info = await source.Client.QueryMigrateAsync(scope.Token);
         var stop = source.EventsSince(0).OfType<StopEvent>().LastOrDefault(); // the switchover stop: S stays stopped after it
         var resume = target.EventsSince(0).OfType<ResumeEvent>().LastOrDefault();
-        plan.QemuDowntimeMs = info.DowntimeMs;
-        plan.GuestPauseMs = stop is not null && resume is not null ? (resume.Timestamp - stop.Timestamp).TotalMilliseconds : null;
-        plan.Write(context);
+        scope.State.Resumed = scope.State.Resumed with
+        {
+            QemuDowntimeMs = info.DowntimeMs,
+            GuestPauseMs = stop is not null && resume is not null ? (resume.Timestamp - stop.Timestamp).TotalMilliseconds : null,
+        };
+        scope.SaveState();
         context.Set(Result, info.DowntimeMs ?? -1);
 
-        await context.JournalAsync(
-            $"RAM migrated in {plan.RamMigrationMs:0} ms ({plan.RamPasses} passes); at switchover the disks took {plan.SwitchoverDisksMs:0.0} ms " +
-            $"and CompleteMirror {plan.SwitchoverWorkMs:0.0} ms",
-            new JsonObject { ["ramPasses"] = plan.RamPasses, ["ramMs"] = plan.RamMigrationMs, ["switchoverDisksMs"] = plan.SwitchoverDisksMs });
-        foreach (var disk in exported)
-            await context.JournalAsync(
-                $"Disk {disk.DeviceId}: {disk.Kind}, {(disk.Strategy?.ToString() ?? "Mirror")}, {disk.BytesCopied} bytes copied of {disk.SizeBytes}" +
-                (disk.Strategy == BitmapStrategy.BackupPasses ? $" in {disk.Passes} passes (final pass {disk.FinalPassBytes} bytes in {disk.FinalPassMs:0.0} ms)" : ""),
-                new JsonObject
-                {
-                    ["disk"] = disk.DeviceId,
-                    ["strategy"] = disk.Strategy?.ToString() ?? "Mirror",
-                    ["bytesCopied"] = disk.BytesCopied,
-                    ["diskSize"] = disk.SizeBytes,
-                    ["initialDirtyBytes"] = disk.InitialDirtyBytes,
-                    ["passes"] = disk.Passes,
-                    ["finalPassBytes"] = disk.FinalPassBytes,
-                    ["replicationBytes"] = disk.ReplicationBytes,
-                });
-        await context.JournalAsync($"VM {plan.VmId} runs on {plan.TargetNode}; QEMU downtime {info.DowntimeMs} ms, guest pause {plan.GuestPauseMs:0.0} ms" +
-            (plan.VerifyDisksMs is { } verify ? $" (of which VerifyDisks {verify:0} ms)" : ""),
-            new JsonObject { ["downtimeMs"] = info.DowntimeMs, ["guestPauseMs"] = plan.GuestPauseMs, ["totalTimeMs"] = info.TotalTimeMs, ["verifyDisksMs"] = plan.VerifyDisksMs });
+        // The guest runs again: the bookkeeping (SQLite) that was kept out of the switchover window. The target QEMU and
+        // volumes are the VM's now: no undo may remove them.
+        await scope.HandOverToTargetAsync();
+        await RemoveTransientSocketsAsync(scope);
+        await MigrationReport.JournalAsync(scope, info);
     }
 
+    /// <summary>The target's NBD and incoming-migration sockets, which outlive the NBD server and the migration.</summary>
     internal static async Task RemoveTransientSocketsAsync(MigrationScope scope)
     {
         var plan = scope.Plan;

@@ -66,8 +66,8 @@ public sealed class Rollback : CodeActivity
         }
         var onTarget = await undo.VmOnTargetAsync();
         var lost = !onTarget && entries.Any(e => SourceRunningKinds.Contains(e.Kind)) ? await SourceFailureAsync(scope) : null;
-        scope.Plan.FrozenMode = null;
-        scope.SavePlan();
+        scope.State.Freeze = null;
+        scope.SaveState();
         var problems = (lost is null ? failed : failed.Prepend(lost)).ToList();
         var undoFailures = failed.Count == 0 ? "" : $"{failed.Count} resources could not be undone: {string.Join("; ", failed)}";
         await context.JournalAsync(

@@ -15,7 +15,7 @@ public sealed class ThawGuest : CodeActivity
     {
         var scope = MigrationScope.Open(context);
         MigrationScope.Service<FreezeWatchdog>(context).Disarm(scope.Plan.SourceQmpSocket);
-        if (scope.Plan.FrozenMode is not { } modeText || !Enum.TryParse<FreezeMode>(modeText, out var mode))
+        if (scope.State.Freeze is not { } freeze || !Enum.TryParse<FreezeMode>(freeze.Mode, out var mode))
         {
             await context.JournalAsync("Guest was not frozen: nothing to thaw");
             return;
@@ -23,9 +23,9 @@ public sealed class ThawGuest : CodeActivity
         var qmp = await scope.SourceAsync();
         var thawed = await GuestThaw.ThawAsync(qmp, scope.SourceNode, scope.Plan.GuestAgentSocket, mode, scope.Token);
         await scope.ReleaseAsync(LedgerKinds.GuestFrozen, scope.Plan.VmId);
-        var window = scope.Plan.FrozenAt is { } at ? (context.Time.GetUtcNow() - at).TotalMilliseconds : (double?)null;
-        scope.Plan.FrozenMode = null;
-        scope.SavePlan();
+        var window = (context.Time.GetUtcNow() - freeze.FrozenAt).TotalMilliseconds;
+        scope.State.Freeze = null;
+        scope.SaveState();
         await context.JournalAsync(
             thawed ? $"Guest thawed ({mode}) after {window:0} ms frozen" : $"Guest was already running (watchdog thawed it?) after {window:0} ms",
             new JsonObject { ["mode"] = mode.ToString(), ["freezeWindowMs"] = window, ["thawedByWatchdog"] = !thawed });

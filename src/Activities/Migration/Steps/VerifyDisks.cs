@@ -37,29 +37,29 @@ public sealed class VerifyDisks : CodeActivity
     public const string Different = "Different";
 
     [Input(Description = "Full: every byte of every copied disk. Sampled: every region the last copy pass wrote (and for replicated disks all QEMU copied), plus random regions and the first and last region of each disk.",
-        UIHint = "dropdown", Options = ["Full", "Sampled"], DefaultValue = "Full")]
+        DefaultValue = VerifyMode.Full)]
     public Input<VerifyMode>? Mode { get; set; }
 
-    [Input(Description = "Sampled: random regions per disk.", DefaultValue = 64)]
+    [Input(Description = "Sampled: random regions per disk.", DefaultValue = 64, ZeroOrLessMeansDefault = true)]
     public Input<int>? SampleRegions { get; set; }
 
     [Input(Description = "Sampled: seed of the random regions (0: a new one each run; the journal names the seed used).", DefaultValue = 0)]
     public Input<int>? Seed { get; set; }
 
-    [Input(Description = "Size of one compared region in KiB (a multiple of 4 for O_DIRECT).", DefaultValue = 1024)]
+    [Input(Description = "Size of one compared region in KiB (a multiple of 4 for O_DIRECT).", DefaultValue = 1024, ZeroOrLessMeansDefault = true)]
     public Input<int>? RegionKiB { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
         var plan = scope.Plan;
-        if (!plan.Continued || plan.TargetRunning)
+        if (scope.State.Switchover is null || scope.State.VmRunsOnTarget)
             throw new InvalidOperationException("VerifyDisks compares the disks while both sides are paused: put it right after CompleteMirror, before ResumeTarget.");
         var mode = context.Get(Mode);
-        var regionKiB = context.Get(RegionKiB) is > 0 and var r ? r : 1024;
+        var regionKiB = context.Get(RegionKiB);
         if (regionKiB % 4 != 0) throw new ArgumentException($"RegionKiB {regionKiB} must be a multiple of 4 (O_DIRECT reads need aligned sizes).");
         var regionBytes = regionKiB * 1024L;
-        var samples = context.Get(SampleRegions) is > 0 and var n ? n : 64;
+        var samples = context.Get(SampleRegions);
         var watch = Stopwatch.StartNew();
         await RequirePausedAsync(scope);
 
@@ -68,12 +68,12 @@ public sealed class VerifyDisks : CodeActivity
         var seed = context.Get(Seed) is not 0 and var given ? given : Random.Shared.Next(1, int.MaxValue);
         var selections = new List<RegionSelection>();
         foreach (var d in disks) // one after the other: each records its verify export in the ledger
-            selections.Add(mode == VerifyMode.Full ? RegionSelection.Full(d, regionBytes) : await RegionSelection.SampledAsync(scope, d, regionBytes, samples, seed));
+            selections.Add(mode == VerifyMode.Full ? RegionSelection.Full(d, scope.State.TargetBitmapsOf(d).Count > 0, regionBytes) : await RegionSelection.SampledAsync(scope, d, regionBytes, samples, seed));
         var bitmapsRead = watch.Elapsed;
         var results = await Task.WhenAll(selections.Select(x => DiskComparer.CompareAsync(x.Disk, source, target, regionBytes, x.Runs, scope.Token)));
         var cost = watch.Elapsed;
-        plan.VerifyDisksMs = cost.TotalMilliseconds;
-        scope.SavePlan();
+        scope.State.VerifyDisksMs = cost.TotalMilliseconds;
+        scope.SaveState();
 
         var bytes = results.Sum(x => x.BytesCompared);
         var regions = results.Sum(x => x.RegionsCompared);
@@ -116,7 +116,7 @@ public sealed class VerifyDisks : CodeActivity
                 ["seed"] = mode == VerifyMode.Sampled ? seed : null,
                 ["lastPassRegions"] = lastPassRegions,
                 ["bitmapReadMs"] = mode == VerifyMode.Sampled ? bitmapsRead.TotalMilliseconds : null,
-                ["lastPassMarkMs"] = plan.LastPassMarkMs,
+                ["lastPassMarkMs"] = scope.State.Switchover.LastPassMarkMs,
             });
         if (!identical) await context.CompleteAsync(Different);
     }
@@ -129,17 +129,8 @@ public sealed class VerifyDisks : CodeActivity
         if (sourceStatus == RunState.Running)
             throw new InvalidOperationException("The source QEMU is running: the migration did not complete; its disks keep changing and cannot be verified.");
         var target = await scope.TargetAsync();
-        var status = (await target.Client.QueryStatusAsync(scope.Token)).Status;
-        if (status == RunState.Inmigrate)
-        {
-            // The source reports completed once it has sent everything; the target may still be loading the state.
-            var done = await target.WaitForEventAsync<MigrationEvent>(0,
-                e => e.Status is MigrationStatus.Completed or MigrationStatus.Failed or MigrationStatus.Cancelled,
-                TimeSpan.FromSeconds(60), "MIGRATION completed on the target", scope.Token);
-            if (done.Status != MigrationStatus.Completed)
-                throw new InvalidOperationException($"The target failed to load the migration ({done.Status}): nothing to verify; the source keeps the VM.");
-            status = (await target.Client.QueryStatusAsync(scope.Token)).Status;
-        }
+        // The source reports completed once it has sent everything; the target may still be loading the state.
+        var status = await IncomingMigration.WaitLoadedAsync(target, TimeSpan.FromSeconds(60), scope.Token);
         if (status != RunState.Paused)
             throw new InvalidOperationException($"The target QEMU is '{status}', expected 'paused' (VerifyDisks runs before ResumeTarget).");
     }

@@ -20,10 +20,10 @@ public sealed class WaitConvergence : CodeActivity
 {
     public const string TimedOut = "TimedOut";
 
-    [Input(Description = "Longest time to wait for all disks to converge before taking TimedOut.", DefaultValue = 600)]
+    [Input(Description = "Longest time to wait for all disks to converge before taking TimedOut.", DefaultValue = 600, ZeroOrLessMeansDefault = true)]
     public Input<int>? TimeoutSeconds { get; set; }
 
-    [Input(Description = "Backup passes: converged when the remaining dirty bytes copy within this many ms at the measured rate.", DefaultValue = 100)]
+    [Input(Description = "Backup passes: converged when the remaining dirty bytes copy within this many ms at the measured rate.", DefaultValue = 100, ZeroOrLessMeansDefault = true)]
     public Input<int>? DowntimeBudgetMs { get; set; }
 
     [Input(Description = "Bandwidth limit per disk for further backup passes, bytes per second (0 = unlimited).", DefaultValue = 0L)]
@@ -32,15 +32,16 @@ public sealed class WaitConvergence : CodeActivity
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
-        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds) is > 0 and var t ? t : 600);
-        var budget = TimeSpan.FromMilliseconds(context.Get(DowntimeBudgetMs) is > 0 and var b ? b : 100);
+        var timeout = TimeSpan.FromSeconds(context.Get(TimeoutSeconds));
+        var budget = TimeSpan.FromMilliseconds(context.Get(DowntimeBudgetMs));
         var speed = context.Get(BandwidthBytesPerSecond) is > 0 and var s ? s : (long?)null;
         var deadline = context.Time.GetUtcNow() + timeout;
         var qmp = await scope.SourceAsync();
         var disks = scope.Plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         var started = context.Time.GetTimestamp();
 
-        var waits = disks.ToDictionary(d => d, d => d.Strategy == BitmapStrategy.BackupPasses
+        var state = scope.State;
+        var waits = disks.ToDictionary(d => d, d => state.CopyOf(d).Strategy == BitmapStrategy.BackupPasses
             ? ConvergePassesAsync(scope, qmp, d, budget, speed, deadline)
             : WaitReadyAsync(scope, qmp, d, deadline));
         var all = Task.WhenAll(waits.Values);
@@ -52,8 +53,8 @@ public sealed class WaitConvergence : CodeActivity
         {
             if (targetGone.IsCompleted)
                 throw new InvalidOperationException($"The target QEMU on {scope.Plan.TargetNode} exited while the disks were being copied " +
-                    $"(its QMP connection closed); copies so far: {Describe(disks)}. Check the target's log; rolling back.");
-            await ReportAsync(context, qmp, disks, scope.Token);
+                    $"(its QMP connection closed); copies so far: {Describe(state, disks)}. Check the target's log; rolling back.");
+            await ReportAsync(context, qmp, state, disks, scope.Token);
         }
         try
         {
@@ -61,30 +62,30 @@ public sealed class WaitConvergence : CodeActivity
         }
         catch (TimeoutException)
         {
-            scope.SavePlan();
-            await context.JournalAsync($"Disk copies did not converge within {timeout.TotalSeconds:0} s: " + Describe(disks),
+            scope.SaveState();
+            await context.JournalAsync($"Disk copies did not converge within {timeout.TotalSeconds:0} s: " + Describe(state, disks),
                 new JsonObject { ["timeoutSeconds"] = timeout.TotalSeconds });
             await context.CompleteAsync(TimedOut);
             return;
         }
-        scope.SavePlan();
-        await ReportAsync(context, qmp, disks, scope.Token);
-        await context.JournalAsync($"All disk copies converged in {context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms: " + Describe(disks),
+        scope.SaveState();
+        await ReportAsync(context, qmp, state, disks, scope.Token);
+        await context.JournalAsync($"All disk copies converged in {context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms: " + Describe(state, disks),
             new JsonObject
             {
                 ["disks"] = new JsonArray(disks.Select(d => (JsonNode)new JsonObject
                 {
                     ["disk"] = d.DeviceId,
-                    ["strategy"] = d.Strategy?.ToString() ?? "Mirror",
-                    ["bytesCopied"] = d.BytesCopied,
-                    ["passes"] = d.Passes,
+                    ["strategy"] = state.CopyOf(d).Strategy?.ToString() ?? "Mirror",
+                    ["bytesCopied"] = state.CopyOf(d).BytesCopied,
+                    ["passes"] = state.CopyOf(d).Passes,
                 }).ToArray())
             });
     }
 
     private static async Task WaitReadyAsync(MigrationScope scope, QmpSession qmp, DiskPlan disk, DateTimeOffset deadline)
     {
-        var after = qmp.SequenceOf(disk.JobEventMark);
+        var after = qmp.SequenceOf(scope.State.CopyOf(disk).JobEventMark);
         var job = (await qmp.Client.QueryBlockJobsAsync(scope.Token)).FirstOrDefault(j => j.Device == disk.JobId);
         if (job is { Ready: true }) return;
         // A job that ended while nobody listened (this connection opened after a host restart) left no event to wait for.
@@ -112,8 +113,7 @@ public sealed class WaitConvergence : CodeActivity
         while (true)
         {
             var dirty = await BackupPass.DirtyBytesAsync(qmp, disk, scope.Token);
-            var rate = disk.LastPassRate ?? 0;
-            if (dirty == 0 || (rate > 0 && dirty / rate <= budget.TotalSeconds)) return;
+            if (ConvergenceRule.Converged(dirty, scope.State.CopyOf(disk).LastPassRate, budget)) return;
             var left = deadline - scope.Context.Time.GetUtcNow();
             if (left <= TimeSpan.Zero)
                 throw new TimeoutException($"Backup passes of {disk.DeviceId} did not converge: {dirty} dirty bytes left" +
@@ -124,21 +124,21 @@ public sealed class WaitConvergence : CodeActivity
         }
     }
 
-    private static async Task ReportAsync(ActivityExecutionContext context, QmpSession qmp, List<DiskPlan> disks, CancellationToken ct)
+    private static async Task ReportAsync(ActivityExecutionContext context, QmpSession qmp, MigrationState state, List<DiskPlan> disks, CancellationToken ct)
     {
         var jobs = (await qmp.Client.QueryBlockJobsAsync(ct)).ToDictionary(j => j.Device);
         foreach (var disk in disks)
         {
             if (jobs.TryGetValue(disk.JobId, out var job) && job.Type == BlockJobType.Mirror)
                 await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", job.Offset, job.Length, "bytes", null, job.Ready ? "ready" : "mirroring"));
-            else
-                await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", disk.BytesCopied, disk.InitialDirtyBytes ?? disk.BytesCopied, "bytes",
-                    disk.LastPassRate, $"{disk.Passes} bitmap passes"));
+            else if (state.CopyOf(disk) is var copy)
+                await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", copy.BytesCopied, copy.InitialDirtyBytes ?? copy.BytesCopied, "bytes",
+                    copy.LastPassRate, $"{copy.Passes} bitmap passes"));
         }
     }
 
-    private static string Describe(IEnumerable<DiskPlan> disks) =>
-        string.Join(", ", disks.Select(d => d.Strategy == BitmapStrategy.BackupPasses
-            ? $"{d.DeviceId} {d.Passes} passes, {d.BytesCopied} bytes"
+    private static string Describe(MigrationState state, IEnumerable<DiskPlan> disks) =>
+        string.Join(", ", disks.Select(d => state.CopyOf(d) is { Strategy: BitmapStrategy.BackupPasses } copy
+            ? $"{d.DeviceId} {copy.Passes} passes, {copy.BytesCopied} bytes"
             : $"{d.DeviceId} mirror"));
 }

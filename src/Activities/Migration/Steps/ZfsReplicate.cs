@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Migration.Copy;
 using Elsa.Migration.Activities.Zfs;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -33,7 +34,7 @@ public enum ReplicationPhase
 public sealed class ZfsReplicate : CodeActivity
 {
     [Input(Description = "All: snapshot then send. Snapshot: only the snapshots (inside a freeze). Send: only send snapshots already taken.",
-        UIHint = "dropdown", Options = ["All", "Snapshot", "Send"], DefaultValue = "All")]
+        DefaultValue = ReplicationPhase.All)]
     public Input<ReplicationPhase>? Phase { get; set; }
 
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
@@ -61,57 +62,28 @@ public sealed class ZfsReplicate : CodeActivity
 
     private static async Task SnapshotAsync(MigrationScope scope, List<DiskPlan> disks)
     {
-        var name = ZfsCommands.SnapshotPrefix + scope.Context.Time.GetUtcNow().ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture);
-        var todo = disks.Where(d => d.Snapshot is null).ToList();
-        if (todo.Count == 0) return;
-        var entries = new List<LedgerEntry>();
-        foreach (var disk in todo)
-        {
-            disk.Snapshot = name;
-            entries.Add(await scope.RecordAsync(LedgerKinds.ZfsSnapshot, scope.Plan.SourceNode, $"{disk.SourceDataset}@{name}",
-                new JsonObject { ["dataset"] = disk.SourceDataset, ["snapshot"] = name, ["targetDataset"] = disk.TargetDataset }));
-        }
         var started = scope.Context.Time.GetTimestamp();
-        bool atomic;
-        try
-        {
-            // Marked as this migration's as they are made: Rollback destroys only a snapshot that carries the mark.
-            atomic = await new ZfsDriver(scope.SourceNode).SnapshotAllAsync(todo.Select(d => Need(d.SourceDataset, d)).ToList(), name,
-                new Dictionary<string, string> { [Ownership.ZfsProperty] = scope.Owner }, scope.Token);
-        }
-        catch (ZfsException)
-        {
-            // All or none (SnapshotAllAsync): a snapshot command that failed left none of them. Forget them; Rollback would
-            // not destroy a same-named snapshot it never took anyway (no mark), but it need not look.
-            foreach (var disk in todo)
-            {
-                await scope.ReleaseAsync(LedgerKinds.ZfsSnapshot, $"{disk.SourceDataset}@{name}");
-                disk.Snapshot = null;
-            }
-            scope.SavePlan();
-            throw;
-        }
-        foreach (var entry in entries) await scope.ConfirmAsync(entry, new JsonObject { ["owner"] = scope.Owner });
-        scope.SavePlan();
-        await scope.JournalAsync($"ZFS snapshot {name} of {string.Join(", ", todo.Select(d => d.SourceDataset))} in {scope.Context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms" +
-            (atomic || todo.Count == 1 ? "" : " (one at a time: this zfs takes one per command; the disks are mutually consistent only inside a freeze)"),
-            new JsonObject { ["snapshot"] = name, ["atomic"] = atomic });
+        if (await MigrationSnapshots.TakeAsync(scope, disks) is not { } taken) return;
+        await scope.JournalAsync($"ZFS snapshot {taken.Name} of {string.Join(", ", taken.Disks.Select(d => d.SourceDataset))} in {scope.Context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms" +
+            (taken.Atomic || taken.Disks.Count == 1 ? "" : " (one at a time: this zfs takes one per command; the disks are mutually consistent only inside a freeze)"),
+            new JsonObject { ["snapshot"] = taken.Name, ["atomic"] = taken.Atomic });
     }
 
     private static async Task SendAsync(MigrationScope scope, List<DiskPlan> disks)
     {
         foreach (var disk in disks)
         {
-            var snapshot = disk.Snapshot ?? throw new InvalidOperationException(
+            var replication = scope.State.ReplicationOf(disk);
+            var snapshot = replication.Snapshot ?? throw new InvalidOperationException(
                 $"Disk {disk.DeviceId} has no replication snapshot: run ZfsReplicate with Phase = Snapshot (or All) first.");
-            var dataset = Need(disk.SourceDataset, disk);
+            var dataset = MigrationSnapshots.SourceDataset(disk);
             var targetDataset = Need(disk.TargetDataset, disk);
             var source = new ZfsDriver(scope.SourceNode);
             var target = new ZfsDriver(scope.TargetNode);
-            if (await target.ExistsAsync(ZfsCommands.Full(targetDataset, snapshot), scope.Token)) continue; // already received (rerun)
+            if (await target.ExistsAsync(ZfsDriver.SnapshotName(targetDataset, snapshot), scope.Token)) continue; // already received (rerun)
             // Same name and same guid: a same-named snapshot of another history is no base.
             var common = (await ZfsReplicator.NewestCommonSnapshotAsync(source, dataset, target, targetDataset, scope.Token))?.Name;
-            disk.BaseSnapshot = common;
+            replication.BaseSnapshot = common;
             // A full stream into an existing dataset would replace it (recv -F): never overwrite what is there.
             if (common is null && await target.ExistsAsync(targetDataset, scope.Token))
                 throw new InvalidOperationException($"{scope.Plan.TargetNode}:{targetDataset} exists but shares no snapshot (name and guid) with " +
@@ -124,8 +96,8 @@ public sealed class ZfsReplicate : CodeActivity
             var elapsed = scope.Context.Time.GetElapsedTime(started);
             await scope.Context.ReportProgressAsync(new Progress($"replicate {disk.DeviceId}", bytes, bytes, "bytes",
                 bytes / Math.Max(elapsed.TotalSeconds, 1e-3), $"{dataset}@{snapshot} sent"));
-            disk.ReplicationBytes = bytes;
-            scope.SavePlan();
+            replication.Bytes = bytes;
+            scope.SaveState();
             await scope.JournalAsync(
                 $"Replicated {dataset}@{snapshot} -> {scope.Plan.TargetNode}:{targetDataset} " +
                 (common is null ? "(full: no common snapshot)" : $"(incremental from @{common})") + $": {bytes} bytes in {elapsed.TotalMilliseconds:0} ms",

@@ -15,24 +15,25 @@ namespace Elsa.Migration.Activities.Migration.Verification;
 /// </summary>
 internal static class TargetBitmapMap
 {
-    /// <summary>The dirty extents of every tracked bitmap of <paramref name="disk"/>, by bitmap name.</summary>
-    public static async Task<IReadOnlyDictionary<string, IReadOnlyList<(long Offset, long Length)>>> ReadAsync(MigrationScope scope, QmpSession target, DiskPlan disk)
+    /// <summary>The dirty extents of the target <paramref name="bitmaps"/> of <paramref name="disk"/>, by bitmap name.</summary>
+    public static async Task<IReadOnlyDictionary<string, IReadOnlyList<(long Offset, long Length)>>> ReadAsync(MigrationScope scope, QmpSession target, DiskPlan disk,
+        IReadOnlyList<string> bitmaps)
     {
         var ct = scope.Token;
-        foreach (var bitmap in disk.TargetBitmaps)
+        foreach (var bitmap in bitmaps)
             await target.Client.BlockDirtyBitmapDisableAsync(disk.NodeName, bitmap, ct);
         await scope.RecordAsync(LedgerKinds.TargetExport, scope.Plan.TargetNode, disk.VerifyExportName);
         try
         {
-            await target.Client.BlockExportAddNbdAsync(disk.VerifyExportName, disk.NodeName, disk.VerifyExportName, writable: false, disk.TargetBitmaps, ct);
+            await target.Client.BlockExportAddNbdAsync(disk.VerifyExportName, disk.NodeName, disk.VerifyExportName, writable: false, bitmaps, ct);
         }
         catch (QmpException ex) when (ex.Description.Contains("already", StringComparison.OrdinalIgnoreCase))
         {
             // Left by an interrupted earlier run of VerifyDisks (it is re-runnable): replace it.
             await target.Client.BlockExportDelAsync(disk.VerifyExportName, ct);
-            await target.Client.BlockExportAddNbdAsync(disk.VerifyExportName, disk.NodeName, disk.VerifyExportName, writable: false, disk.TargetBitmaps, ct);
+            await target.Client.BlockExportAddNbdAsync(disk.VerifyExportName, disk.NodeName, disk.VerifyExportName, writable: false, bitmaps, ct);
         }
-        var maps = (await Task.WhenAll(disk.TargetBitmaps.Select(async bitmap => (Bitmap: bitmap, Map: await ReadMapAsync(scope, disk, bitmap)))))
+        var maps = (await Task.WhenAll(bitmaps.Select(async bitmap => (Bitmap: bitmap, Map: await ReadMapAsync(scope, disk, bitmap)))))
             .ToDictionary(x => x.Bitmap, x => x.Map);
         await target.Client.BlockExportDelAsync(disk.VerifyExportName, ct);
         await scope.ReleaseAsync(LedgerKinds.TargetExport, disk.VerifyExportName);

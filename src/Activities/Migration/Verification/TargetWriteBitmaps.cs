@@ -29,16 +29,16 @@ internal static class TargetWriteBitmaps
                     new JsonObject { ["node"] = disk.NodeName, ["bitmap"] = bitmap });
         var actions = disks.SelectMany(d => For(d).Select(b => (TransactionAction)new AddBitmapAction(d.NodeName, b))).ToList();
         if (actions.Count > 0) await target.Client.TransactionAsync(actions, scope.Token);
-        foreach (var disk in disks) disk.TargetBitmaps = [.. For(disk)];
+        foreach (var disk in disks) scope.State.TargetBitmaps[disk.DeviceId] = [.. For(disk)];
     }
 
     /// <summary>
     /// CompleteMirror, at pre-switchover (guest downtime): clears every last-pass bitmap in one <c>transaction</c>, so
     /// from here on it marks what the final pass and the drain write. Must finish before those start.
     /// </summary>
-    public static Task ClearLastPassAsync(QmpSession target, IEnumerable<DiskPlan> disks, CancellationToken ct)
+    public static Task ClearLastPassAsync(QmpSession target, IEnumerable<DiskPlan> disks, MigrationState state, CancellationToken ct)
     {
-        var actions = disks.Where(d => d.TargetBitmaps.Contains(d.LastPassBitmap))
+        var actions = disks.Where(d => state.TargetBitmapsOf(d).Contains(d.LastPassBitmap))
             .Select(d => (TransactionAction)new ClearBitmapAction(d.NodeName, d.LastPassBitmap)).ToList();
         return actions.Count == 0 ? Task.CompletedTask : target.Client.TransactionAsync(actions, ct);
     }
@@ -61,16 +61,5 @@ internal static class TargetWriteBitmaps
             // that follows makes sure the process is gone.
             return gone;
         }
-    }
-
-    /// <summary>Once the VM runs on the target: removes every tracked bitmap and releases its ledger entries.</summary>
-    public static async Task RemoveAllAsync(MigrationScope scope, QmpSession target)
-    {
-        foreach (var disk in scope.Plan.AttachedDisks)
-            foreach (var bitmap in disk.TargetBitmaps)
-            {
-                await RemoveAsync(target, disk.NodeName, bitmap, scope.Token);
-                await scope.ReleaseAsync(LedgerKinds.TargetBitmap, $"{disk.NodeName}/{bitmap}");
-            }
     }
 }

@@ -1,4 +1,4 @@
-using Elsa.Migration.Activities.Lab.Guest;
+using Elsa.Migration.Lab.Guest;
 
 namespace Elsa.Migration.Activities.Tests.Lab.Guest;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Elsa.Migration.Activities.Lab.Guest;
+using Elsa.Migration.Lab.Guest;
 using Xunit.Abstractions;
 
 namespace Elsa.Migration.Activities.Tests.Lab.Guest;

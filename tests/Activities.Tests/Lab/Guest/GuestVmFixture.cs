@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Elsa.Migration.Activities.Lab.Guest;
+using Elsa.Migration.Lab.Guest;
 
 namespace Elsa.Migration.Activities.Tests.Lab.Guest;
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Elsa.Migration.Activities.Lab.Guest;
+using Elsa.Migration.Lab.Guest;
 
 namespace Elsa.Migration.Activities.Tests.Lab.Guest;
 

@@ -1,6 +1,6 @@
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Lab;
-using Elsa.Migration.Activities.Lab.Guest;
+using Elsa.Migration.Lab;
+using Elsa.Migration.Lab.Guest;
 using Elsa.Migration.Activities.Tests.Lab;
 using Xunit.Abstractions;
 

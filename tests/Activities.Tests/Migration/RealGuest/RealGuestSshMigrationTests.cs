@@ -1,5 +1,5 @@
 using Elsa.Migration.Activities.GuestAgent;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Tests.Lab;
 using Elsa.Migration.Activities.Tests.Nodes;

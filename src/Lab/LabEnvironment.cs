@@ -5,7 +5,7 @@ using Elsa.Migration.Activities.Zfs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Elsa.Migration.Activities.Lab;
+namespace Elsa.Migration.Lab;
 
 /// <summary>Sizes and names of a lab.</summary>
 public sealed record LabOptions

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Elsa.Migration.Activities.Migration.Ledger;
 using Elsa.Migration.Activities.Qemu;
 
-namespace Elsa.Migration.Activities.Lab;
+namespace Elsa.Migration.Lab;
 
 /// <summary>What a <see cref="MigrationLab"/> is built with, beyond the lab's own <see cref="LabOptions"/>.</summary>
 public sealed record MigrationLabOptions
@@ -164,10 +164,11 @@ public sealed class MigrationLab : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="workflowJson"/> for <paramref name="vmId"/> from <see cref="Source"/> to <see cref="Target"/>
     /// (or <paramref name="from"/> to <paramref name="to"/>) and returns the instance id; <paramref name="diskBandwidth"/> (bytes per second, 0 = unlimited) is the procedures'
-    /// <c>DiskBandwidth</c> input, left out when null.
+    /// <c>DiskBandwidth</c> input, left out when null; <paramref name="keepSourceLocalDisks"/> the shipped procedures'
+    /// <c>KeepSourceLocalDisks</c> (to compare a local disk's source copy with the target's afterwards).
     /// </summary>
     public async Task<string> StartMigrationAsync(string workflowJson, string vmId, CancellationToken ct, long? diskBandwidth = null,
-        string from = Source, string to = Target)
+        string from = Source, string to = Target, bool keepSourceLocalDisks = false)
     {
         var definition = Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(workflowJson);
         var inputs = new Dictionary<string, JsonNode?>
@@ -178,6 +179,7 @@ public sealed class MigrationLab : IAsyncDisposable
             ["Site"] = SiteName,
         };
         if (diskBandwidth is { } bandwidth) inputs["DiskBandwidth"] = bandwidth;
+        if (keepSourceLocalDisks) inputs["KeepSourceLocalDisks"] = true;
         return await Runtime.StartAsync(definition, inputs, cancellationToken: ct);
     }
 

@@ -1,6 +1,6 @@
 using Elsa.Migration.Activities.Inventory;
 
-namespace Elsa.Migration.Activities.Lab;
+namespace Elsa.Migration.Lab;
 
 /// <summary>
 /// The lab's site catalog: one site, <see cref="SiteName"/>, whose inventory is the lab's current one (the lab rewrites

@@ -1,4 +1,4 @@
-namespace Elsa.Migration.Activities.Lab.Guest;
+namespace Elsa.Migration.Lab.Guest;
 
 /// <summary>One <c>HEARTBEAT seq=N uptime=S</c> line of the guest's serial console.</summary>
 /// <param name="Sequence">Blocks the writer has written and fsync'ed so far.</param>

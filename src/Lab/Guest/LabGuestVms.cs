@@ -1,7 +1,7 @@
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Qemu;
 
-namespace Elsa.Migration.Activities.Lab.Guest;
+namespace Elsa.Migration.Lab.Guest;
 
 /// <summary>The knobs of a lab VM that runs the real guest: its disks, which one the guest writes to, and how fast.</summary>
 public sealed record GuestVmOptions

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace Elsa.Migration.Activities.Lab.Guest;
+namespace Elsa.Migration.Lab.Guest;
 
 /// <summary>
 /// The lab guest built by <c>scripts/guest/build-image.sh</c> (run by <c>./scripts/setup.sh</c>): an ELF kernel

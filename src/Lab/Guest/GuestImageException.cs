@@ -1,4 +1,4 @@
-namespace Elsa.Migration.Activities.Lab.Guest;
+namespace Elsa.Migration.Lab.Guest;
 
 /// <summary>The lab guest image is missing, stale or damaged; the message says what to run.</summary>
 public sealed class GuestImageException(string message) : Exception(message);

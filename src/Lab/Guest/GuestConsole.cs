@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Elsa.Migration.Activities.Lab.Guest;
+namespace Elsa.Migration.Lab.Guest;
 
 /// <summary>
 /// Follows the guest's serial log (QEMU <c>-serial file:PATH</c>): the latest heartbeat, the writer's sequence, and

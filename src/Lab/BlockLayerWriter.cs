@@ -2,7 +2,7 @@ using System.Globalization;
 using Elsa.Migration.Activities.Nodes;
 using Elsa.Migration.Activities.Qemu;
 
-namespace Elsa.Migration.Activities.Lab;
+namespace Elsa.Migration.Lab;
 
 /// <summary>
 /// Guest-like writes without a guest: HMP <c>qemu-io DRIVE "write -P pattern offset length"</c> through QEMU's block

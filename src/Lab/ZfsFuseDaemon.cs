@@ -2,7 +2,7 @@ using Elsa.Migration.Activities.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Elsa.Migration.Activities.Lab;
+namespace Elsa.Migration.Lab;
 
 /// <summary>
 /// Makes sure a zfs-fuse daemon answers on this machine. There can be only one (fixed socket paths), so one that

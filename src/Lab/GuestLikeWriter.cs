@@ -1,6 +1,6 @@
 using Elsa.Migration.Activities.Qemu;
 
-namespace Elsa.Migration.Activities.Lab;
+namespace Elsa.Migration.Lab;
 
 /// <summary>
 /// Writes through the source QEMU's block layer (HMP qemu-io) for the whole migration, like a guest would: only while the

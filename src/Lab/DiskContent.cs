@@ -1,4 +1,4 @@
-namespace Elsa.Migration.Activities.Lab;
+namespace Elsa.Migration.Lab;
 
 /// <summary>Content for lab disk images: random (incompressible, and any mix-up between disks shows in a compare).</summary>
 public static class DiskContent

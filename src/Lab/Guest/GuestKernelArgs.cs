@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Elsa.Migration.Activities.Lab.Guest;
+namespace Elsa.Migration.Lab.Guest;
 
 /// <summary>How the guest's init treats a data disk without an ext filesystem.</summary>
 public enum GuestDiskFormat
