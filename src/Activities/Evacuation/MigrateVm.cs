@@ -46,7 +46,7 @@ public sealed class MigrateVm : CodeActivity<object>
         DefaultValue = DefaultProcedure)]
     public Input<string>? Procedure { get; set; }
 
-    [Input(DisplayName = "Procedure inputs", Description = "More inputs of the procedure, as a JSON object (e.g. {\"DiskBandwidth\": 0}).", UIHint = "json-editor")]
+    [Input(DisplayName = "Procedure inputs", Description = "More inputs of the procedure, as a JSON object (e.g. {\"DiskBandwidth\": 0}).", UIHint = InputUIHints.JsonEditor)]
     public Input<object>? ProcedureInputs { get; set; }
 
     [Input(DisplayName = "Slot wait (s)", Description = "How long to wait for a free migration slot when a node is at the host's limit; then the VM is reported refused.",

@@ -1,5 +1,5 @@
 using Elsa.Migration.Activities.Inventory;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Runtime;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Elsa.Migration.Activities.Lab;
+using Elsa.Migration.Lab;
 
 namespace Elsa.Migration.Host.Tests.Evacuation;
 
