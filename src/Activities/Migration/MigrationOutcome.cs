@@ -36,6 +36,9 @@ public sealed record MigrationOutcome(string Name, string? Reason, bool Cancelle
 
     public static MigrationOutcome? Decide(WorkflowStatus status, string? error, IReadOnlyList<JournalEntry> journal, IReadOnlyList<LedgerEntry> ledger)
     {
+        // An evacuation moves its VMs through migrations of their own: its outcome is the worst of theirs.
+        if (Evacuation.EvacuationOutcome.Decide(status, error, journal) is { } evacuation)
+            return evacuation;
         if (!status.IsTerminal() || !journal.Any(e => e.ActivityType?.StartsWith(MigrationNamespace, StringComparison.Ordinal) == true))
             return null;
         var decided = DecideName(status, error, journal, ledger);

@@ -110,6 +110,11 @@ public abstract class ActivityExecutionContext
     /// <summary>Names the instance (Elsa's <c>SetName</c>).</summary>
     public virtual void SetInstanceName(string name) => throw new NotSupportedException("This context cannot name the instance.");
 
+    /// <summary>True when <see cref="CancellationToken"/> fired because the host is stopping (nothing more is committed;
+    /// the next start recovers the instance by each activity's policy), false while the instance itself is cancelled.
+    /// An activity that started work elsewhere (e.g. another instance) cancels that work only in the second case.</summary>
+    public virtual bool IsHostStopping => false;
+
     /// <summary>True when this activity is the trigger the instance started from (a Cron, Timer or StartAt at the start completes at once).</summary>
     public virtual bool IsTriggerOfWorkflow => false;
 

@@ -70,6 +70,8 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
 
     public override void SetInstanceName(string name) => driver.SetInstanceName(name);
 
+    public override bool IsHostStopping => driver.Services.Stopping.IsCancellationRequested;
+
     public override bool IsTriggerOfWorkflow =>
         !isChild && execution.Resuming is null && activity.Id == driver.Graph.StartActivityId && driver.IsFirstExecution;
 

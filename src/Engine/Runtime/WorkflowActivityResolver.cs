@@ -38,6 +38,21 @@ public sealed class WorkflowActivityResolver(IWorkflowDefinitionStore? store, IA
     }
 
     /// <summary>
+    /// The definition a procedure names by id or name (e.g. the migration an evacuation starts for each VM as an instance
+    /// of its own): one given on the command line first, else the store's published version, else its latest (the same
+    /// rules as for workflow activities). Null when there is none.
+    /// </summary>
+    public async Task<WorkflowDefinition?> ResolveAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        if ((_registered.GetValueOrDefault(idOrName) ?? _registered.GetValueOrDefault(Key(idOrName))) is { } given)
+            return given;
+        if (store is null)
+            return null;
+        var stored = await FindStoredAsync(idOrName, cancellationToken);
+        return stored is null ? null : DefinitionReader.Read(stored.Json).Definition;
+    }
+
+    /// <summary>
     /// Loads from the store every definition that <paramref name="definition"/> uses as an activity, recursively.
     /// Throws <see cref="InvalidOperationException"/> naming the cycle when the definitions use each other.
     /// Types that are neither activities nor stored definitions are left for validation to report.

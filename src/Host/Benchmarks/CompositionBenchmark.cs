@@ -8,7 +8,8 @@ namespace Elsa.Migration.Host.Benchmarks;
 
 /// <summary>
 /// The step cost of composition: a ParallelForEach of <see cref="Items"/> items whose body is one SetVariable (children
-/// run inside the container's durable execution: no commit per child), and a chain of workflow-activity calls, each
+/// run inside the container's durable execution: no commit per child), all at once and two at a time
+/// (MaxDegreeOfParallelism 2, as an evacuation runs its migrations), and a chain of workflow-activity calls, each
 /// running a child definition of one SetVariable in its own frame (one committed step per call plus the child's step).
 /// </summary>
 internal sealed class CompositionBenchmark(TextWriter output)
@@ -22,19 +23,24 @@ internal sealed class CompositionBenchmark(TextWriter output)
         var loader = services.GetRequiredService<IWorkflowDefinitionLoader>();
         services.GetRequiredService<WorkflowActivityResolver>().Register(loader.Load(Child()));
 
-        var forEach = loader.Load(ParallelForEach());
+        var forEach = loader.Load(ParallelForEach(limit: 0));
+        var twoAtATime = loader.Load(ParallelForEach(limit: 2));
         var calls = loader.Load(CallChain());
         await RunAsync(runtime, forEach, cancellationToken); // warm-up
+        await RunAsync(runtime, twoAtATime, cancellationToken);
         await RunAsync(runtime, calls, cancellationToken);
         var perItem = new List<double>();
+        var perBoundedItem = new List<double>();
         var perCall = new List<double>();
         for (var run = 0; run < runs; run++)
         {
             perItem.Add(await RunAsync(runtime, forEach, cancellationToken) / Items);
+            perBoundedItem.Add(await RunAsync(runtime, twoAtATime, cancellationToken) / Items);
             perCall.Add(await RunAsync(runtime, calls, cancellationToken) / Calls);
         }
         var (item, call) = (Median(perItem), Median(perCall));
-        output.WriteLine($"  ParallelForEach of {Items} items (body: one SetVariable) x {runs} runs: median {item:0.000} ms per item step (whole instance / items)");
+        output.WriteLine($"  ParallelForEach of {Items} items (body: one SetVariable) x {runs} runs: median {item:0.000} ms per item step (whole instance / items); " +
+                         $"two at a time (MaxDegreeOfParallelism 2): {Median(perBoundedItem):0.000} ms");
         output.WriteLine($"  workflow activity: {Calls} calls of a one-activity child x {runs} runs: median {call:0.000} ms per call (committed step + child frame + child step)");
         return (item, call);
     }
@@ -50,12 +56,13 @@ internal sealed class CompositionBenchmark(TextWriter output)
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
-    private static string ParallelForEach() => Document("bench-parallel-for-each", new JsonObject
+    private static string ParallelForEach(int limit) => Document($"bench-parallel-for-each-{limit}", new JsonObject
     {
         ["id"] = "each",
         ["type"] = "Elsa.ParallelForEach",
         ["version"] = 1,
         ["items"] = Literal("Object", $"[{string.Join(',', Enumerable.Range(1, Items))}]"),
+        ["maxDegreeOfParallelism"] = Literal("Int32", limit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ["currentValue"] = new JsonObject { ["typeName"] = "Object", ["memoryReference"] = new JsonObject { ["id"] = "item" } },
         ["body"] = SetCounter("body"),
     });

@@ -31,6 +31,8 @@ public sealed class MigrationAdmission(
             return new StartMigrationResult.Refused("invalid-inputs", string.Join(" ", inputProblems));
         if (await siteCheck.ProblemAsync(definition, inputs, cancellationToken) is { } siteProblem)
             return new StartMigrationResult.Refused("invalid-site", siteProblem);
+        if (StartsItsMigrationsItself(definition))
+            return await StartUnlockedAsync(definition, inputs, startedBy, options, cancellationToken);
         var rules = limits.Value;
         var vmId = Text(Input(inputs, rules.VmInputName));
         string[] nodes = [.. rules.NodeInputNames.Select(n => Text(Input(inputs, n))).OfType<string>().Distinct()];
@@ -65,6 +67,31 @@ public sealed class MigrationAdmission(
         }
         logger.LogInformation("Started instance {InstanceId} of {DefinitionId} v{Version} for {StartedBy} (VM {VmId})",
             instanceId, definition.DefinitionId, definition.Version, startedBy, vmId ?? "-");
+        return new StartMigrationResult.Started(instanceId);
+    }
+
+    /// <summary>
+    /// A procedure that moves VMs through <c>Evacuation.MigrateVm</c> steps (an evacuation) is not a migration itself:
+    /// each of its VMs' migrations is admitted here when that step starts it (VM lock, node slots). Holding a slot for the
+    /// evacuation too would take one of the slots its own migrations need on the target node.
+    /// </summary>
+    private static bool StartsItsMigrationsItself(WorkflowDefinition definition) =>
+        WorkflowActivityResolver.AllNodes(definition).Any(n => n.Type == Activities.Evacuation.MigrateVm.TypeName);
+
+    private async Task<StartMigrationResult> StartUnlockedAsync(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?> inputs,
+        string startedBy, StartWorkflowOptions? options, CancellationToken cancellationToken)
+    {
+        string instanceId;
+        try
+        {
+            instanceId = await runtime.StartAsync(definition, inputs, options, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            return new StartMigrationResult.Refused("invalid-inputs", e.Message);
+        }
+        logger.LogInformation("Started instance {InstanceId} of {DefinitionId} v{Version} for {StartedBy} (its VMs' migrations are admitted one by one)",
+            instanceId, definition.DefinitionId, definition.Version, startedBy);
         return new StartMigrationResult.Started(instanceId);
     }
 

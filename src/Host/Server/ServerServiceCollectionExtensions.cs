@@ -45,6 +45,7 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<SiteInputCheck>();
         services.AddSingleton<MigrationAdmission>();
         services.AddSingleton<IMigrationStarter, MigrationStarter>();
+        services.AddSingleton<Activities.Evacuation.IVmMigrationStarter, AdmittedVmMigrationStarter>(); // an evacuation's migrations: same rule
         return services;
     }
 

@@ -17,9 +17,13 @@ public sealed class SiteInputCheck(ISiteCatalog catalog)
     /// <summary>Why the start is refused, or null when the site is fine or the definition declares no Site input.</summary>
     public async Task<string?> ProblemAsync(WorkflowDefinition definition, IReadOnlyDictionary<string, JsonNode?> inputs, CancellationToken cancellationToken)
     {
-        if (!definition.Inputs.Any(i => string.Equals(i.Name, InputName, StringComparison.OrdinalIgnoreCase)))
+        var declared = definition.Inputs.FirstOrDefault(i => string.Equals(i.Name, InputName, StringComparison.OrdinalIgnoreCase));
+        if (declared is null)
             return null;
-        var given = inputs.FirstOrDefault(p => string.Equals(p.Key, InputName, StringComparison.OrdinalIgnoreCase)).Value;
+        // Not given: the declared default, as the runtime applies it (a trigger's instance gets only the defaults).
+        var given = inputs.Any(p => string.Equals(p.Key, InputName, StringComparison.OrdinalIgnoreCase))
+            ? inputs.First(p => string.Equals(p.Key, InputName, StringComparison.OrdinalIgnoreCase)).Value
+            : declared.DefaultValue;
         try
         {
             var name = SiteSelection.Name(catalog, given is JsonValue v && v.TryGetValue<string>(out var text) ? text : given?.ToJsonString());

@@ -133,6 +133,36 @@ public sealed class ElsaScenarioTests : IAsyncLifetime
         Assert.Equal("all done", lines[^1]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task ParallelForEach_WithMaxDegreeOfParallelism_ShouldNeverRunMoreIterationsAtOnce_AndStartThemInItemOrder(int limit)
+    {
+        var instance = await _harness.RunAsync("parallel-for-each-bounded.json", new Dictionary<string, JsonNode?> { ["Limit"] = limit });
+
+        Assert.Equal(WorkflowStatus.Finished, instance.Status);
+        var lines = await _harness.LinesAsync(instance.Id);
+        // The journal is in append order: count the iterations between their start and end lines.
+        var running = 0;
+        var most = 0;
+        foreach (var line in lines)
+            most = Math.Max(most, running += line.StartsWith("start ", StringComparison.Ordinal) ? 1 : line.StartsWith("end ", StringComparison.Ordinal) ? -1 : 0);
+        Assert.Equal(limit, most);
+        Assert.Equal(["start 1", "start 2", "start 3", "start 4", "start 5"], lines.Where(l => l.StartsWith("start ", StringComparison.Ordinal)));
+        Assert.Equal(5, lines.Count(l => l.StartsWith("end ", StringComparison.Ordinal)));
+        Assert.Equal("all done", lines[^1]);
+    }
+
+    [Fact]
+    public async Task ParallelForEach_WithANegativeMaxDegreeOfParallelism_ShouldFaultNamingIt()
+    {
+        var instance = await _harness.RunAsync("parallel-for-each-bounded.json", new Dictionary<string, JsonNode?> { ["Limit"] = -1 });
+
+        Assert.Equal(WorkflowStatus.Faulted, instance.Status);
+        Assert.Contains("MaxDegreeOfParallelism is -1", instance.Error);
+        Assert.Empty(await _harness.LinesAsync(instance.Id));
+    }
+
     [Fact]
     public async Task ForWhileBreakAndForEach_ShouldIterateAsElsaDoes()
     {
