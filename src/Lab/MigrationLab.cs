@@ -95,6 +95,8 @@ public sealed class MigrationLab : IAsyncDisposable
                     foreach (var assembly in options.ActivityAssemblies) o.ActivityAssemblies.Add(assembly);
                 })
                 .AddSingleton<ISiteCatalog>(new LabSiteCatalog(lab))
+                .AddSingleton<Activities.Migration.Preflight.IMigrationAdmissionQuery, LabAdmission>()
+                .AddSingleton<Activities.Migration.Preflight.ILinkRates, LabLinkRates>()
                 .BuildServiceProvider();
             return new MigrationLab(lab, services);
         }
