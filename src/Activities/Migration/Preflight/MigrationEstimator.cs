@@ -74,6 +74,6 @@ public static class MigrationEstimator
             left = Math.Min(ramBytes, dirtyRate * passSeconds);
             if (left / rate <= DowntimeLimit.TotalSeconds) break;
         }
-        return ((long)sent, seconds, left);
+        return ((long)(sent + left), seconds, left); // the rest goes during the pause
     }
 }
