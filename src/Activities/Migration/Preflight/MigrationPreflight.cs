@@ -61,7 +61,7 @@ public sealed class MigrationPreflight(
             Accelerator = run.Qemu?.Accelerator,
             Estimate = run.Estimate,
             ElapsedMs = clock.Elapsed.TotalMilliseconds,
-            Plan = findings.Refused ? null : run.Plan! with { Estimate = estimate, StartedAt = time.GetUtcNow() },
+            Plan = !findings.Refused && run.Plan is { } planned ? planned with { Estimate = estimate, StartedAt = time.GetUtcNow() } : null,
         };
     }
 
@@ -118,7 +118,7 @@ public sealed class MigrationPreflight(
         if (qmp is null) return;
 
         // The guest is sampled for a second; the other checks run meanwhile (their QMP commands queue on the session).
-        var activity = findings.CheckAsync("guest-activity", () => GuestActivityProbe.MeasureAsync(qmp.Client, time, ct), ct);
+        var activity = MeasureAsync(qmp.Client, findings, ct);
         var checks = Task.WhenAll(
             findings.CheckAsync("target-vm", () => VmPlacement.RequireNotOnTargetAsync(plan, ct), ct),
             findings.CheckAsync("qemu", async () => run.Qemu = await QemuCompatibility.CheckAsync(plan, qmp.Client, targetNode, findings, ct), ct),
@@ -141,6 +141,20 @@ public sealed class MigrationPreflight(
         if (run.Estimate.RamSeconds is null)
             findings.Note($"The guest dirties RAM at {measured.RamDirtyBytesPerSecond} bytes/s, as fast as the link carries ({run.Estimate.LinkBytesPerSecond:0} bytes/s): " +
                 "the RAM migration may not converge (limit the guest or raise the bandwidth).");
+    }
+
+    /// <summary>The guest's activity for the estimate; a QEMU that cannot measure it refuses nothing (a note, and no estimate).</summary>
+    private async Task<GuestActivity?> MeasureAsync(QmpClient qmp, PreflightFindings findings, CancellationToken ct)
+    {
+        try
+        {
+            return await GuestActivityProbe.MeasureAsync(qmp, time, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            findings.Note($"The guest's RAM and disk activity could not be measured ({ex.Message}): no estimate.");
+            return null;
+        }
     }
 
     private static bool Inputs(PreflightRequest request, PreflightFindings findings)
