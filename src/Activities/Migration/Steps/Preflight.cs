@@ -20,6 +20,7 @@ namespace Elsa.Migration.Activities.Migration.Steps;
     "common snapshots, target names and space, admission), estimates bytes and times, and writes the migration plan; Refused with every reason.")]
 [FlowNode(Outcomes.Done, Refused)]
 [Recovery(RecoveryPolicy.Rerun)]
+[ChangesNothingOutside]
 public sealed class Preflight : CodeActivity<string>
 {
     /// <summary>The port a migration that cannot run leaves by.</summary>
