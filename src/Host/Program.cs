@@ -10,6 +10,7 @@ var database = CliServices.CreateDatabaseOption();
 var root = new RootCommand("Elsa.Migration: live-migrate QEMU VMs between nodes, reusing their ZFS replication.") { database };
 root.Add(ValidateCommand.Create());
 root.Add(RunCommand.Create(database));
+root.Add(PlanCommand.Create(database));
 root.Add(RecoverCommand.Create(database));
 root.Add(InstancesCommand.Create(database));
 root.Add(ShowCommand.Create(database));

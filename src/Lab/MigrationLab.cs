@@ -95,6 +95,8 @@ public sealed class MigrationLab : IAsyncDisposable
                     foreach (var assembly in options.ActivityAssemblies) o.ActivityAssemblies.Add(assembly);
                 })
                 .AddSingleton<ISiteCatalog>(new LabSiteCatalog(lab))
+                .AddSingleton<Activities.Migration.Preflight.IMigrationAdmissionQuery, LabAdmission>()
+                .AddSingleton<Activities.Migration.Preflight.ILinkRates, LabLinkRates>()
                 .BuildServiceProvider();
             return new MigrationLab(lab, services);
         }
@@ -139,6 +141,24 @@ public sealed class MigrationLab : IAsyncDisposable
             random.NextBytes(block);
             fs.Position = random.NextInt64(0, blocks) * block.Length;
             await fs.WriteAsync(block, ct);
+        }
+    }
+
+    /// <summary>
+    /// Waits until ZFS accounts for at least <paramref name="bytes"/> overwritten since the replica of disk
+    /// <paramref name="disk"/> (the <c>used</c> of its newest snapshot on the source): zfs-fuse updates space figures only
+    /// when its transaction group commits, seconds after the writes. What Preflight's stream estimate reads.
+    /// </summary>
+    public async Task WaitForSnapshotSpaceAsync(string vmId, int disk, long bytes, CancellationToken ct)
+    {
+        await Local.RunAsync(new NodeCommand("sync"), ct);
+        var dataset = Disk(vmId, disk, Source).Dataset!;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await Lab.Zfs(Source).ListSnapshotsAsync(dataset, ct))[^1].Used < bytes)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"zfs never accounted {bytes} bytes written to {dataset} since its last snapshot.");
+            await Task.Delay(250, ct);
         }
     }
 

@@ -3,7 +3,7 @@ using Elsa.Migration.Engine.Persistence;
 
 namespace Elsa.Migration.Activities.Migration;
 
-/// <summary>The three ways a migration ends (README.md, "Outcomes").</summary>
+/// <summary>The ways a migration ends (README.md, "Outcomes").</summary>
 public static class MigrationOutcomes
 {
     /// <summary>The VM runs on the target.</summary>
@@ -14,6 +14,9 @@ public static class MigrationOutcomes
 
     /// <summary>The rollback itself failed or the VM's location is unknown: the reason says what is left and where.</summary>
     public const string NeedsAttention = "NeedsAttention";
+
+    /// <summary>Preflight refused it: nothing was created on any node; the reason lists every refusal.</summary>
+    public const string Refused = "Refused";
 }
 
 /// <summary>
@@ -26,6 +29,7 @@ public sealed record MigrationOutcome(string Name, string? Reason, bool Cancelle
 {
     public const string RollbackType = "VmMigration.Rollback";
     public const string ResumeTargetType = "VmMigration.ResumeTarget";
+    public const string PreflightType = "VmMigration.Preflight";
     /// <summary>The offline migration's last step: once it completed, the VM's disks (and so the VM) belong to the target.</summary>
     public const string FinishOfflineType = "VmMigration.FinishOfflineMigration";
 
@@ -41,6 +45,9 @@ public sealed record MigrationOutcome(string Name, string? Reason, bool Cancelle
             return evacuation;
         if (!status.IsTerminal() || !journal.Any(e => e.ActivityType?.StartsWith(MigrationNamespace, StringComparison.Ordinal) == true))
             return null;
+        // Refused by Preflight and nothing ever recorded in the ledger: no rollback had anything to do, whatever followed.
+        if (ledger.Count == 0 && journal.FirstOrDefault(IsRefusal) is { } refusal)
+            return new(MigrationOutcomes.Refused, refusal.Data?["reason"]?.GetValue<string>() ?? refusal.Message);
         var decided = DecideName(status, error, journal, ledger);
         return decided is null ? null : decided with { Cancelled = status == WorkflowStatus.Cancelled || journal.Any(IsCancelRequest) };
     }
@@ -88,12 +95,17 @@ public sealed record MigrationOutcome(string Name, string? Reason, bool Cancelle
                     return $"{name} ended {outcome}";
                 case JournalKind.ActivityRecovered when (e.Data?["policy"]?.GetValue<string>() == nameof(RecoveryPolicy.Compensate)):
                     return $"{name} was interrupted by a process crash and is not safe to re-run";
+                case JournalKind.Message when IsRefusal(e):
+                    return $"{name} refused: {e.Data?["reason"]?.GetValue<string>() ?? e.Message}";
                 case JournalKind.Message when IsCancelRequest(e):
                     return "the migration was cancelled";
             }
         }
         return null;
     }
+
+    private static bool IsRefusal(JournalEntry e) =>
+        e.Kind == JournalKind.Message && e.ActivityType == PreflightType && e.Data?["event"]?.GetValue<string>() == Steps.Preflight.RefusedEvent;
 
     private static bool IsCancelRequest(JournalEntry e) =>
         e.Kind == JournalKind.Message && e.ActivityId is null && e.Data?["event"]?.GetValue<string>() == JournalEvents.CancelRequested;

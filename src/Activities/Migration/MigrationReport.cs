@@ -40,5 +40,6 @@ internal static class MigrationReport
         await context.JournalAsync($"VM {plan.VmId} runs on {plan.TargetNode}; QEMU downtime {info.DowntimeMs} ms, guest pause {pause:0.0} ms" +
             (state.VerifyDisksMs is { } verify ? $" (of which VerifyDisks {verify:0} ms)" : ""),
             new JsonObject { ["downtimeMs"] = info.DowntimeMs, ["guestPauseMs"] = pause, ["totalTimeMs"] = info.TotalTimeMs, ["verifyDisksMs"] = state.VerifyDisksMs });
+        await Preflight.EstimateComparison.JournalAsync(scope, info);
     }
 }

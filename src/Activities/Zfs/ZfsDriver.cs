@@ -204,6 +204,41 @@ public sealed class ZfsDriver
         return output.TrimEnd('\n');
     }
 
+    /// <summary>
+    /// Bytes written to <paramref name="dataset"/> since <paramref name="snapshot"/> (OpenZFS's <c>written@snapshot</c>);
+    /// null when this zfs has no such property (zfs-fuse 0.7). Reads only.
+    /// </summary>
+    public async Task<long?> WrittenSinceAsync(string dataset, string snapshot, CancellationToken cancellationToken = default)
+    {
+        RequireDataset(dataset);
+        NameRules.Require(snapshot, NameRules.IsSnapshotName, "snapshot name");
+        string[] args = ["get", "-H", "-p", "-o", "value", "written@" + snapshot, dataset];
+        var result = await Node.TryRunAsync(new NodeCommand("zfs", args), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+            return result.StandardError.Contains("invalid property", StringComparison.Ordinal) ? null : throw Error(args, result.ExitCode, result.StandardError.Trim(), null);
+        return long.TryParse(result.StandardOutput.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
+    }
+
+    /// <summary>
+    /// The size of the incremental stream from <paramref name="fromSnapshot"/> to <paramref name="toSnapshot"/> as
+    /// <c>zfs send -nvP</c> estimates it (a dry run: nothing is sent); null when this zfs has no dry run (zfs-fuse 0.7).
+    /// </summary>
+    public async Task<long?> EstimateSendAsync(string dataset, string fromSnapshot, string toSnapshot, CancellationToken cancellationToken = default)
+    {
+        var send = SendCommand(dataset, toSnapshot, fromSnapshot);
+        string[] args = ["send", "-n", "-v", "-P", .. send.Arguments.Skip(1)];
+        var result = await Node.TryRunAsync(new NodeCommand("zfs", args), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded) return null;
+        // "size<TAB>12345" (OpenZFS prints the dry run's lines on stdout or stderr depending on the version).
+        foreach (var line in (result.StandardOutput + "\n" + result.StandardError).Split('\n'))
+        {
+            var fields = line.Split('\t', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 2 && fields[0] == "size" && long.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes))
+                return bytes;
+        }
+        return null;
+    }
+
     /// <summary><c>zfs destroy [-r] target</c>, retried a few times (with a growing pause) while ZFS says the dataset is busy.</summary>
     public async Task DestroyAsync(string target, bool recursive = false, CancellationToken cancellationToken = default)
     {

@@ -68,6 +68,14 @@ public sealed class RecoveryAttribute(RecoveryPolicy policy) : Attribute
     public RecoveryPolicy Policy { get; } = policy;
 }
 
+/// <summary>
+/// Marks an activity that changes nothing outside its instance (it only reads, e.g. a migration's preflight checks): like
+/// Elsa's built-in activities, running it never makes the definition's compensation necessary, so a fault after it
+/// (and after nothing else with effects) ends the instance without compensating.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ChangesNothingOutsideAttribute : Attribute;
+
 /// <summary>Marks an activity that waits for a stimulus (a timer, an event) with a bookmark. Inside a container such a
 /// wait is not durable (timers) or not possible (other stimuli): validation warns.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]

@@ -44,11 +44,12 @@ internal sealed class ExecutionState
     /// <summary>The name <c>Elsa.SetName</c> gave the instance.</summary>
     public string? Name { get; set; }
     /// <summary>
-    /// True when the compensation activity ended in the normal flow (e.g. a Failed port led to Rollback) and only Elsa's
-    /// built-in activities, which have no effect outside the instance, started since. A fault then (typically an
-    /// <c>Elsa.Fault</c> after the Rollback) does not run the compensation a second time: there is nothing new to undo.
+    /// True while nothing with effects outside the instance ran since the start, or since the compensation activity ended
+    /// in the normal flow (e.g. a Failed port led to Rollback): only Elsa's built-in activities and those marked
+    /// <see cref="Model.ChangesNothingOutsideAttribute"/> started. A fault then (an <c>Elsa.Fault</c> after the Rollback,
+    /// or after a refusing preflight) does not run the compensation: there is nothing to undo.
     /// </summary>
-    public bool CompensationUpToDate { get; set; }
+    public bool CompensationUpToDate { get; set; } = true;
 
     public string Serialize() => JsonSerializer.Serialize(this, Json);
 

@@ -76,6 +76,10 @@ internal sealed class FlowGraph
 
     public RecoveryPolicy RecoveryOf(string activityId) => Descriptors[activityId].Recovery;
 
+    /// <summary>The activity declares it changes nothing outside the instance (<see cref="Model.ChangesNothingOutsideAttribute"/>).</summary>
+    public bool ChangesNothingOutside(string activityId) =>
+        Descriptors.TryGetValue(activityId, out var d) && d.ClrType.IsDefined(typeof(Model.ChangesNothingOutsideAttribute), false);
+
     /// <summary>Elsa.Finish and the like: completing it ends the instance.</summary>
     public bool IsTerminal(string activityId) => Descriptors[activityId].IsTerminal;
 

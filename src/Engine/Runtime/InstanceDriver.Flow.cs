@@ -41,7 +41,7 @@ internal sealed partial class InstanceDriver
             _handles.Add(execution.ExecutionId, handle);
         _state.Running.Add(execution);
         _toLaunch.Add(handle);
-        if (activityId != Graph.CompensationActivityId && !IsBuiltIn(activityId))
+        if (activityId != Graph.CompensationActivityId && !IsBuiltIn(activityId) && !Graph.ChangesNothingOutside(activityId))
             _state.CompensationUpToDate = false;
         if (resuming is null)
             Journal(JournalKind.ActivityStarted, activityId, null);
@@ -259,7 +259,7 @@ internal sealed partial class InstanceDriver
             if (_state.CompensationUpToDate)
             {
                 _state.Compensating = true;
-                Journal(JournalKind.Message, null, $"Not compensating: '{compensation}' already ran and nothing with effects outside the instance ran since.");
+                Journal(JournalKind.Message, null, $"Not compensating: nothing with effects outside the instance ran since the start or since '{compensation}' ran.");
                 return _state.EndStatus.Value;
             }
             _state.Compensating = true;

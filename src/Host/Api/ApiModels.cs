@@ -14,7 +14,7 @@ public sealed record StartedMigration(string InstanceId, string Location);
 /// <summary>One progress report of an activity (the latest per activity and subject is kept).</summary>
 public sealed record ProgressView(string? ActivityId, DateTimeOffset At, string? Message, JsonObject? Data);
 
-/// <summary>An instance with its journal and the latest progress of each activity. <c>Outcome</c> (Migrated, RolledBack,
+/// <summary>An instance with its journal and the latest progress of each activity. <c>Outcome</c> (Migrated, RolledBack, Refused,
 /// NeedsAttention; null while running or for a procedure that moves no VM) and its <c>Reason</c> say how it ended.</summary>
 public sealed record MigrationView(
     string Id, string DefinitionId, int DefinitionVersion, string DefinitionName, WorkflowStatus Status, string? Error,

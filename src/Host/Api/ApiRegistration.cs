@@ -36,7 +36,7 @@ public static class ApiRegistration
     {
         // The description holds no data; clients fetch it before they have a token.
         app.MapOpenApi().AllowAnonymous();
-        app.MapGroup("/api").MapMigrations().MapDefinitions().MapSchedules().MapSites();
+        app.MapGroup("/api").MapMigrationPlan().MapMigrations().MapDefinitions().MapSchedules().MapSites();
         return app;
     }
 }

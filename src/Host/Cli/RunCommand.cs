@@ -14,7 +14,7 @@ internal static class RunCommand
         };
         var inputs = new Option<string[]>("--input", "-i") { Description = "A workflow input as name=value (repeatable)." };
         var command = new Command("run", "Run a workflow in this process and print its journal while it runs. " +
-            "Exit code: 0 Migrated (or Finished), 1 RolledBack (or Faulted), 2 cancelled and rolled back (Ctrl-C cancels and runs the compensation), " +
+            "Exit code: 0 Migrated (or Finished), 1 RolledBack or Refused (or Faulted), 2 cancelled and rolled back (Ctrl-C cancels and runs the compensation), " +
             "3 not started, 4 NeedsAttention (the rollback failed or the VM's location is unknown).") { files, inputs };
         command.SetAction((parse, cancellationToken) =>
         {

@@ -12,7 +12,7 @@ internal static class RunExitCodes
     /// <summary>Migrated (or a non-migration procedure Finished).</summary>
     public const int Success = 0;
 
-    /// <summary>RolledBack (or a non-migration procedure Faulted).</summary>
+    /// <summary>RolledBack or Refused by Preflight (or a non-migration procedure Faulted).</summary>
     public const int Failed = 1;
 
     /// <summary>Cancelled by the operator and rolled back.</summary>
@@ -29,6 +29,7 @@ internal static class RunExitCodes
         MigrationOutcomes.Migrated => Success,
         MigrationOutcomes.NeedsAttention => NeedsAttention,
         MigrationOutcomes.RolledBack => outcome.Cancelled ? Cancelled : Failed,
+        MigrationOutcomes.Refused => Failed,
         _ => status switch
         {
             WorkflowStatus.Finished => Success,

@@ -12,7 +12,7 @@ namespace Elsa.Migration.Host.Cli;
 
 /// <summary>
 /// Runs one workflow file in this process, printing its journal live, and maps the migration's outcome to an exit code
-/// (<see cref="RunExitCodes"/>: 0 Migrated, 1 RolledBack, 2 cancelled, 3 not started (invalid definition or inputs, the
+/// (<see cref="RunExitCodes"/>: 0 Migrated, 1 RolledBack or Refused, 2 cancelled, 3 not started (invalid definition or inputs, the
 /// VM being migrated already, a node at its limit), 4 NeedsAttention). It starts through <see cref="MigrationAdmission"/> like the server, on the same database.
 /// Ctrl-C (SIGINT) or SIGTERM cancels cooperatively: the compensation runs and the exit code is 2.
 /// </summary>

@@ -5,7 +5,7 @@ namespace Elsa.Migration.Host.Scheduling;
 
 /// <summary>
 /// A schedule run as operators see it: what happened at the fire time and, for a started run, how the migration ended
-/// (<c>MigrationOutcome</c>: Migrated, RolledBack, NeedsAttention; null while it runs). The outcome is read from the
+/// (<c>MigrationOutcome</c>: Migrated, RolledBack, Refused, NeedsAttention; null while it runs). The outcome is read from the
 /// instance when asked rather than stored with the run, so it can never disagree with the instance.
 /// </summary>
 public sealed record ScheduleRunView(

@@ -3,7 +3,7 @@ using Dapper;
 namespace Elsa.Migration.Host.Server;
 
 /// <summary>
-/// The host's own tables (API tokens, schedules and their runs, VM locks, sites), created by numbered scripts recorded in
+/// The host's own tables (API tokens, schedules and their runs, VM locks, sites, link rates), created by numbered scripts recorded in
 /// <c>host_schema_version</c>. They live in the same SQLite file as the runtime's tables but are versioned separately,
 /// so the runtime's schema migrations and ours never step on each other.
 /// </summary>
@@ -65,6 +65,16 @@ public sealed class HostSchema(HostDatabase database, ILogger<HostSchema> logger
             inventory_json TEXT NOT NULL,
             created_at TEXT NOT NULL,
             PRIMARY KEY (name, version));
+        """,
+        // 5: the rate each node pair's last migration achieved, for Preflight's time estimates (LinkRateStore).
+        """
+        CREATE TABLE host_link_rates (
+            source_node TEXT NOT NULL,
+            target_node TEXT NOT NULL,
+            bytes_per_second REAL NOT NULL,
+            measured_at TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            PRIMARY KEY (source_node, target_node));
         """,
     ];
 

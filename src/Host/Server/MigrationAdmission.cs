@@ -17,7 +17,7 @@ public sealed class MigrationAdmission(
     VmLockStore locks,
     SiteInputCheck siteCheck,
     IOptions<MigrationLimitsOptions> limits,
-    ILogger<MigrationAdmission> logger)
+    ILogger<MigrationAdmission> logger) : Activities.Migration.Preflight.IMigrationAdmissionQuery
 {
     /// <summary>Takes the VM lock (when the inputs name a VM) and a slot on each node, then starts the instance.</summary>
     /// <param name="startedBy">Who asked, for the lock table and logs: <c>api</c>, <c>studio</c>, <c>schedule:ID</c>, <c>cli</c>.</param>
@@ -39,15 +39,8 @@ public sealed class MigrationAdmission(
         if (nodes.Length == 0)
             nodes = ["local"];
         var acquired = await locks.TryAcquireAsync(vmId, nodes, startedBy, rules.MaxConcurrentPerNode, IsActiveAsync, cancellationToken);
-        switch (acquired)
-        {
-            case VmLockResult.VmBusy busy:
-                return new StartMigrationResult.Refused("vm-busy",
-                    $"VM {busy.VmId} is being migrated by instance {busy.HolderInstanceId} (started by {busy.HolderStartedBy}); wait for it to end or cancel it.");
-            case VmLockResult.NodeFull full:
-                return new StartMigrationResult.Refused("node-limit",
-                    $"Node {full.Node} already runs {full.Limit} migration(s), the limit (Migrations:MaxConcurrentPerNode); try again when one ends.");
-        }
+        if (Refusal(acquired) is { } refused)
+            return refused;
         var reservation = ((VmLockResult.Acquired)acquired).Reservation;
         var instanceId = options?.InstanceId ?? Guid.NewGuid().ToString("N");
         await locks.BindAsync(reservation, instanceId, cancellationToken);
@@ -94,6 +87,24 @@ public sealed class MigrationAdmission(
             instanceId, definition.DefinitionId, definition.Version, startedBy);
         return new StartMigrationResult.Started(instanceId);
     }
+
+    /// <summary>Preflight's read-only admission check: what <see cref="StartAsync"/> would answer for this VM and these nodes now
+    /// (the same rule, <see cref="VmLockStore.CheckAsync"/>; the asking instance's own lock does not count).</summary>
+    public async Task<string?> RefusalAsync(string vmId, string sourceNode, string targetNode, string? instanceId, CancellationToken cancellationToken)
+    {
+        var conflict = await locks.CheckAsync(vmId, [.. new[] { sourceNode, targetNode }.Distinct()], limits.Value.MaxConcurrentPerNode, instanceId,
+            IsActiveAsync, cancellationToken);
+        return conflict is null ? null : Refusal(conflict) is { } refused ? $"{refused.Code}: {refused.Reason}" : null;
+    }
+
+    private static StartMigrationResult.Refused? Refusal(VmLockResult result) => result switch
+    {
+        VmLockResult.VmBusy busy => new StartMigrationResult.Refused("vm-busy",
+            $"VM {busy.VmId} is being migrated by instance {busy.HolderInstanceId} (started by {busy.HolderStartedBy}); wait for it to end or cancel it."),
+        VmLockResult.NodeFull full => new StartMigrationResult.Refused("node-limit",
+            $"Node {full.Node} already runs {full.Limit} migration(s), the limit (Migrations:MaxConcurrentPerNode); try again when one ends."),
+        _ => null,
+    };
 
     /// <summary>Releases what an ended instance held (the server's <see cref="VmLockReleaser"/> does this on every end it
     /// commits; a process that waits for its own instance, like the CLI, calls it itself).</summary>

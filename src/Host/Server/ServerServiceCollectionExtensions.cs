@@ -46,6 +46,18 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<MigrationAdmission>();
         services.AddSingleton<IMigrationStarter, MigrationStarter>();
         services.AddSingleton<Activities.Evacuation.IVmMigrationStarter, AdmittedVmMigrationStarter>(); // an evacuation's migrations: same rule
+        return services.AddPreflightSupport(configuration);
+    }
+
+    /// <summary>What Preflight asks the host: the admission, read-only (<see cref="MigrationAdmission.RefusalAsync"/>), and the
+    /// node pairs' link rates (<see cref="LinkRateStore"/>, default from <c>Preflight:DefaultLinkBytesPerSecond</c>).</summary>
+    public static IServiceCollection AddPreflightSupport(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PreflightOptions>().Bind(configuration.GetSection(PreflightOptions.Section))
+            .Validate(o => o.DefaultLinkBytesPerSecond > 0, "Preflight:DefaultLinkBytesPerSecond must be above 0.");
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Activities.Migration.Preflight.IMigrationAdmissionQuery>(sp => sp.GetRequiredService<MigrationAdmission>());
+        services.AddSingleton<Activities.Migration.Preflight.ILinkRates, LinkRateStore>();
         return services;
     }
 

@@ -42,21 +42,9 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
         var key = vmId ?? "no-vm:" + reservation;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: false);
-        if (vmId is not null)
-        {
-            var holder = await connection.QuerySingleOrDefaultAsync<LockRow>(new CommandDefinition(
-                "SELECT * FROM host_vm_locks WHERE vm_id = @vmId", new { vmId }, tx, cancellationToken: cancellationToken));
-            if (holder is not null)
-                return new VmLockResult.VmBusy(vmId, holder.instance_id, holder.started_by);
-        }
-        foreach (var node in nodes)
-        {
-            var running = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM host_vm_locks WHERE instr(nodes, @needle) > 0", new { needle = "|" + node + "|" }, tx,
-                cancellationToken: cancellationToken));
-            if (running >= maxPerNode)
-                return new VmLockResult.NodeFull(node, maxPerNode);
-        }
+        var rows = await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", transaction: tx, cancellationToken: cancellationToken));
+        if (Conflict(rows, vmId, nodes, maxPerNode) is { } conflict)
+            return conflict;
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO host_vm_locks (vm_id, instance_id, nodes, started_by, acquired_at)
@@ -66,6 +54,35 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
             cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return new VmLockResult.Acquired(reservation);
+    }
+
+    /// <summary>
+    /// What <see cref="TryAcquireAsync"/> would decide now, reading only (Preflight's admission check): stale rows are
+    /// skipped instead of removed, and the rows of <paramref name="ownInstanceId"/> (the asking migration) do not count.
+    /// Null when it would be acquired.
+    /// </summary>
+    public async Task<VmLockResult?> CheckAsync(
+        string vmId, IReadOnlyCollection<string> nodes, int maxPerNode, string? ownInstanceId,
+        Func<string, CancellationToken, Task<bool?>> isActiveAsync, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var live = new List<LockRow>();
+        foreach (var row in await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", cancellationToken: cancellationToken)))
+            if (row.instance_id != ownInstanceId && !await IsStaleAsync(row, isActiveAsync, cancellationToken))
+                live.Add(row);
+        return Conflict(live, vmId, nodes, maxPerNode);
+    }
+
+    /// <summary>The rule, one place: the VM is held by a row, or a node already has <paramref name="maxPerNode"/> rows.</summary>
+    private static VmLockResult? Conflict(IEnumerable<LockRow> rows, string? vmId, IReadOnlyCollection<string> nodes, int maxPerNode)
+    {
+        var held = rows.ToList();
+        if (vmId is not null && held.FirstOrDefault(r => r.vm_id == vmId) is { } holder)
+            return new VmLockResult.VmBusy(vmId, holder.instance_id, holder.started_by);
+        foreach (var node in nodes)
+            if (held.Count(r => r.nodes.Contains("|" + node + "|", StringComparison.Ordinal)) >= maxPerNode)
+                return new VmLockResult.NodeFull(node, maxPerNode);
+        return null;
     }
 
     /// <summary>Names the instance that holds a reservation.</summary>
@@ -99,11 +116,7 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
         var rows = (await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", cancellationToken: cancellationToken))).ToList();
         foreach (var row in rows)
         {
-            var old = time.GetUtcNow() - DateTimeOffset.Parse(row.acquired_at, System.Globalization.CultureInfo.InvariantCulture) > ReservationLifetime;
-            var stale = row.instance_id.StartsWith(ReservationPrefix, StringComparison.Ordinal)
-                ? old
-                : await isActiveAsync(row.instance_id, cancellationToken) switch { null => old, var active => !active.Value };
-            if (stale)
+            if (await IsStaleAsync(row, isActiveAsync, cancellationToken))
             {
                 // Conditional on the same holder: never delete a lock someone re-took in the meantime.
                 await connection.ExecuteAsync(new CommandDefinition(
@@ -111,5 +124,14 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
                     cancellationToken: cancellationToken));
             }
         }
+    }
+
+    /// <summary>A row whose instance has ended, or a reservation (or a row of an instance not created yet) older than its lifetime.</summary>
+    private async Task<bool> IsStaleAsync(LockRow row, Func<string, CancellationToken, Task<bool?>> isActiveAsync, CancellationToken cancellationToken)
+    {
+        var old = time.GetUtcNow() - DateTimeOffset.Parse(row.acquired_at, System.Globalization.CultureInfo.InvariantCulture) > ReservationLifetime;
+        return row.instance_id.StartsWith(ReservationPrefix, StringComparison.Ordinal)
+            ? old
+            : await isActiveAsync(row.instance_id, cancellationToken) switch { null => old, var active => !active.Value };
     }
 }

@@ -5,7 +5,7 @@ using Elsa.Migration.Engine.Persistence;
 
 namespace Elsa.Migration.Activities.Tests.Migration;
 
-/// <summary>The outcome decision table: status + journal + ledger → Migrated / RolledBack / NeedsAttention (or none).</summary>
+/// <summary>The outcome decision table: status + journal + ledger → Migrated / RolledBack / NeedsAttention / Refused (or none).</summary>
 public sealed class MigrationOutcomeTests
 {
     private const string GetDiskInfo = "VmMigration.GetDiskInfo";
@@ -46,6 +46,16 @@ public sealed class MigrationOutcomeTests
         { "offline migration refused (running VM), rolled back", WorkflowStatus.Faulted,
             [Faulted("p", "VmMigration.PlanOfflineMigration", "VM 9 runs on node-a"), Done("rollback", MigrationOutcome.RollbackType), Faulted("f", "Elsa.Fault", "x")], [],
             MigrationOutcomes.RolledBack, "'p' (VmMigration.PlanOfflineMigration) failed: VM 9 runs on node-a" },
+        { "refused by Preflight, faulted by Elsa.Fault", WorkflowStatus.Faulted,
+            [Started("p", MigrationOutcome.PreflightType), Refusal("p", "target-space: Disk vd0: too small"), Done("p", MigrationOutcome.PreflightType, "Refused"),
+             Faulted("f", "Elsa.Fault", "target-space: Disk vd0: too small")], [],
+            MigrationOutcomes.Refused, "target-space: Disk vd0: too small" },
+        { "refused by Preflight but routed to Rollback by a site's procedure", WorkflowStatus.Faulted,
+            [Refusal("p", "reach: node b"), Done("p", MigrationOutcome.PreflightType, "Refused"), Done("rollback", MigrationOutcome.RollbackType)], [],
+            MigrationOutcomes.Refused, "reach: node b" },
+        { "refused by Preflight, yet something was recorded after it", WorkflowStatus.Faulted,
+            [Refusal("p", "reach: node b"), Done("p", MigrationOutcome.PreflightType, "Refused"), Faulted("m", LiveMigrate, "boom")], [Unreleased("block-job")],
+            MigrationOutcomes.NeedsAttention, "Ended without a rollback; first failure: 'p' (VmMigration.Preflight) refused: reach: node b; left behind: block-job x on node-a" },
         { "still running", WorkflowStatus.Running, [Started("g", GetDiskInfo)], [], null, null },
         { "not a migration", WorkflowStatus.Finished, [Started("s", "Elsa.WriteLine"), Done("s", "Elsa.WriteLine")], [], null, null },
     };
@@ -78,6 +88,8 @@ public sealed class MigrationOutcomeTests
     private static JournalEntry Started(string id, string type) => Entry(JournalKind.ActivityStarted, id, type);
     private static JournalEntry Done(string id, string type, string outcome = Outcomes.Done) => Entry(JournalKind.ActivityCompleted, id, type, outcome);
     private static JournalEntry Faulted(string id, string type, string message) => Entry(JournalKind.ActivityFaulted, id, type, message: message);
+    private static JournalEntry Refusal(string id, string reason) =>
+        Entry(JournalKind.Message, id, MigrationOutcome.PreflightType, message: "Refused", data: new JsonObject { ["event"] = "refused", ["reason"] = reason });
     private static JournalEntry CancelRequested() => Entry(JournalKind.Message, null, null, message: "Cancel requested", data: new JsonObject { ["event"] = JournalEvents.CancelRequested });
     private static JournalEntry Recovered(string id, string type) => Entry(JournalKind.ActivityRecovered, id, type, data: new JsonObject { ["policy"] = "Compensate" });
     private static LedgerEntry Unreleased(string kind) => new(1, "i", "a", kind, "node-a", "x", null, DateTimeOffset.UnixEpoch, null);

@@ -52,7 +52,7 @@ public sealed class SshMigrationTests(ITestOutputHelper output)
         Assert.Matches(@"^tcp:127\.0\.0\.1:600\d\d$", prepare.Data["nbd"]!.GetValue<string>());
         Assert.Matches(@"^tcp:127\.0\.0\.1:600\d\d$", prepare.Data["migrationUri"]!.GetValue<string>());
         Assert.StartsWith($"ssh {Environment.UserName}@127.0.0.1:{sshd.Port}", prepare.Data["transport"]!.GetValue<string>());
-        Assert.Contains(journal, e => e.ActivityId == "getDiskInfo" && e.Message?.Contains("migration tcp:127.0.0.1:600", StringComparison.Ordinal) == true);
+        Assert.Contains(journal, e => e.ActivityId == "preflight" && e.Message?.Contains("migration tcp:127.0.0.1:600", StringComparison.Ordinal) == true);
         Assert.False(File.Exists(h.TargetPaths.NbdSocket), "an NBD UNIX socket was created although the endpoints are TCP");
 
         // The target QEMU was started through the node's executor: it carries the ssh session's environment.

@@ -129,13 +129,13 @@ public sealed class MigrationApiTests() : ServerTest(TimeSpan.FromSeconds(90))
     }
 
     [Fact]
-    public async Task A_migration_refused_at_GetDiskInfo_shows_outcome_RolledBack_with_the_first_failure_not_a_success()
+    public async Task A_migration_refused_by_Preflight_shows_outcome_Refused_with_the_reason_not_a_success()
     {
         await ImportAsync(await File.ReadAllTextAsync(Lab.MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token));
         var body = Start("live-migrate", "no-such-vm");
         body["inputs"]!["SourceNode"] = "lab-a";
         body["inputs"]!["TargetNode"] = "lab-b";
-        // A registered site without that VM: GetDiskInfo refuses it (after the start was admitted).
+        // A registered site without that VM: Preflight refuses it (after the start was admitted), before anything is created.
         await TestSites.RegisterAsync(Server.Client, "test-site", Timeout.Token);
         body["inputs"]!["Site"] = "test-site";
 
@@ -150,14 +150,15 @@ public sealed class MigrationApiTests() : ServerTest(TimeSpan.FromSeconds(90))
 
         Assert.Equal("status", status.EventType);
         var ended = JsonNode.Parse(status.Data)!;
-        Assert.Equal("RolledBack", ended["outcome"]!.GetValue<string>());
+        Assert.Equal("Refused", ended["outcome"]!.GetValue<string>());
         Assert.Equal("Faulted", view!["status"]!.GetValue<string>());
-        Assert.Equal("RolledBack", view["outcome"]!.GetValue<string>());
+        Assert.Equal("Refused", view["outcome"]!.GetValue<string>());
         var reason = view["reason"]!.GetValue<string>();
-        Assert.StartsWith("'getDiskInfo' (VmMigration.GetDiskInfo) failed: ", reason);
+        Assert.StartsWith("inventory: ", reason);
+        Assert.Contains("no-such-vm", reason);
         Assert.Equal(reason, view["error"]!.GetValue<string>());
         Assert.Equal(reason, ended["reason"]!.GetValue<string>());
-        Assert.Equal("RolledBack", row["outcome"]!.GetValue<string>());
+        Assert.Equal("Refused", row["outcome"]!.GetValue<string>());
         Assert.Equal(reason, row["reason"]!.GetValue<string>());
     }
 

@@ -14,6 +14,7 @@ public sealed class RunExitCodesTests
     [InlineData(WorkflowStatus.Finished, MigrationOutcomes.RolledBack, false, 1)]  // an old procedure whose Rollback ends Finished
     [InlineData(WorkflowStatus.Faulted, MigrationOutcomes.RolledBack, true, 2)]    // cancelled, then the procedure's Elsa.Fault
     [InlineData(WorkflowStatus.Cancelled, MigrationOutcomes.RolledBack, true, 2)]
+    [InlineData(WorkflowStatus.Faulted, MigrationOutcomes.Refused, false, 1)]      // Preflight refused: nothing was created
     [InlineData(WorkflowStatus.Faulted, MigrationOutcomes.NeedsAttention, false, 4)]
     [InlineData(WorkflowStatus.Cancelled, MigrationOutcomes.NeedsAttention, true, 4)]
     [InlineData(WorkflowStatus.Finished, null, false, 0)]                          // a procedure that moves no VM

@@ -19,7 +19,7 @@ public sealed class RunOutcomeTests(ITestOutputHelper output)
     private const string VmId = "outc1";
 
     [Fact(Timeout = 300_000)]
-    public async Task Run_WhenGetDiskInfoRefusesAnUnknownVm_ShouldEndRolledBackWithExit1AndTheReason()
+    public async Task Run_WhenPreflightRefusesAnUnknownVm_ShouldEndRefusedWithExit1AndTheReason()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await using var lab = await CliMigrationRun.CreateLabAsync(VmId, dirtyBytes: 0, cts.Token);
@@ -31,19 +31,19 @@ public sealed class RunOutcomeTests(ITestOutputHelper output)
             output.WriteLine($"run exit {exitCode}:\n{run.Output}\n{run.Error}");
 
             Assert.Equal(1, exitCode);
-            Assert.Contains("Outcome RolledBack: 'getDiskInfo' (VmMigration.GetDiskInfo) failed: ", run.Output);
+            Assert.Contains("Outcome Refused: inventory: ", run.Output);
             Assert.Contains("no-such-vm", run.Output.Split('\n').Single(l => l.StartsWith("Outcome ", StringComparison.Ordinal)));
             var (instance, outcome) = await ReadOutcomeAsync(db, cts.Token);
             Assert.Equal(WorkflowStatus.Faulted, instance.Status);
-            Assert.Equal(MigrationOutcomes.RolledBack, outcome?.Name);
-            Assert.Equal(outcome!.Reason, instance.Error); // the incident is the first failure, in the procedure's Elsa.Fault
+            Assert.Equal(MigrationOutcomes.Refused, outcome?.Name);
+            Assert.Equal(outcome!.Reason, instance.Error); // the incident is the refusal, in the procedure's Elsa.Fault
 
             var (showExit, show, _) = await CliProcess.RunAsync(db, "show", instance.Id, "--db", db);
             Assert.Equal(0, showExit);
-            Assert.Contains($"Outcome    RolledBack: {outcome.Reason}", show);
+            Assert.Contains($"Outcome    Refused: {outcome.Reason}", show);
             var (listExit, list, _) = await CliProcess.RunAsync(db, "instances", "--db", db);
             Assert.Equal(0, listExit);
-            Assert.Matches($@"{instance.Id}\s+Faulted\s+RolledBack", list);
+            Assert.Matches($@"{instance.Id}\s+Faulted\s+Refused", list);
         }
         finally
         {

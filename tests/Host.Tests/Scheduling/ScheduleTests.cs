@@ -62,13 +62,13 @@ public sealed class ScheduleTests : IAsyncLifetime
         await TestSites.RegisterAsync(server.Client, "test-site", _timeout.Token);
         var id = await CreateAsync(server, body);
 
-        // GetDiskInfo finds no such VM in the site: rolled back at once, and the run says so (not just "Started").
+        // Preflight finds no such VM in the site: refused at once, and the run says so (not just "Started").
         var run = await WaitForRunAsync(server, id, r => r["migrationOutcome"] is not null);
 
         Assert.Equal("Started", run["outcome"]!.GetValue<string>());
         Assert.Equal("Faulted", run["instanceStatus"]!.GetValue<string>());
-        Assert.Equal("RolledBack", run["migrationOutcome"]!.GetValue<string>());
-        Assert.StartsWith("'getDiskInfo' (VmMigration.GetDiskInfo) failed: ", run["migrationReason"]!.GetValue<string>());
+        Assert.Equal("Refused", run["migrationOutcome"]!.GetValue<string>());
+        Assert.StartsWith("inventory: ", run["migrationReason"]!.GetValue<string>());
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using Elsa.Migration.Activities.Qemu;
 namespace Elsa.Migration.Activities.Migration.Planning;
 
 /// <summary>
-/// What one migration will do, set once by the planning step (GetDiskInfo, PlanOfflineMigration) and only read after
+/// What one migration will do, set once by the planning step (Preflight, GetDiskInfo, PlanOfflineMigration) and only read after
 /// that: the nodes as the site defined them, the disks, the names and endpoints. Kept in the workflow variable
 /// <see cref="VariableName"/> (committed with the instance). Names are derived from the VM and disk ids, so Rollback
 /// finds what a crashed step created. What the steps did since is in <see cref="MigrationState"/>.
@@ -77,6 +77,9 @@ public sealed record MigrationPlan
         ? new Qemu.InetSocketAddress(host, NbdTcpPort)
         : new Qemu.UnixSocketAddress(NbdSocket);
 
+    /// <summary>What Preflight expected the migration to cost (null when planned by GetDiskInfo); the report after the switchover compares.</summary>
+    public MigrationEstimate? Estimate { get; init; }
+
     /// <summary>When the migration was planned.</summary>
     public DateTimeOffset? StartedAt { get; init; }
 
@@ -96,12 +99,12 @@ public sealed record MigrationPlan
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    /// <summary>Reads the plan from the workflow variable; fails with what to do when GetDiskInfo has not run.</summary>
+    /// <summary>Reads the plan from the workflow variable; fails with what to do when no planning step has run.</summary>
     public static MigrationPlan Read(ActivityExecutionContext context) =>
         TryRead(context) ?? throw new InvalidOperationException(
-            $"The workflow variable '{VariableName}' holds no migration plan: run VmMigration.GetDiskInfo first and declare the variable in the workflow.");
+            $"The workflow variable '{VariableName}' holds no migration plan: run VmMigration.Preflight (or GetDiskInfo) first and declare the variable in the workflow.");
 
-    /// <summary>Reads the plan, or null when there is none yet (Rollback before GetDiskInfo).</summary>
+    /// <summary>Reads the plan, or null when there is none yet (Rollback before the planning step).</summary>
     public static MigrationPlan? TryRead(ActivityExecutionContext context)
     {
         var node = context.GetVariable(VariableName);

@@ -1,8 +1,8 @@
-using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Activities.Migration.Planning;
+using Elsa.Migration.Activities.Migration.Preflight;
 
 namespace Elsa.Migration.Activities.Migration.Steps;
 
@@ -45,30 +45,11 @@ public sealed class GetDiskInfo : CodeActivity<string>
         var plan = await planner.CreatePlanAsync(inventory, siteName, Need(VmId, nameof(VmId)), source, target, context.CancellationToken)
             with { StartedAt = context.Time.GetUtcNow() };
 
-        // The running QEMU is the truth for attached disks: every attached disk of the plan must be there, by node-name.
         var qmp = await pool.GetAsync(plan.SourceNodeDefinition.CreateExecutor(context.Logger), plan.SourceQmpSocket, context.CancellationToken);
-        var status = await qmp.Client.QueryStatusAsync(context.CancellationToken);
-        if (status.Status is not (RunState.Running or RunState.Paused))
-            throw new InvalidOperationException($"VM {plan.VmId} on {plan.SourceNode} is '{status.Status}', not running: start it or migrate it offline.");
-        var nodes = (await qmp.Client.QueryNamedBlockNodesAsync(context.CancellationToken)).Select(n => n.NodeName).ToHashSet();
-        foreach (var disk in plan.AttachedDisks)
-            if (!nodes.Contains(disk.NodeName))
-                throw new InvalidOperationException(
-                    $"Disk {disk.DeviceId} of VM {plan.VmId}: the running QEMU has no block node '{disk.NodeName}'. Fix the inventory's node-name for this disk.");
+        await VmPlacement.RequireSourceQemuAsync(plan, qmp.Client, context.CancellationToken);
 
         plan.Write(context);
         context.Set(Result, plan.ToJson());
-        var disks = new JsonArray(plan.Disks.Select(d => (JsonNode)new JsonObject
-        {
-            ["device"] = d.DeviceId,
-            ["kind"] = d.Kind.ToString(),
-            ["attached"] = d.Attached,
-            ["sizeBytes"] = d.SizeBytes,
-        }).ToArray());
-        await context.JournalAsync(
-            $"VM {plan.VmId}: {plan.SourceNode} -> {plan.TargetNode}, disks: " +
-            string.Join(", ", plan.Disks.Select(d => $"{d.DeviceId} {d.Kind}{(d.Attached ? "" : " (unused)")} {d.SizeBytes} B")) +
-            $"; {plan.EndpointsDescription}",
-            new JsonObject { ["disks"] = disks, ["migrationUri"] = plan.MigrationUri, ["tcpHost"] = plan.TargetTcpHost });
+        await PlanJournal.WriteAsync(context, plan);
     }
 }
