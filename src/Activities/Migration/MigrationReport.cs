@@ -14,10 +14,21 @@ internal static class MigrationReport
     public static async Task JournalAsync(MigrationScope scope, MigrationInfo info)
     {
         var (plan, state, context) = (scope.Plan, scope.State, scope.Context);
+        var switchover = state.Switchover;
         await context.JournalAsync(
-            $"RAM migrated in {state.Ram?.Ms:0} ms ({state.Ram?.Passes} passes); at switchover the disks took {state.Switchover?.DisksMs:0.0} ms " +
-            $"and CompleteMirror {state.Switchover?.WorkMs:0.0} ms",
-            new JsonObject { ["ramPasses"] = state.Ram?.Passes, ["ramMs"] = state.Ram?.Ms, ["switchoverDisksMs"] = state.Switchover?.DisksMs });
+            $"RAM migrated in {state.Ram?.Ms:0} ms ({state.Ram?.Passes} passes, {switchover?.BackgroundPasses} disk passes beside it); " +
+            $"at switchover the first command went out {switchover?.ReactionMs:0.00} ms after the event, the disks took {switchover?.DisksMs:0.0} ms " +
+            $"and the switchover {switchover?.WorkMs:0.0} ms",
+            new JsonObject
+            {
+                ["ramPasses"] = state.Ram?.Passes,
+                ["ramMs"] = state.Ram?.Ms,
+                ["backgroundPassesDuringRam"] = switchover?.BackgroundPasses,
+                ["reactionMs"] = switchover?.ReactionMs,
+                ["switchoverDisksMs"] = switchover?.DisksMs,
+                ["switchoverMs"] = switchover?.WorkMs,
+                ["lastPassMarkMs"] = switchover?.LastPassMarkMs,
+            });
         foreach (var disk in plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared))
         {
             var copy = state.CopyOf(disk);
@@ -33,6 +44,7 @@ internal static class MigrationReport
                     ["initialDirtyBytes"] = copy.InitialDirtyBytes,
                     ["passes"] = copy.Passes,
                     ["finalPassBytes"] = copy.FinalPassBytes,
+                    ["finalPassMs"] = copy.FinalPassMs,
                     ["replicationBytes"] = state.Replication.GetValueOrDefault(disk.DeviceId)?.Bytes,
                 });
         }

@@ -1,3 +1,5 @@
+using Elsa.Migration.Activities.Migration.Copy;
+using Elsa.Migration.Activities.Migration.Switchover;
 using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Elsa.Migration.Activities.Migration.Steps;
@@ -15,6 +17,8 @@ public static class MigrationServices
     {
         services.AddSingleton<QmpSessionPool>();
         services.AddSingleton<FreezeWatchdog>();
+        services.AddSingleton<PassLoops>();
+        services.AddSingleton<Switchovers>();
         services.AddSingleton<IMigrationSite, InventoryMigrationSite>();
         services.AddSingleton<Preflight.MigrationPreflight>();
         return services;

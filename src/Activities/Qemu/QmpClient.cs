@@ -43,6 +43,9 @@ public sealed class QmpClient : IAsyncDisposable
     /// <summary>QEMU's version from the greeting, e.g. 7.2.22.</summary>
     public Version QemuVersion { get; private set; } = new(0, 0);
 
+    /// <summary>The build's package string from the greeting (distribution version; empty when QEMU gives none).</summary>
+    public string QemuPackage { get; private set; } = "";
+
     /// <summary>False once the read loop ended (QEMU exited, the socket broke, or the client was disposed).</summary>
     public bool IsConnected => _closedReason is null;
 
@@ -111,6 +114,7 @@ public sealed class QmpClient : IAsyncDisposable
         if (qemu is null)
             throw new QmpDisconnectedException($"Expected a QMP greeting, got: {line ?? "(connection closed)"}");
         QemuVersion = new Version(qemu["major"]!.GetValue<int>(), qemu["minor"]!.GetValue<int>(), qemu["micro"]!.GetValue<int>());
+        QemuPackage = greeting?["QMP"]?["version"]?["package"]?.GetValue<string>() ?? "";
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
         await ExecuteAsync("qmp_capabilities", null, _options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
         _logger.LogDebug("QMP {Name} connected to QEMU {Version}", _options.Name, QemuVersion);
@@ -210,12 +214,16 @@ public sealed class QmpClient : IAsyncDisposable
 
     private async Task WriteAsync(JsonObject message, CancellationToken cancellationToken)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(message);
+        // One write with its newline: QEMU runs a command as soon as its JSON object is complete, so after `quit` a
+        // separate newline would hit a closed socket (over SSH the relay's socat then fails and the reply is lost).
+        var json = JsonSerializer.SerializeToUtf8Bytes(message);
+        var bytes = new byte[json.Length + NewLine.Length];
+        json.CopyTo(bytes, 0);
+        NewLine.CopyTo(bytes, json.Length);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await _stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-            await _stream.WriteAsync(NewLine, cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -33,10 +33,15 @@ public static class QmpVmCommands
         return r?.GetValue<string>() ?? "";
     }
 
-    /// <summary><c>query-qmp-schema</c>, reduced to what this project decides on.</summary>
+    /// <summary><c>query-qmp-schema</c>, reduced to what this project decides on; asked once per QEMU build (version and
+    /// package from the greeting) in this process: the schema is a property of the binary, and the query costs ~80 ms.</summary>
     public static async Task<QmpCapabilities> QueryCapabilitiesAsync(this QmpClient qmp, CancellationToken cancellationToken = default)
     {
+        var build = $"{qmp.QemuVersion} {qmp.QemuPackage}";
+        if (CapabilitiesByBuild.TryGetValue(build, out var known)) return known;
         var schema = await qmp.ExecuteAsync("query-qmp-schema", cancellationToken: cancellationToken).ConfigureAwait(false);
-        return QmpCapabilities.FromSchema(schema as JsonArray ?? [], qmp.QemuVersion);
+        return CapabilitiesByBuild[build] = QmpCapabilities.FromSchema(schema as JsonArray ?? [], qmp.QemuVersion);
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, QmpCapabilities> CapabilitiesByBuild = new();
 }

@@ -9,4 +9,31 @@ internal static class ConvergenceRule
 {
     public static bool Converged(long dirtyBytes, double? lastPassRate, TimeSpan budget) =>
         dirtyBytes == 0 || (lastPassRate is > 0 and var rate && dirtyBytes / rate <= budget.TotalSeconds);
+
+    /// <summary>How many passes in a row must show the guest writing at least as fast as the copy before giving up early.</summary>
+    public const int OutpacedPasses = 3;
+
+    /// <summary>
+    /// The guest writes faster than the passes copy: over the last <see cref="OutpacedPasses"/> passes, what was dirty
+    /// when each started never shrank, and what the guest wrote during each (the next pass's dirty bytes over the pass's
+    /// time) came at least at the rate the pass copied. Waiting longer cannot converge; the rates say why. Null when
+    /// the passes keep up (or there are too few to tell).
+    /// </summary>
+    public static (double WriteRate, double CopyRate)? WritesOutpaceCopy(IReadOnlyList<PassLoop.PassRecord> passes)
+    {
+        if (passes.Count < OutpacedPasses + 1) return null;
+        var recent = passes.Skip(passes.Count - OutpacedPasses - 1).ToList();
+        double writes = 0, copies = 0;
+        for (var i = 0; i < OutpacedPasses; i++)
+        {
+            var (pass, next) = (recent[i], recent[i + 1]);
+            if (next.DirtyBefore < pass.DirtyBefore) return null;
+            var seconds = Math.Max(pass.Elapsed.TotalSeconds, 1e-4);
+            var writeRate = next.DirtyBefore / seconds;
+            if (writeRate < pass.Rate) return null;
+            writes += writeRate;
+            copies += pass.Rate;
+        }
+        return (writes / OutpacedPasses, copies / OutpacedPasses);
+    }
 }

@@ -31,7 +31,7 @@ public sealed class MigrationState
     public RamMigration? Ram { get; set; }
 
     /// <summary>CompleteMirror: the disks were finished and <c>migrate-continue</c> sent.</summary>
-    public Switchover? Switchover { get; set; }
+    public SwitchoverDone? Switchover { get; set; }
 
     /// <summary>VerifyDisks: time spent comparing the disks inside the pause (ms).</summary>
     public double? VerifyDisksMs { get; set; }
@@ -97,18 +97,30 @@ public sealed class DiskCopy
     public long? InitialDirtyBytes { get; set; }
     /// <summary>Backup passes run so far.</summary>
     public int Passes { get; set; }
+    /// <summary>How many of the background passes (<see cref="Copy.PassLoop"/>) are counted in <see cref="Passes"/> already.</summary>
+    public int BackgroundPasses { get; set; }
     /// <summary>The measured rate of the last copy pass (bytes/s).</summary>
     public double? LastPassRate { get; set; }
     /// <summary>The final pass at switchover: bytes and ms.</summary>
     public long? FinalPassBytes { get; set; }
     public double? FinalPassMs { get; set; }
+
+    /// <summary>Counts one completed backup pass.</summary>
+    internal void Count(Copy.PassResult pass)
+    {
+        Passes++;
+        BytesCopied += pass.BytesCopied;
+        LastPassRate = pass.Rate;
+    }
 }
 
 /// <summary>LiveMigrate's part: the source stopped its vCPUs at pre-switchover.</summary>
 public sealed record RamMigration(DateTimeOffset SwitchoverAt, string EventMark, int Passes, double Ms);
 
-/// <summary>CompleteMirror's part: <c>migrate-continue</c> was sent (the migration can no longer be cancelled safely).</summary>
-public sealed record Switchover(double DisksMs, double WorkMs, double? LastPassMarkMs);
+/// <summary>CompleteMirror's part: <c>migrate-continue</c> was sent and the migration completed (ms: from the
+/// pre-switchover event to the first command, the disks finished, the whole switchover; the target's last-pass bitmaps
+/// cleared inside it). <see cref="BackgroundPasses"/>: the passes that ran after WaitConvergence, per disk.</summary>
+public sealed record SwitchoverDone(double ReactionMs, double DisksMs, double WorkMs, double? LastPassMarkMs, int BackgroundPasses = 0);
 
 /// <summary>ResumeTarget's part: QEMU's downtime and the guest's pause (source STOP to target RESUME).</summary>
 public sealed record ResumedOnTarget(DateTimeOffset At, long? QemuDowntimeMs, double? GuestPauseMs);

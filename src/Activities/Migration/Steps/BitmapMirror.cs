@@ -67,7 +67,7 @@ public sealed class BitmapMirror : CodeActivity
                     Data(disk, strategy, requested, dirty, 0));
                 continue;
             }
-            var pass = await BackupPass.RunAsync(scope, qmp, disk, speed, timeout, recordInLedger: true, scope.Token);
+            var pass = await BackupPass.RunRecordedAsync(scope, qmp, disk, speed, timeout);
             await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", copy.BytesCopied, dirty, "bytes", pass.Rate, "first bitmap pass"));
             await context.JournalAsync(
                 $"BitmapMirror {disk.DeviceId}: strategy BackupPasses (blockdev-backup sync:bitmap, requested {requested}); " +

@@ -1,3 +1,5 @@
+using Elsa.Migration.Activities.Migration.Copy;
+using Elsa.Migration.Activities.Migration.Switchover;
 using Elsa.Migration.Activities.Migration.Planning;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Qemu;
@@ -25,6 +27,14 @@ public sealed class LiveMigrate : CodeActivity
     [Input(Description = "Longest time the RAM migration may take to reach pre-switchover.", DefaultValue = 600, ZeroOrLessMeansDefault = true)]
     public Input<int>? TimeoutSeconds { get; set; }
 
+    [Input(Description = "Start the switchover (finish the disks, continue the migration) from the pre-switchover event itself, the least downtime. " +
+        "Off: leave it to CompleteMirror, so steps of your own can run between this one and CompleteMirror while the source is paused.",
+        DefaultValue = true)]
+    public Input<bool>? SwitchoverAtOnce { get; set; }
+
+    [Input(Description = "Let QEMU throttle the guest's vCPUs when the RAM migration does not converge (auto-converge).", DefaultValue = false)]
+    public Input<bool>? AutoConverge { get; set; }
+
     protected override async ValueTask ExecuteCodeAsync(ActivityExecutionContext context)
     {
         var scope = MigrationScope.Open(context);
@@ -35,6 +45,7 @@ public sealed class LiveMigrate : CodeActivity
 
         await target.Client.MigrateSetCapabilitiesAsync([MigrationCapability.Events], true, scope.Token);
         await source.Client.MigrateSetCapabilitiesAsync([MigrationCapability.Events, MigrationCapability.PauseBeforeSwitchover], true, scope.Token);
+        await source.Client.MigrateSetCapabilitiesAsync([MigrationCapability.AutoConverge], context.Get(AutoConverge), scope.Token);
         var bandwidth = context.Get(MaxBandwidthBytesPerSecond);
         var downtime = context.Get(DowntimeLimitMs);
         if (bandwidth > 0 || downtime > 0)
@@ -48,31 +59,48 @@ public sealed class LiveMigrate : CodeActivity
         if ((await source.Client.QueryMigrateAsync(scope.Token)).Status is MigrationStatus.Setup or MigrationStatus.Active
             or MigrationStatus.PreSwitchover or MigrationStatus.Device)
             await scope.RequireOwnAsync(LedgerKinds.Migration, plan.MigrationUri, $"{plan.SourceNode}'s QEMU (a migration in progress)");
-        await target.Client.MigrateIncomingAsync(plan.MigrationUri, scope.Token);
-        var entry = await scope.RecordAsync(LedgerKinds.Migration, plan.SourceNode, plan.MigrationUri, new JsonObject { ["target"] = plan.TargetNode });
-        var mark = source.LastSequence;
-        var started = context.Time.GetTimestamp();
-        await source.Client.MigrateAsync(plan.MigrationUri, scope.Token);
-        await scope.ConfirmAsync(entry);
-        var waiting = source.WaitForEventAsync<MigrationEvent>(mark,
-            e => e.Status is MigrationStatus.PreSwitchover or MigrationStatus.Failed or MigrationStatus.Cancelled, timeout,
-            "MIGRATION pre-switchover", scope.Token);
-        // RAM progress for observers while the pre-copy runs; the switchover itself is awaited as an event.
-        while (await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromMilliseconds(500), scope.Token)) != waiting)
+        var switchovers = MigrationScope.Service<Switchovers>(context);
+        if (context.Get(SwitchoverAtOnce))
         {
-            var progress = await source.Client.QueryMigrateAsync(scope.Token);
-            if (progress.Ram is { } ram && !waiting.IsCompleted)
-                await context.ReportProgressAsync(new Progress("ram", ram.Transferred, ram.Total, "bytes", ram.Mbps * 125_000,
-                    $"RAM pass {ram.DirtySyncCount}: {ram.Transferred} bytes sent, {ram.Remaining} remaining"));
+            // Armed before the migration starts: the event can come any time after `migrate`.
+            var work = await SwitchoverWork.PrepareAsync(scope, TimeSpan.FromSeconds(60));
+            switchovers.Arm(context.InstanceId, source, work.RunAsync);
         }
-        var ev = await waiting;
-        if (ev.Status != MigrationStatus.PreSwitchover)
+        long mark, started;
+        try
         {
-            var info = await source.Client.QueryMigrateAsync(scope.Token);
-            throw new InvalidOperationException($"RAM migration to {plan.TargetNode} {ev.Status}: {info.ErrorDescription ?? "no detail from QEMU"}");
+            await target.Client.MigrateIncomingAsync(plan.MigrationUri, scope.Token);
+            var entry = await scope.RecordAsync(LedgerKinds.Migration, plan.SourceNode, plan.MigrationUri, new JsonObject { ["target"] = plan.TargetNode });
+            mark = source.LastSequence;
+            started = context.Time.GetTimestamp();
+            await source.Client.MigrateAsync(plan.MigrationUri, scope.Token);
+            await scope.ConfirmAsync(entry);
+            var waiting = source.WaitForEventAsync<MigrationEvent>(mark,
+                e => e.Status is MigrationStatus.PreSwitchover or MigrationStatus.Failed or MigrationStatus.Cancelled, timeout,
+                "MIGRATION pre-switchover", scope.Token);
+            // RAM progress for observers while the pre-copy runs; the switchover itself is awaited as an event.
+            while (await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromMilliseconds(500), scope.Token)) != waiting)
+            {
+                var progress = await source.Client.QueryMigrateAsync(scope.Token);
+                if (progress.Ram is { } ram && !waiting.IsCompleted)
+                    await context.ReportProgressAsync(new Progress("ram", ram.Transferred, ram.Total, "bytes", ram.Mbps * 125_000,
+                        $"RAM pass {ram.DirtySyncCount}: {ram.Transferred} bytes sent, {ram.Remaining} remaining"));
+            }
+            var ev = await waiting;
+            if (ev.Status != MigrationStatus.PreSwitchover)
+            {
+                var info = await source.Client.QueryMigrateAsync(scope.Token);
+                throw new InvalidOperationException($"RAM migration to {plan.TargetNode} {ev.Status}: {info.ErrorDescription ?? "no detail from QEMU"}");
+            }
         }
-        // The guest is paused from now on: no journal here (CompleteMirror journals the RAM figures after migrate-continue);
-        // the state write is part of the one commit between this step and CompleteMirror.
+        catch
+        {
+            // No pre-switchover of a later migration on this pooled session may start this one's switchover.
+            switchovers.Disarm(context.InstanceId);
+            throw;
+        }
+        // The guest is paused from now on: no journal here (ResumeTarget reports the RAM figures once the VM runs); the
+        // switchover is already under way (armed above), so the instance commit after this step is not in its path.
         scope.State.Ram = new RamMigration(context.Time.GetUtcNow(), source.Mark(),
             source.EventsSince(mark).OfType<MigrationPassEvent>().Count(), context.Time.GetElapsedTime(started).TotalMilliseconds);
         scope.SaveState();

@@ -7,11 +7,13 @@ using Elsa.Migration.Activities.Migration.Copy;
 namespace Elsa.Migration.Activities.Migration.Steps;
 
 /// <summary>
-/// Step 6: waits until every disk copy has converged. Mirrors converge on <c>BLOCK_JOB_READY</c> (checked with
-/// <c>query-block-jobs</c> and awaited as an event, so a READY emitted before this step started is not missed).
-/// Backup passes converge by decision: pass after pass while the dirty set shrinks, until the remaining dirty bytes
-/// would copy within <see cref="DowntimeBudgetMs"/> at the last pass's rate. Past <see cref="TimeoutSeconds"/>
-/// it takes <c>TimedOut</c> (the guest writes faster than the copy, or a job hangs).
+/// Step 6: waits until every disk copy has converged, all at once. Mirrors converge on <c>BLOCK_JOB_READY</c> (checked
+/// with <c>query-block-jobs</c> and awaited as an event, so a READY emitted before this step started is not missed).
+/// Replicated disks get backup passes in the background (<see cref="PassLoop"/>), one after the other, which keep
+/// running after this step, through the RAM migration, until the switchover: they converge when what is dirty now
+/// would copy within <see cref="DowntimeBudgetMs"/> at the last pass's rate, at the same moment as every mirror is
+/// ready. It takes <c>TimedOut</c> past <see cref="TimeoutSeconds"/>, and early when the passes show the guest writing
+/// faster than they copy (the journal gives both rates).
 /// </summary>
 [Activity("VmMigration", "VM Migration", "Waits until every disk copy converged (mirror READY, or backup passes small enough); TimedOut otherwise.")]
 [FlowNode(Outcomes.Done, TimedOut, Outcomes.Failed)]
@@ -37,40 +39,65 @@ public sealed class WaitConvergence : CodeActivity
         var speed = context.Get(BandwidthBytesPerSecond) is > 0 and var s ? s : (long?)null;
         var deadline = context.Time.GetUtcNow() + timeout;
         var qmp = await scope.SourceAsync();
+        var state = scope.State;
         var disks = scope.Plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         var started = context.Time.GetTimestamp();
-
-        var state = scope.State;
-        var waits = disks.ToDictionary(d => d, d => state.CopyOf(d).Strategy == BitmapStrategy.BackupPasses
-            ? ConvergePassesAsync(scope, qmp, d, budget, speed, deadline)
-            : WaitReadyAsync(scope, qmp, d, deadline));
-        var all = Task.WhenAll(waits.Values);
+        var registry = MigrationScope.Service<PassLoops>(context);
+        var loops = registry.Of(context.InstanceId) ?? await StartLoopsAsync(scope, registry, qmp, disks, speed, timeout);
+        var mirrors = disks.Where(d => state.CopyOf(d).Strategy != BitmapStrategy.BackupPasses).ToList();
+        var mirrorsReady = Task.WhenAll(mirrors.Select(d => WaitReadyAsync(scope, qmp, d, deadline)));
         // A dead target shows first as its QMP connection closing; a throttled job may notice its I/O error only much later.
         // It may already be gone by now: nothing answering on its socket is the same news as a closed connection.
         var targetGone = (await scope.TryGetTargetAsync())?.Client.Completion ?? Task.CompletedTask;
-        // Progress while waiting (a sampling timer for the display only; convergence itself is event-driven).
-        while (await Task.WhenAny(all, targetGone, Task.Delay(TimeSpan.FromSeconds(1), scope.Token)) != all)
-        {
-            if (targetGone.IsCompleted)
-                throw new InvalidOperationException($"The target QEMU on {scope.Plan.TargetNode} exited while the disks were being copied " +
-                    $"(its QMP connection closed); copies so far: {Describe(state, disks)}. Check the target's log; rolling back.");
-            await ReportAsync(context, qmp, state, disks, scope.Token);
-        }
+        Task? tick = null;
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
+        var deadlineReached = Task.Delay(timeout, stopWaiting.Token);
         try
         {
-            await all;
+            while (true)
+            {
+                if (targetGone.IsCompleted)
+                    throw new InvalidOperationException($"The target QEMU on {scope.Plan.TargetNode} exited while the disks were being copied " +
+                        $"(its QMP connection closed); copies so far: {Describe(state, loops, disks)}. Check the target's log; rolling back.");
+                if (loops.FirstOrDefault(l => l.Completion.IsFaulted) is { } failed) await failed.Completion; // its error, as it is
+                if (mirrorsReady.IsFaulted) await mirrorsReady;
+                if (mirrorsReady.IsCompleted && loops.All(l => Converged(l, state.CopyOf(l.Disk).LastPassRate, budget))) break;
+                if (loops.Select(l => (Loop: l, Outpaced: ConvergenceRule.WritesOutpaceCopy(l.Passes))).FirstOrDefault(x => x.Outpaced is not null) is { Loop: { } slow } outpaced)
+                    { await TimeOutAsync(scope, registry, loops, disks, $"the guest writes to {slow.Disk.DeviceId} at {Mb(outpaced.Outpaced!.Value.WriteRate)} " +
+                        $"while the passes copy {Mb(outpaced.Outpaced!.Value.CopyRate)}: the copy cannot catch up (lower the guest's write rate, raise the bandwidth limits, or freeze the guest)"); return; }
+                var left = deadline - context.Time.GetUtcNow();
+                if (left <= TimeSpan.Zero)
+                    { await TimeOutAsync(scope, registry, loops, disks, $"not converged within {timeout.TotalSeconds:0} s"); return; }
+                // Woken by any loop's news, a mirror's readiness, the target's end, or the display tick; never spinning on
+                // something that already happened.
+                tick ??= Task.Delay(TimeSpan.FromSeconds(1), scope.Token);
+                var news = loops.Where(l => !l.Completion.IsCompleted).Select(l => l.Changed).Append(tick).Append(deadlineReached).ToList();
+                if (!mirrorsReady.IsCompleted) news.Add(mirrorsReady);
+                if (!targetGone.IsCompleted) news.Add(targetGone);
+                await Task.WhenAny(news);
+                if (!tick.IsCompleted) continue;
+                tick = null;
+                await ReportAsync(context, qmp, state, loops, disks, scope.Token);
+            }
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (ex is TimeoutException)
         {
-            scope.SaveState();
-            await context.JournalAsync($"Disk copies did not converge within {timeout.TotalSeconds:0} s: " + Describe(state, disks),
-                new JsonObject { ["timeoutSeconds"] = timeout.TotalSeconds });
-            await context.CompleteAsync(TimedOut);
-            return;
+            { await TimeOutAsync(scope, registry, loops, disks, ex.Message); return; }
         }
+        catch
+        {
+            await registry.AbortAsync(context.InstanceId);
+            throw;
+        }
+        finally
+        {
+            await stopWaiting.CancelAsync(); // the deadline's timer
+        }
+        Count(state, loops);
         scope.SaveState();
-        await ReportAsync(context, qmp, state, disks, scope.Token);
-        await context.JournalAsync($"All disk copies converged in {context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms: " + Describe(state, disks),
+        await ReportAsync(context, qmp, state, loops, disks, scope.Token);
+        await context.JournalAsync($"All disk copies converged in {context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms: {Describe(state, loops, disks)}" +
+            (loops.Count > 0 ? "; backup passes keep running until the switchover" : ""),
             new JsonObject
             {
                 ["disks"] = new JsonArray(disks.Select(d => (JsonNode)new JsonObject
@@ -79,9 +106,61 @@ public sealed class WaitConvergence : CodeActivity
                     ["strategy"] = state.CopyOf(d).Strategy?.ToString() ?? "Mirror",
                     ["bytesCopied"] = state.CopyOf(d).BytesCopied,
                     ["passes"] = state.CopyOf(d).Passes,
+                    ["history"] = History(loops.FirstOrDefault(l => l.Disk == d)),
                 }).ToArray())
             });
     }
+
+    /// <summary>Starts the background passes of every replicated disk; each clears its last-pass bitmap on the target when tracked.</summary>
+    private static async Task<IReadOnlyList<PassLoop>> StartLoopsAsync(MigrationScope scope, PassLoops registry, QmpSession source, List<DiskPlan> disks,
+        long? speed, TimeSpan passTimeout)
+    {
+        var replicated = disks.Where(d => scope.State.CopyOf(d).Strategy == BitmapStrategy.BackupPasses).ToList();
+        if (replicated.Count == 0) return [];
+        var tracked = replicated.Any(d => scope.State.TargetBitmapsOf(d).Contains(d.LastPassBitmap)) ? await scope.TargetAsync() : null;
+        var loops = replicated.Select(d => new PassLoop(source, scope.State.TargetBitmapsOf(d).Contains(d.LastPassBitmap) ? tracked : null, d, speed, passTimeout)).ToList();
+        registry.Start(scope.Context.InstanceId, loops);
+        return loops;
+    }
+
+    /// <summary>What is dirty now copies within the budget at the latest rate (the loop's last pass, else BitmapMirror's first).</summary>
+    private static bool Converged(PassLoop loop, double? firstPassRate, TimeSpan budget) =>
+        loop.DirtyNow is { } dirty && ConvergenceRule.Converged(dirty, loop.Passes is { Count: > 0 } passes ? passes[^1].Rate : firstPassRate, budget);
+
+    private static async Task TimeOutAsync(MigrationScope scope, PassLoops registry, IReadOnlyList<PassLoop> loops, List<DiskPlan> disks, string why)
+    {
+        // Nothing waits for these passes now: stop them before Rollback cancels their jobs.
+        await registry.AbortAsync(scope.Context.InstanceId);
+        Count(scope.State, loops);
+        scope.SaveState();
+        await scope.JournalAsync($"Disk copies did not converge: {why}; {Describe(scope.State, loops, disks)}",
+            new JsonObject { ["reason"] = why, ["disks"] = new JsonArray(loops.Select(l => (JsonNode)new JsonObject { ["disk"] = l.Disk.DeviceId, ["history"] = History(l) }).ToArray()) });
+        await scope.Context.CompleteAsync(TimedOut);
+    }
+
+    /// <summary>Counts the background passes completed since the last count into the state.</summary>
+    internal static void Count(MigrationState state, IReadOnlyList<PassLoop> loops)
+    {
+        foreach (var loop in loops)
+        {
+            var copy = state.CopyOf(loop.Disk);
+            var passes = loop.Passes;
+            foreach (var pass in passes.Skip(copy.BackgroundPasses))
+                copy.Count(new PassResult(pass.DirtyBefore, pass.BytesCopied, pass.Elapsed));
+            copy.BackgroundPasses = passes.Count;
+        }
+    }
+
+    /// <summary>Every background pass (dirty when it started, bytes, ms) for the journal: the convergence picture.</summary>
+    internal static JsonArray History(PassLoop? loop) => new((loop?.Passes ?? []).Select(p => (JsonNode)new JsonObject
+    {
+        ["at"] = p.EndedAt,
+        ["dirty"] = p.DirtyBefore,
+        ["bytes"] = p.BytesCopied,
+        ["ms"] = Math.Round(p.Elapsed.TotalMilliseconds, 1),
+    }).ToArray());
+
+    private static string Mb(double bytesPerSecond) => $"{bytesPerSecond / 1e6:0.0} MB/s";
 
     private static async Task WaitReadyAsync(MigrationScope scope, QmpSession qmp, DiskPlan disk, DateTimeOffset deadline)
     {
@@ -107,38 +186,27 @@ public sealed class WaitConvergence : CodeActivity
         }
     }
 
-    private static async Task ConvergePassesAsync(MigrationScope scope, QmpSession qmp, DiskPlan disk, TimeSpan budget, long? speed, DateTimeOffset deadline)
-    {
-        long? previous = null;
-        while (true)
-        {
-            var dirty = await BackupPass.DirtyBytesAsync(qmp, disk, scope.Token);
-            if (ConvergenceRule.Converged(dirty, scope.State.CopyOf(disk).LastPassRate, budget)) return;
-            var left = deadline - scope.Context.Time.GetUtcNow();
-            if (left <= TimeSpan.Zero)
-                throw new TimeoutException($"Backup passes of {disk.DeviceId} did not converge: {dirty} dirty bytes left" +
-                    (previous is { } p && dirty >= p ? " and not shrinking (the guest writes faster than the copy)" : ""));
-            previous = dirty;
-            // Not recorded per pass in the ledger: the nbd-client entry's undo cancels this disk's job by its fixed id.
-            await BackupPass.RunAsync(scope, qmp, disk, speed, left, recordInLedger: false, scope.Token);
-        }
-    }
-
-    private static async Task ReportAsync(ActivityExecutionContext context, QmpSession qmp, MigrationState state, List<DiskPlan> disks, CancellationToken ct)
+    private static async Task ReportAsync(ActivityExecutionContext context, QmpSession qmp, MigrationState state, IReadOnlyList<PassLoop> loops,
+        List<DiskPlan> disks, CancellationToken ct)
     {
         var jobs = (await qmp.Client.QueryBlockJobsAsync(ct)).ToDictionary(j => j.Device);
         foreach (var disk in disks)
         {
-            if (jobs.TryGetValue(disk.JobId, out var job) && job.Type == BlockJobType.Mirror)
+            if (loops.FirstOrDefault(l => l.Disk == disk) is { } loop)
+            {
+                var passes = loop.Passes;
+                var copy = state.CopyOf(disk);
+                var copied = copy.BytesCopied + passes.Skip(copy.BackgroundPasses).Sum(p => p.BytesCopied);
+                await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", copied, copy.InitialDirtyBytes ?? copied, "bytes",
+                    passes.Count > 0 ? passes[^1].Rate : copy.LastPassRate, $"{copy.Passes + passes.Count - copy.BackgroundPasses} bitmap passes, {loop.DirtyNow} bytes dirty"));
+            }
+            else if (jobs.TryGetValue(disk.JobId, out var job) && job.Type == BlockJobType.Mirror)
                 await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", job.Offset, job.Length, "bytes", null, job.Ready ? "ready" : "mirroring"));
-            else if (state.CopyOf(disk) is var copy)
-                await context.ReportProgressAsync(new Progress($"disk {disk.DeviceId}", copy.BytesCopied, copy.InitialDirtyBytes ?? copy.BytesCopied, "bytes",
-                    copy.LastPassRate, $"{copy.Passes} bitmap passes"));
         }
     }
 
-    private static string Describe(MigrationState state, IEnumerable<DiskPlan> disks) =>
-        string.Join(", ", disks.Select(d => state.CopyOf(d) is { Strategy: BitmapStrategy.BackupPasses } copy
-            ? $"{d.DeviceId} {copy.Passes} passes, {copy.BytesCopied} bytes"
+    private static string Describe(MigrationState state, IReadOnlyList<PassLoop> loops, IEnumerable<DiskPlan> disks) =>
+        string.Join(", ", disks.Select(d => loops.FirstOrDefault(l => l.Disk == d) is { } loop
+            ? $"{d.DeviceId} {state.CopyOf(d).Passes + loop.Passes.Count - state.CopyOf(d).BackgroundPasses} passes, {loop.DirtyNow} bytes dirty"
             : $"{d.DeviceId} mirror"));
 }

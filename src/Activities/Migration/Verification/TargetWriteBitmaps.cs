@@ -43,6 +43,10 @@ internal static class TargetWriteBitmaps
         return actions.Count == 0 ? Task.CompletedTask : target.Client.TransactionAsync(actions, ct);
     }
 
+    /// <summary>The background passes (<see cref="Copy.PassLoop"/>): clears one disk's last-pass bitmap before its next pass.</summary>
+    public static Task ClearLastPassAsync(QmpSession target, DiskPlan disk, CancellationToken ct) =>
+        target.Client.TransactionAsync([new ClearBitmapAction(disk.NodeName, disk.LastPassBitmap)], ct);
+
     /// <summary>Removes one target bitmap; tolerates it being gone (with its QEMU, or by an earlier run).</summary>
     public static async Task<string> RemoveAsync(QmpSession? target, string node, string bitmap, CancellationToken ct)
     {

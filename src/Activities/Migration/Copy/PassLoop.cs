@@ -1,0 +1,151 @@
+using Elsa.Migration.Activities.Migration.Planning;
+using Elsa.Migration.Activities.Migration.Verification;
+using Elsa.Migration.Activities.Qemu;
+
+namespace Elsa.Migration.Activities.Migration.Copy;
+
+/// <summary>
+/// Backup passes of one replicated disk, one after the other in the background, from WaitConvergence through the RAM
+/// migration until the switchover stops them: each pass copies what the one before left dirty, so at pre-switchover
+/// the final pass carries only what the guest wrote during one short pass, not everything it wrote while the RAM
+/// migrated. When nothing is dirty it looks again after <see cref="IdleInterval"/>. Before each pass it clears the
+/// disk's last-pass bitmap on the target (when tracked), so that bitmap marks the last one or two passes without a
+/// target command inside the pause. No database work here: the steps read <see cref="Passes"/> and count them.
+/// </summary>
+internal sealed class PassLoop
+{
+    /// <summary>How long to wait before looking at the bitmap again when nothing was dirty.</summary>
+    public static readonly TimeSpan IdleInterval = TimeSpan.FromMilliseconds(20);
+
+    private readonly QmpSession _source;
+    private readonly QmpSession? _target;
+    private readonly long? _speed;
+    private readonly TimeSpan _passTimeout;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Lock _gate = new();
+    private readonly List<PassRecord> _passes = [];
+    private TaskCompletionSource _passed = NewSignal();
+    private Task _loop = Task.CompletedTask;
+
+    /// <summary>A loop for <paramref name="disk"/> on <paramref name="source"/>; <paramref name="target"/>: the target QEMU's
+    /// session when the disk's last-pass bitmap is tracked there, else null; each pass limited to <paramref name="speed"/>
+    /// bytes/s (null: unlimited) and <paramref name="passTimeout"/>.</summary>
+    public PassLoop(QmpSession source, QmpSession? target, DiskPlan disk, long? speed, TimeSpan passTimeout)
+    {
+        _source = source;
+        _target = target;
+        Disk = disk;
+        _speed = speed;
+        _passTimeout = passTimeout;
+    }
+
+    public DiskPlan Disk { get; }
+
+    /// <summary>One completed pass: when it ended, the bytes it copied, how long it took, and what was dirty when it started.</summary>
+    public sealed record PassRecord(DateTimeOffset EndedAt, long DirtyBefore, long BytesCopied, TimeSpan Elapsed)
+    {
+        public double Rate => BytesCopied / Math.Max(Elapsed.TotalSeconds, 1e-4);
+    }
+
+    /// <summary>The passes completed so far, oldest first.</summary>
+    public IReadOnlyList<PassRecord> Passes
+    {
+        get { lock (_gate) return [.. _passes]; }
+    }
+
+    /// <summary>Completes (and is replaced) after every look at the bitmap and every pass, and when the loop ends.</summary>
+    public Task Changed
+    {
+        get { lock (_gate) return _passed.Task; }
+    }
+
+    /// <summary>The loop itself: faulted when a pass failed (a dead target, a lost bitmap).</summary>
+    public Task Completion => _loop;
+
+    /// <summary>True once the loop cleared the disk's last-pass bitmap on the target (before a pass of its own): the
+    /// switchover need not clear it again.</summary>
+    public bool ClearedLastPassBitmap { get; private set; }
+
+    /// <summary>What is dirty right now (the next pass's size), from the loop's latest look at the bitmap.</summary>
+    public long? DirtyNow { get; private set; }
+
+    public void Start() => _loop = Task.Run(RunAsync);
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var dirty = await BackupPass.DirtyBytesAsync(_source, Disk, _abort.Token);
+                DirtyNow = dirty;
+                Signal(null);
+                if (dirty == 0)
+                {
+                    await Idle();
+                    continue;
+                }
+                if (_target is not null)
+                {
+                    await TargetWriteBitmaps.ClearLastPassAsync(_target, Disk, _abort.Token);
+                    ClearedLastPassBitmap = true;
+                }
+                var pass = await BackupPass.RunAsync(_source, Disk, _speed, _passTimeout, _abort.Token, measureDirty: false);
+                Signal(new PassRecord(DateTimeOffset.UtcNow, dirty, pass.BytesCopied, pass.Elapsed));
+            }
+        }
+        finally
+        {
+            lock (_gate) _passed.TrySetResult();
+        }
+    }
+
+    private async Task Idle()
+    {
+        try
+        {
+            await Task.Delay(IdleInterval, _stop.Token);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Stopping: the loop condition ends it.
+        }
+    }
+
+    private void Signal(PassRecord? record)
+    {
+        TaskCompletionSource done;
+        lock (_gate)
+        {
+            if (record is not null) _passes.Add(record);
+            done = _passed;
+            _passed = NewSignal();
+        }
+        done.TrySetResult();
+    }
+
+    /// <summary>Lets the pass in flight finish and starts no other (the switchover runs the final one itself).</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+    }
+
+    /// <summary>Gives up at once (Rollback): the pass in flight is left to the undo, which cancels the job by its id.</summary>
+    public async Task AbortAsync()
+    {
+        await _stop.CancelAsync();
+        await _abort.CancelAsync();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception)
+        {
+            // Rollback undoes what the pass left; why the loop ended does not matter any more.
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
