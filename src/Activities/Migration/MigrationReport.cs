@@ -16,18 +16,17 @@ internal static class MigrationReport
         var (plan, state, context) = (scope.Plan, scope.State, scope.Context);
         var switchover = state.Switchover;
         await context.JournalAsync(
-            $"RAM migrated in {state.Ram?.Ms:0} ms ({state.Ram?.Passes} passes, {switchover?.BackgroundPasses} disk passes beside it); " +
+            $"RAM migrated in {state.Ram?.Ms:0} ms ({state.Ram?.Passes} passes); " +
             $"at switchover the first command went out {switchover?.ReactionMs:0.00} ms after the event, the disks took {switchover?.DisksMs:0.0} ms " +
             $"and the switchover {switchover?.WorkMs:0.0} ms",
             new JsonObject
             {
                 ["ramPasses"] = state.Ram?.Passes,
                 ["ramMs"] = state.Ram?.Ms,
-                ["backgroundPassesDuringRam"] = switchover?.BackgroundPasses,
                 ["reactionMs"] = switchover?.ReactionMs,
                 ["switchoverDisksMs"] = switchover?.DisksMs,
                 ["switchoverMs"] = switchover?.WorkMs,
-                ["lastPassMarkMs"] = switchover?.LastPassMarkMs,
+                ["lastPassMarkMs"] = state.Converged?.LastPassMarkMs,
             });
         foreach (var disk in plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared))
         {

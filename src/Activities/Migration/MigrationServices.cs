@@ -17,7 +17,6 @@ public static class MigrationServices
     {
         services.AddSingleton<QmpSessionPool>();
         services.AddSingleton<FreezeWatchdog>();
-        services.AddSingleton<PassLoops>();
         services.AddSingleton<Switchovers>();
         services.AddSingleton<IMigrationSite, InventoryMigrationSite>();
         services.AddSingleton<Preflight.MigrationPreflight>();

@@ -49,9 +49,9 @@ public sealed class VerifyDisksSampledTests(ITestOutputHelper output)
         var finalPassBytes = disk["finalPassBytes"]!.GetValue<long>();
         if (mode == "Sampled")
         {
-            // The replicated disk's last-pass bitmap on the target holds what the last background pass and the final pass
-            // copied (the background pass cleared it before it started, same 64 KiB granularity), and its copied-bitmap at
-            // least what the first pass found dirty.
+            // The replicated disk's last-pass bitmap on the target holds what the copies wrote after convergence (the
+            // follow mirror through the RAM migration, then the final pass: same 64 KiB granularity), so at least the final
+            // pass; its copied-bitmap at least what the first pass found dirty.
             Assert.True(disks["vd0"]["lastPassBytes"]!.GetValue<long>() >= finalPassBytes, "the last-pass bitmap misses what the final pass copied");
             Assert.True(disks["vd0"]["copiedBytes"]!.GetValue<long>() >= disk["initialDirtyBytes"]!.GetValue<long>());
             Assert.True(disks["vd0"]["copiedRegions"]!.GetValue<long>() > 0);

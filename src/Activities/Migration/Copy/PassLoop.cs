@@ -1,16 +1,15 @@
 using Elsa.Migration.Activities.Migration.Planning;
-using Elsa.Migration.Activities.Migration.Verification;
 using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Activities.Migration.Copy;
 
 /// <summary>
-/// Backup passes of one replicated disk, one after the other in the background, from WaitConvergence through the RAM
-/// migration until the switchover stops them: each pass copies what the one before left dirty, so at pre-switchover
-/// the final pass carries only what the guest wrote during one short pass, not everything it wrote while the RAM
-/// migrated. When nothing is dirty it looks again after <see cref="IdleInterval"/>. Before each pass it clears the
-/// disk's last-pass bitmap on the target (when tracked), so that bitmap marks the last one or two passes without a
-/// target command inside the pause. No database work here: the steps read <see cref="Passes"/> and count them.
+/// Backup passes of one replicated disk, one after the other in the background while WaitConvergence waits for every
+/// disk: each pass copies what the one before left dirty, so the disk stays close to converged while the mirrors of
+/// the other disks catch up. When nothing is dirty it looks again after <see cref="IdleInterval"/>. WaitConvergence
+/// stops it at convergence and hands the disk to a <see cref="FollowMirror"/> for the RAM migration (a backup job that
+/// ends during the RAM migration can crash QEMU 7.2: README, "Keeping replicated disks in sync during the RAM
+/// migration"). No database work here: the step reads <see cref="Passes"/> and counts them.
 /// </summary>
 internal sealed class PassLoop
 {
@@ -18,7 +17,6 @@ internal sealed class PassLoop
     public static readonly TimeSpan IdleInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly QmpSession _source;
-    private readonly QmpSession? _target;
     private readonly long? _speed;
     private readonly TimeSpan _passTimeout;
     private readonly CancellationTokenSource _stop = new();
@@ -28,13 +26,11 @@ internal sealed class PassLoop
     private TaskCompletionSource _passed = NewSignal();
     private Task _loop = Task.CompletedTask;
 
-    /// <summary>A loop for <paramref name="disk"/> on <paramref name="source"/>; <paramref name="target"/>: the target QEMU's
-    /// session when the disk's last-pass bitmap is tracked there, else null; each pass limited to <paramref name="speed"/>
+    /// <summary>A loop for <paramref name="disk"/> on <paramref name="source"/>, each pass limited to <paramref name="speed"/>
     /// bytes/s (null: unlimited) and <paramref name="passTimeout"/>.</summary>
-    public PassLoop(QmpSession source, QmpSession? target, DiskPlan disk, long? speed, TimeSpan passTimeout)
+    public PassLoop(QmpSession source, DiskPlan disk, long? speed, TimeSpan passTimeout)
     {
         _source = source;
-        _target = target;
         Disk = disk;
         _speed = speed;
         _passTimeout = passTimeout;
@@ -63,10 +59,6 @@ internal sealed class PassLoop
     /// <summary>The loop itself: faulted when a pass failed (a dead target, a lost bitmap).</summary>
     public Task Completion => _loop;
 
-    /// <summary>True once the loop cleared the disk's last-pass bitmap on the target (before a pass of its own): the
-    /// switchover need not clear it again.</summary>
-    public bool ClearedLastPassBitmap { get; private set; }
-
     /// <summary>What is dirty right now (the next pass's size), from the loop's latest look at the bitmap.</summary>
     public long? DirtyNow { get; private set; }
 
@@ -86,11 +78,7 @@ internal sealed class PassLoop
                     await Idle();
                     continue;
                 }
-                if (_target is not null)
-                {
-                    await TargetWriteBitmaps.ClearLastPassAsync(_target, Disk, _abort.Token);
-                    ClearedLastPassBitmap = true;
-                }
+                if (_stop.IsCancellationRequested) break; // asked to stop while looking: no new pass
                 var pass = await BackupPass.RunAsync(_source, Disk, _speed, _passTimeout, _abort.Token, measureDirty: false);
                 Signal(new PassRecord(DateTimeOffset.UtcNow, dirty, pass.BytesCopied, pass.Elapsed));
             }
@@ -125,14 +113,14 @@ internal sealed class PassLoop
         done.TrySetResult();
     }
 
-    /// <summary>Lets the pass in flight finish and starts no other (the switchover runs the final one itself).</summary>
+    /// <summary>Lets the pass in flight finish and starts no other.</summary>
     public async Task StopAsync()
     {
         await _stop.CancelAsync();
         await _loop;
     }
 
-    /// <summary>Gives up at once (Rollback): the pass in flight is left to the undo, which cancels the job by its id.</summary>
+    /// <summary>Gives up at once (a failed step): the pass in flight is left to Rollback, which cancels the job by its id.</summary>
     public async Task AbortAsync()
     {
         await _stop.CancelAsync();

@@ -27,6 +27,9 @@ public sealed class MigrationState
     /// CopyDisksOffline), per disk: how the disk is copied and how far.</summary>
     public Dictionary<string, DiskCopy> Copies { get; init; } = [];
 
+    /// <summary>WaitConvergence: every copy converged; from here on the target's last-pass bitmaps record what the copies write.</summary>
+    public Convergence? Converged { get; set; }
+
     /// <summary>LiveMigrate: the RAM migration reached pre-switchover.</summary>
     public RamMigration? Ram { get; set; }
 
@@ -99,6 +102,9 @@ public sealed class DiskCopy
     public int Passes { get; set; }
     /// <summary>How many of the background passes (<see cref="Copy.PassLoop"/>) are counted in <see cref="Passes"/> already.</summary>
     public int BackgroundPasses { get; set; }
+    /// <summary>A replicated disk followed by a mirror since convergence (<see cref="Copy.FollowMirror"/>): its bitmap is
+    /// disabled and the switchover cancels the mirror before the final pass.</summary>
+    public bool FollowMirror { get; set; }
     /// <summary>The measured rate of the last copy pass (bytes/s).</summary>
     public double? LastPassRate { get; set; }
     /// <summary>The final pass at switchover: bytes and ms.</summary>
@@ -118,9 +124,11 @@ public sealed class DiskCopy
 public sealed record RamMigration(DateTimeOffset SwitchoverAt, string EventMark, int Passes, double Ms);
 
 /// <summary>CompleteMirror's part: <c>migrate-continue</c> was sent and the migration completed (ms: from the
-/// pre-switchover event to the first command, the disks finished, the whole switchover; the target's last-pass bitmaps
-/// cleared inside it). <see cref="BackgroundPasses"/>: the passes that ran after WaitConvergence, per disk.</summary>
-public sealed record SwitchoverDone(double ReactionMs, double DisksMs, double WorkMs, double? LastPassMarkMs, int BackgroundPasses = 0);
+/// pre-switchover event to the first command, the disks finished, the whole switchover).</summary>
+public sealed record SwitchoverDone(double ReactionMs, double DisksMs, double WorkMs);
+
+/// <summary>WaitConvergence's part: when the copies converged and the target's last-pass bitmaps were cleared (ms).</summary>
+public sealed record Convergence(DateTimeOffset At, double? LastPassMarkMs);
 
 /// <summary>ResumeTarget's part: QEMU's downtime and the guest's pause (source STOP to target RESUME).</summary>
 public sealed record ResumedOnTarget(DateTimeOffset At, long? QemuDowntimeMs, double? GuestPauseMs);

@@ -6,7 +6,7 @@ namespace Elsa.Migration.Activities.Migration.Steps;
 
 /// <summary>
 /// Step 8, at <c>pre-switchover</c> (the guest is paused: all of this is downtime): the switchover
-/// (<see cref="SwitchoverWork"/>): the background passes stop, soft <c>block-job-cancel</c> of every READY mirror (it
+/// (<see cref="SwitchoverWork"/>): soft <c>block-job-cancel</c> of every READY mirror (it
 /// drains and the source stays on its own disk; never <c>block-job-complete</c>, which would pivot the source onto the
 /// target's export), the final bitmap backup pass, <c>blockdev-del</c> of the NBD clients, then <c>migrate-continue</c>
 /// and the wait for <c>completed</c>. LiveMigrate normally arms it, so it starts from the pre-switchover event itself;
@@ -36,22 +36,15 @@ public sealed class CompleteMirror : CodeActivity
         foreach (var disk in result.Disks)
         {
             var copy = state.Copies[disk.DeviceId];
-            if (disk.MirrorBytes is { } mirrored) copy.BytesCopied = mirrored;
+            // A local disk's mirror copied the whole disk; a follow mirror adds what it copied to the passes' bytes.
+            if (disk.MirrorBytes is { } mirrored) copy.BytesCopied = copy.FollowMirror ? copy.BytesCopied + mirrored : mirrored;
             if (disk.FinalPass is not { } final) continue;
             copy.FinalPassBytes = final.BytesCopied;
             copy.FinalPassMs = final.Elapsed.TotalMilliseconds;
         }
-        var background = 0;
-        foreach (var (device, passes) in result.BackgroundPasses)
-        {
-            var copy = state.Copies[device];
-            background += passes.Count - copy.BackgroundPasses;
-            foreach (var pass in passes.Skip(copy.BackgroundPasses)) copy.Count(new Copy.PassResult(pass.DirtyBefore, pass.BytesCopied, pass.Elapsed));
-            copy.BackgroundPasses = passes.Count;
-        }
-        foreach (var final in result.Disks.Select(d => d.FinalPass is { } f ? (d.DeviceId, f) : default).Where(x => x.f is not null))
-            state.Copies[final.DeviceId].Count(final.f);
-        state.Switchover = new SwitchoverDone(result.ReactionMs, result.DisksMs, result.WorkMs, result.LastPassMarkMs, background);
+        foreach (var disk in result.Disks)
+            if (disk.FinalPass is { } final) state.Copies[disk.DeviceId].Count(final);
+        state.Switchover = new SwitchoverDone(result.ReactionMs, result.DisksMs, result.WorkMs);
         scope.SaveState();
     }
 }

@@ -3,7 +3,6 @@ using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Activities.Migration.Ledger;
 using Elsa.Migration.Activities.Migration.Freeze;
-using Elsa.Migration.Activities.Migration.Copy;
 using Elsa.Migration.Activities.Migration.Switchover;
 
 namespace Elsa.Migration.Activities.Migration.Steps;
@@ -46,10 +45,8 @@ public sealed class Rollback : CodeActivity
                 string.Join(", ", entries.Select(e => $"{e.Kind} {e.Name} on {e.Node}")));
         }
         MigrationScope.Service<FreezeWatchdog>(context).Disarm(scope.Plan.SourceQmpSocket);
-        // Nothing of this migration may keep working while it is undone: a switchover under way ends first (bounded),
-        // the background passes stop (their jobs are undone with the nbd-client and block-job entries).
+        // Nothing of this migration may keep working while it is undone: a switchover under way ends first (bounded).
         await MigrationScope.Service<Switchovers>(context).AbandonAsync(context.InstanceId, TimeSpan.FromSeconds(30));
-        await MigrationScope.Service<PassLoops>(context).AbortAsync(context.InstanceId);
         scope.CommandTimeout = LedgerUndo.CommandTimeout; // an undo reports a hung command instead of waiting for it
         var undo = new LedgerUndo(scope);
         var done = new JsonArray();

@@ -116,7 +116,7 @@ public sealed class VerifyDisks : CodeActivity
                 ["seed"] = mode == VerifyMode.Sampled ? seed : null,
                 ["lastPassRegions"] = lastPassRegions,
                 ["bitmapReadMs"] = mode == VerifyMode.Sampled ? bitmapsRead.TotalMilliseconds : null,
-                ["lastPassMarkMs"] = scope.State.Switchover.LastPassMarkMs,
+                ["lastPassMarkMs"] = scope.State.Converged?.LastPassMarkMs,
             });
         if (!identical) await context.CompleteAsync(Different);
     }

@@ -1,3 +1,4 @@
+using Elsa.Migration.Activities.Migration.Verification;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
@@ -9,10 +10,10 @@ namespace Elsa.Migration.Activities.Migration.Steps;
 /// <summary>
 /// Step 6: waits until every disk copy has converged, all at once. Mirrors converge on <c>BLOCK_JOB_READY</c> (checked
 /// with <c>query-block-jobs</c> and awaited as an event, so a READY emitted before this step started is not missed).
-/// Replicated disks get backup passes in the background (<see cref="PassLoop"/>), one after the other, which keep
-/// running after this step, through the RAM migration, until the switchover: they converge when what is dirty now
-/// would copy within <see cref="DowntimeBudgetMs"/> at the last pass's rate, at the same moment as every mirror is
-/// ready. It takes <c>TimedOut</c> past <see cref="TimeoutSeconds"/>, and early when the passes show the guest writing
+/// Replicated disks get backup passes in the background (<see cref="PassLoop"/>), one after the other, until every disk
+/// converged at the same moment: what is dirty now would copy within <see cref="DowntimeBudgetMs"/> at the last
+/// pass's rate, and every mirror is ready. Then each replicated disk is followed by a mirror (<see cref="FollowMirror"/>)
+/// that copies every later write through the RAM migration, so the final pass at the switchover stays small. It takes <c>TimedOut</c> past <see cref="TimeoutSeconds"/>, and early when the passes show the guest writing
 /// faster than they copy (the journal gives both rates).
 /// </summary>
 [Activity("VmMigration", "VM Migration", "Waits until every disk copy converged (mirror READY, or backup passes small enough); TimedOut otherwise.")]
@@ -42,9 +43,14 @@ public sealed class WaitConvergence : CodeActivity
         var state = scope.State;
         var disks = scope.Plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         var started = context.Time.GetTimestamp();
-        var registry = MigrationScope.Service<PassLoops>(context);
-        var loops = registry.Of(context.InstanceId) ?? await StartLoopsAsync(scope, registry, qmp, disks, speed, timeout);
-        var mirrors = disks.Where(d => state.CopyOf(d).Strategy != BitmapStrategy.BackupPasses).ToList();
+        // A re-run (after a host restart) finds a replicated disk's follow mirror running already: it is a mirror now.
+        var jobs = (await qmp.Client.QueryBlockJobsAsync(scope.Token)).ToDictionary(j => j.Device);
+        foreach (var disk in disks.Where(d => state.CopyOf(d).Strategy == BitmapStrategy.BackupPasses && jobs.TryGetValue(d.JobId, out var j) && j.Type == BlockJobType.Mirror))
+            state.CopyOf(disk).FollowMirror = true;
+        var loops = disks.Where(d => state.CopyOf(d) is { Strategy: BitmapStrategy.BackupPasses, FollowMirror: false })
+            .Select(d => new PassLoop(qmp, d, speed, timeout)).ToList();
+        foreach (var loop in loops) loop.Start();
+        var mirrors = disks.Where(d => state.CopyOf(d).Strategy != BitmapStrategy.BackupPasses || state.CopyOf(d).FollowMirror).ToList();
         var mirrorsReady = Task.WhenAll(mirrors.Select(d => WaitReadyAsync(scope, qmp, d, deadline)));
         // A dead target shows first as its QMP connection closing; a throttled job may notice its I/O error only much later.
         // It may already be gone by now: nothing answering on its socket is the same news as a closed connection.
@@ -63,11 +69,16 @@ public sealed class WaitConvergence : CodeActivity
                 if (mirrorsReady.IsFaulted) await mirrorsReady;
                 if (mirrorsReady.IsCompleted && loops.All(l => Converged(l, state.CopyOf(l.Disk).LastPassRate, budget))) break;
                 if (loops.Select(l => (Loop: l, Outpaced: ConvergenceRule.WritesOutpaceCopy(l.Passes))).FirstOrDefault(x => x.Outpaced is not null) is { Loop: { } slow } outpaced)
-                    { await TimeOutAsync(scope, registry, loops, disks, $"the guest writes to {slow.Disk.DeviceId} at {Mb(outpaced.Outpaced!.Value.WriteRate)} " +
-                        $"while the passes copy {Mb(outpaced.Outpaced!.Value.CopyRate)}: the copy cannot catch up (lower the guest's write rate, raise the bandwidth limits, or freeze the guest)"); return; }
-                var left = deadline - context.Time.GetUtcNow();
-                if (left <= TimeSpan.Zero)
-                    { await TimeOutAsync(scope, registry, loops, disks, $"not converged within {timeout.TotalSeconds:0} s"); return; }
+                {
+                    await TimeOutAsync(scope, loops, disks, $"the guest writes to {slow.Disk.DeviceId} at {Mb(outpaced.Outpaced!.Value.WriteRate)} " +
+                        $"while the passes copy {Mb(outpaced.Outpaced!.Value.CopyRate)}: the copy cannot catch up (lower the guest's write rate, raise the bandwidth limits, or freeze the guest)");
+                    return;
+                }
+                if (deadline - context.Time.GetUtcNow() <= TimeSpan.Zero)
+                {
+                    await TimeOutAsync(scope, loops, disks, $"not converged within {timeout.TotalSeconds:0} s");
+                    return;
+                }
                 // Woken by any loop's news, a mirror's readiness, the target's end, or the display tick; never spinning on
                 // something that already happened.
                 tick ??= Task.Delay(TimeSpan.FromSeconds(1), scope.Token);
@@ -79,14 +90,28 @@ public sealed class WaitConvergence : CodeActivity
                 tick = null;
                 await ReportAsync(context, qmp, state, loops, disks, scope.Token);
             }
+            // Converged: each replicated disk goes over to a follow mirror for the RAM migration (its pass in flight ends first).
+            await Task.WhenAll(loops.Select(l => l.StopAsync()));
+            foreach (var loop in loops)
+            {
+                var copy = state.CopyOf(loop.Disk);
+                copy.JobEventMark = await FollowMirror.StartAsync(scope, qmp, loop.Disk, speed);
+                copy.FollowMirror = true;
+            }
+            await Task.WhenAll(loops.Select(l => WaitReadyAsync(scope, qmp, l.Disk, deadline + TimeSpan.FromSeconds(30))));
+            // From here on the target's last-pass bitmaps record what the copies write until the switchover (the follow
+            // mirrors and mirrors through the RAM migration, the drains and final passes): VerifyDisks' "last pass". Cleared
+            // now rather than at pre-switchover: no command to the target inside the pause.
+            state.Converged = new Convergence(context.Time.GetUtcNow(), await ClearLastPassAsync(scope, disks));
         }
         catch (Exception ex) when (ex is TimeoutException)
         {
-            { await TimeOutAsync(scope, registry, loops, disks, ex.Message); return; }
+            await TimeOutAsync(scope, loops, disks, ex.Message);
+            return;
         }
         catch
         {
-            await registry.AbortAsync(context.InstanceId);
+            await Task.WhenAll(loops.Select(l => l.AbortAsync()));
             throw;
         }
         finally
@@ -95,9 +120,9 @@ public sealed class WaitConvergence : CodeActivity
         }
         Count(state, loops);
         scope.SaveState();
-        await ReportAsync(context, qmp, state, loops, disks, scope.Token);
+        await ReportAsync(context, qmp, state, [], disks, scope.Token);
         await context.JournalAsync($"All disk copies converged in {context.Time.GetElapsedTime(started).TotalMilliseconds:0} ms: {Describe(state, loops, disks)}" +
-            (loops.Count > 0 ? "; backup passes keep running until the switchover" : ""),
+            (loops.Count > 0 ? "; the replicated disks are followed by mirrors until the switchover" : ""),
             new JsonObject
             {
                 ["disks"] = new JsonArray(disks.Select(d => (JsonNode)new JsonObject
@@ -106,31 +131,30 @@ public sealed class WaitConvergence : CodeActivity
                     ["strategy"] = state.CopyOf(d).Strategy?.ToString() ?? "Mirror",
                     ["bytesCopied"] = state.CopyOf(d).BytesCopied,
                     ["passes"] = state.CopyOf(d).Passes,
+                    ["followMirror"] = state.CopyOf(d).FollowMirror,
                     ["history"] = History(loops.FirstOrDefault(l => l.Disk == d)),
                 }).ToArray())
             });
     }
 
-    /// <summary>Starts the background passes of every replicated disk; each clears its last-pass bitmap on the target when tracked.</summary>
-    private static async Task<IReadOnlyList<PassLoop>> StartLoopsAsync(MigrationScope scope, PassLoops registry, QmpSession source, List<DiskPlan> disks,
-        long? speed, TimeSpan passTimeout)
+    /// <summary>Clears the target's last-pass bitmaps of the tracked disks; the time it took (ms), null when none is tracked.</summary>
+    private static async Task<double?> ClearLastPassAsync(MigrationScope scope, List<DiskPlan> disks)
     {
-        var replicated = disks.Where(d => scope.State.CopyOf(d).Strategy == BitmapStrategy.BackupPasses).ToList();
-        if (replicated.Count == 0) return [];
-        var tracked = replicated.Any(d => scope.State.TargetBitmapsOf(d).Contains(d.LastPassBitmap)) ? await scope.TargetAsync() : null;
-        var loops = replicated.Select(d => new PassLoop(source, scope.State.TargetBitmapsOf(d).Contains(d.LastPassBitmap) ? tracked : null, d, speed, passTimeout)).ToList();
-        registry.Start(scope.Context.InstanceId, loops);
-        return loops;
+        var tracked = disks.Where(d => scope.State.TargetBitmapsOf(d).Contains(d.LastPassBitmap)).ToList();
+        if (tracked.Count == 0) return null;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await TargetWriteBitmaps.ClearLastPassAsync(await scope.TargetAsync(), tracked, scope.State, scope.Token);
+        return watch.Elapsed.TotalMilliseconds;
     }
 
     /// <summary>What is dirty now copies within the budget at the latest rate (the loop's last pass, else BitmapMirror's first).</summary>
     private static bool Converged(PassLoop loop, double? firstPassRate, TimeSpan budget) =>
         loop.DirtyNow is { } dirty && ConvergenceRule.Converged(dirty, loop.Passes is { Count: > 0 } passes ? passes[^1].Rate : firstPassRate, budget);
 
-    private static async Task TimeOutAsync(MigrationScope scope, PassLoops registry, IReadOnlyList<PassLoop> loops, List<DiskPlan> disks, string why)
+    private static async Task TimeOutAsync(MigrationScope scope, IReadOnlyList<PassLoop> loops, List<DiskPlan> disks, string why)
     {
         // Nothing waits for these passes now: stop them before Rollback cancels their jobs.
-        await registry.AbortAsync(scope.Context.InstanceId);
+        await Task.WhenAll(loops.Select(l => l.AbortAsync()));
         Count(scope.State, loops);
         scope.SaveState();
         await scope.JournalAsync($"Disk copies did not converge: {why}; {Describe(scope.State, loops, disks)}",

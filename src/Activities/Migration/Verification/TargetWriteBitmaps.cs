@@ -8,8 +8,8 @@ namespace Elsa.Migration.Activities.Migration.Verification;
 /// <summary>
 /// Dirty bitmaps on the target QEMU's disk nodes that record what the copy passes wrote there: every pass (mirror,
 /// backup pass, the soft-cancel drain) arrives through the target's NBD export into that node. <c>mig-last-DEV</c> is
-/// cleared at pre-switchover right before the final pass and the drain, so afterwards it marks exactly what the last
-/// pass wrote; <c>mig-copied-DEV</c> (replicated disks only: on a mirrored local disk it would mark everything) marks
+/// cleared once every copy converged (WaitConvergence), so afterwards it marks what the copies wrote from then to the
+/// switchover: the mirrors through the RAM migration, the drains and the final passes; <c>mig-copied-DEV</c> (replicated disks only: on a mirrored local disk it would mark everything) marks
 /// all QEMU copied on top of the ZFS replica. VerifyDisks (Sampled) compares those regions in full
 /// (<see cref="TargetBitmapMap"/>). Stock QEMU cannot hand out a bitmap's contents over QMP, hence the bitmaps on the
 /// target, where an NBD export can publish them after the migration (the source's disks are inactive by then).
@@ -33,8 +33,8 @@ internal static class TargetWriteBitmaps
     }
 
     /// <summary>
-    /// CompleteMirror, at pre-switchover (guest downtime): clears every last-pass bitmap in one <c>transaction</c>, so
-    /// from here on it marks what the final pass and the drain write. Must finish before those start.
+    /// WaitConvergence, once every copy converged: clears every last-pass bitmap in one <c>transaction</c>, so from here on
+    /// it marks what the copies write until the switchover (the mirrors during the RAM migration, the drains, the final passes).
     /// </summary>
     public static Task ClearLastPassAsync(QmpSession target, IEnumerable<DiskPlan> disks, MigrationState state, CancellationToken ct)
     {
@@ -42,10 +42,6 @@ internal static class TargetWriteBitmaps
             .Select(d => (TransactionAction)new ClearBitmapAction(d.NodeName, d.LastPassBitmap)).ToList();
         return actions.Count == 0 ? Task.CompletedTask : target.Client.TransactionAsync(actions, ct);
     }
-
-    /// <summary>The background passes (<see cref="Copy.PassLoop"/>): clears one disk's last-pass bitmap before its next pass.</summary>
-    public static Task ClearLastPassAsync(QmpSession target, DiskPlan disk, CancellationToken ct) =>
-        target.Client.TransactionAsync([new ClearBitmapAction(disk.NodeName, disk.LastPassBitmap)], ct);
 
     /// <summary>Removes one target bitmap; tolerates it being gone (with its QEMU, or by an earlier run).</summary>
     public static async Task<string> RemoveAsync(QmpSession? target, string node, string bitmap, CancellationToken ct)
