@@ -115,7 +115,7 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
             await target.SetPropertyAsync(replica, "quota", await target.GetPropertyAsync(replica, "used", ct), ct);
             var pipesBefore = PipeProbe.CountOpenPipes();
 
-            var (id, status) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
+            var (id, status) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json", MigrationHarness.PlanWithGetDiskInfo), ct);
             var journal = await h.JournalAsync(id, ct);
 
             var pipesAfter = PipeProbe.CountOpenPipes();

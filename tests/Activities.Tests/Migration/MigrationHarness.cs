@@ -108,6 +108,21 @@ internal sealed class MigrationHarness : VmLabHarness
         }
     }
 
+    /// <summary>
+    /// The procedure as a site that plans with GetDiskInfo instead of Preflight would have it (GetDiskInfo's Failed goes
+    /// to Rollback): for the tests of what the later steps and their undo do when a check Preflight makes up front
+    /// (an existing target dataset, a full target pool) is only found by them.
+    /// </summary>
+    public static void PlanWithGetDiskInfo(JsonObject workflow)
+    {
+        var root = workflow["root"]!;
+        var preflight = root["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == "preflight")!;
+        preflight["type"] = "VmMigration.GetDiskInfo";
+        var refused = root["connections"]!.AsArray().Single(c => c!["source"]!["activity"]!.GetValue<string>() == "preflight" && c["source"]!["port"]!.GetValue<string>() == "Refused")!;
+        refused["source"]!["port"] = "Failed";
+        refused["target"]!["activity"] = "rollback";
+    }
+
     /// <summary>Puts <paramref name="activity"/> on the Done connection from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public static void Insert(JsonObject workflow, string from, string to, JsonObject activity)
     {

@@ -37,7 +37,7 @@ public sealed class UndoOwnershipTests(ITestOutputHelper output)
         await DiskContent.FillRandomAsync(existing.Path, 1L << 20, 1L << 20, ct);
         var before = await FingerprintAsync(h.Lab.Zfs(MigrationHarness.Target), existing.Dataset!, existing.Path, ct);
 
-        var (id, _) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json"), ct);
+        var (id, _) = await h.RunAsync(MigrationHarness.WorkflowJson("live-migrate.json", MigrationHarness.PlanWithGetDiskInfo), ct);
         var journal = await h.JournalAsync(id, ct);
 
         var fault = OutcomeAssert.SingleFailure(journal);
