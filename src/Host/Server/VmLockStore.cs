@@ -28,7 +28,9 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
     private const string ReservationPrefix = "reservation:";
     private static readonly TimeSpan ReservationLifetime = TimeSpan.FromMinutes(2);
 
-    private sealed record LockRow(string vm_id, string instance_id, string nodes, string started_by, string acquired_at);
+    private sealed record HeldLock(string VmId, string InstanceId, string StartedBy, DateTimeOffset AcquiredAt);
+
+    private const string SelectLocks = "SELECT vm_id, instance_id, started_by, acquired_at FROM host_vm_locks";
 
     /// <summary>Takes the lock of <paramref name="vmId"/> (null: no VM lock, node limits only) and one slot on each node.</summary>
     /// <param name="isActiveAsync">Whether an instance is still running or suspended (asks the runtime's store); null when
@@ -44,10 +46,10 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
         await using var tx = connection.BeginTransaction(deferred: false);
         if (vmId is not null)
         {
-            var holder = await connection.QuerySingleOrDefaultAsync<LockRow>(new CommandDefinition(
-                "SELECT * FROM host_vm_locks WHERE vm_id = @vmId", new { vmId }, tx, cancellationToken: cancellationToken));
+            var holder = await connection.QuerySingleOrDefaultAsync<HeldLock>(new CommandDefinition(
+                $"{SelectLocks} WHERE vm_id = @vmId", new { vmId }, tx, cancellationToken: cancellationToken));
             if (holder is not null)
-                return new VmLockResult.VmBusy(vmId, holder.instance_id, holder.started_by);
+                return new VmLockResult.VmBusy(vmId, holder.InstanceId, holder.StartedBy);
         }
         foreach (var node in nodes)
         {
@@ -62,7 +64,7 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
             INSERT INTO host_vm_locks (vm_id, instance_id, nodes, started_by, acquired_at)
             VALUES (@key, @reservation, @nodes, @startedBy, @now)
             """,
-            new { key, reservation, nodes = "|" + string.Join("|", nodes) + "|", startedBy, now = time.GetUtcNow().ToString("O") }, tx,
+            new { key, reservation, nodes = "|" + string.Join("|", nodes) + "|", startedBy, now = time.GetUtcNow() }, tx,
             cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return new VmLockResult.Acquired(reservation);
@@ -89,25 +91,25 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
     public async Task<IReadOnlyList<(string VmId, string InstanceId, string StartedBy)>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", cancellationToken: cancellationToken));
-        return [.. rows.Select(r => (r.vm_id, r.instance_id, r.started_by))];
+        var held = await connection.QueryAsync<HeldLock>(new CommandDefinition(SelectLocks, cancellationToken: cancellationToken));
+        return [.. held.Select(h => (h.VmId, h.InstanceId, h.StartedBy))];
     }
 
     private async Task RemoveStaleAsync(Func<string, CancellationToken, Task<bool?>> isActiveAsync, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", cancellationToken: cancellationToken))).ToList();
-        foreach (var row in rows)
+        var held = (await connection.QueryAsync<HeldLock>(new CommandDefinition(SelectLocks, cancellationToken: cancellationToken))).AsList();
+        foreach (var row in held)
         {
-            var old = time.GetUtcNow() - DateTimeOffset.Parse(row.acquired_at, System.Globalization.CultureInfo.InvariantCulture) > ReservationLifetime;
-            var stale = row.instance_id.StartsWith(ReservationPrefix, StringComparison.Ordinal)
+            var old = time.GetUtcNow() - row.AcquiredAt > ReservationLifetime;
+            var stale = row.InstanceId.StartsWith(ReservationPrefix, StringComparison.Ordinal)
                 ? old
-                : await isActiveAsync(row.instance_id, cancellationToken) switch { null => old, var active => !active.Value };
+                : await isActiveAsync(row.InstanceId, cancellationToken) switch { null => old, var active => !active.Value };
             if (stale)
             {
                 // Conditional on the same holder: never delete a lock someone re-took in the meantime.
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "DELETE FROM host_vm_locks WHERE vm_id = @vm_id AND instance_id = @instance_id", new { row.vm_id, row.instance_id },
+                    "DELETE FROM host_vm_locks WHERE vm_id = @VmId AND instance_id = @InstanceId", new { row.VmId, row.InstanceId },
                     cancellationToken: cancellationToken));
             }
         }

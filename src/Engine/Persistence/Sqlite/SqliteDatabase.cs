@@ -17,6 +17,9 @@ public sealed class SqliteDatabase
     private readonly int _busyTimeoutMs;
     private volatile bool _migrated;
 
+    // Every store's connection comes from here, so Dapper's mapping is in place before any query.
+    static SqliteDatabase() => DapperMapping.Register();
+
     /// <summary>Creates the database accessor for <paramref name="path"/> (the file and its folder are created on first use).</summary>
     public SqliteDatabase(string path, ILogger<SqliteDatabase> logger, TimeSpan? busyTimeout = null)
         : this(path, logger, SchemaScripts.All, busyTimeout) { }
