@@ -35,7 +35,7 @@ public static class OperatorFile
         var read = 0;
         while (read < buffer.Length)
         {
-            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
+            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
             if (n == 0) break;
             read += n;
         }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
@@ -20,8 +19,6 @@ public sealed record ApiTokenInfo(string Name, DateTimeOffset CreatedAt, DateTim
 /// </summary>
 public sealed class ApiTokenStore(HostDatabase database, TimeProvider time)
 {
-    private sealed record Row(string name, string created_at, string? expires_at, string? revoked_at);
-
     /// <summary>True when at least one token exists.</summary>
     public async Task<bool> AnyAsync(CancellationToken cancellationToken)
     {
@@ -40,7 +37,7 @@ public sealed class ApiTokenStore(HostDatabase database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO host_api_tokens (name, sha256, created_at, expires_at) VALUES (@name, @hash, @now, @expires)",
-            new { name, hash = Hash(token), now = Format(now), expires = lifetime is { } l ? Format(now + l) : null }, cancellationToken: cancellationToken));
+            new { name, hash = Hash(token), now, expires = now + lifetime }, cancellationToken: cancellationToken));
         return token;
     }
 
@@ -50,19 +47,19 @@ public sealed class ApiTokenStore(HostDatabase database, TimeProvider time)
         if (string.IsNullOrEmpty(token) || token.Length > 256)
             return null;
         await using var connection = await database.OpenAsync(cancellationToken);
-        // Dates are stored as UTC round-trip strings, which order like the instants they name.
+        // Dates are stored as fixed-width UTC text, which orders like the instants it names.
         return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT name FROM host_api_tokens WHERE sha256 = @hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @now)",
-            new { hash = Hash(token), now = Format(time.GetUtcNow()) }, cancellationToken: cancellationToken));
+            new { hash = Hash(token), now = time.GetUtcNow() }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Every token, oldest first.</summary>
     public async Task<IReadOnlyList<ApiTokenInfo>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+        var tokens = await connection.QueryAsync<ApiTokenInfo>(new CommandDefinition(
             "SELECT name, created_at, expires_at, revoked_at FROM host_api_tokens ORDER BY id", cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new ApiTokenInfo(r.name, Parse(r.created_at)!.Value, Parse(r.expires_at), Parse(r.revoked_at)))];
+        return tokens.AsList();
     }
 
     /// <summary>True when an active token already has <paramref name="name"/>.</summary>
@@ -75,13 +72,8 @@ public sealed class ApiTokenStore(HostDatabase database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE host_api_tokens SET revoked_at = @now WHERE name = @name AND revoked_at IS NULL",
-            new { name, now = Format(time.GetUtcNow()) }, cancellationToken: cancellationToken));
+            new { name, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
     }
 
     internal static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
-    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset? Parse(string? value) =>
-        value is null ? null : DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }

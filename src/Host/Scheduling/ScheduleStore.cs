@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Dapper;
 using Elsa.Migration.Host.Server;
@@ -8,11 +7,17 @@ namespace Elsa.Migration.Host.Scheduling;
 /// <summary>Schedules and their runs in SQLite (the source of truth; Quartz's RAM store is rebuilt from it on start).</summary>
 public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
 {
+    // The misfire window is stored as whole seconds: the one column that does not map onto Schedule by itself.
     private sealed record Row(
-        string id, string definition_id, string inputs_json, string kind, string? fire_at, string? cron, string? time_zone,
-        string misfire, long misfire_window_seconds, string created_at, string? last_fire_time, long completed, string? broken_reason);
+        string Id, string DefinitionId, JsonObject InputsJson, ScheduleKind Kind, DateTimeOffset? FireAt, string? Cron, string? TimeZone,
+        MisfirePolicy Misfire, long MisfireWindowSeconds, DateTimeOffset CreatedAt, DateTimeOffset? LastFireTime, bool Completed, string? BrokenReason)
+    {
+        public Schedule ToSchedule() => new(Id, DefinitionId, InputsJson, Kind, FireAt, Cron, TimeZone, Misfire, TimeSpan.FromSeconds(MisfireWindowSeconds),
+            CreatedAt, LastFireTime, Completed, BrokenReason);
+    }
 
-    private sealed record RunRow(long id, string schedule_id, string scheduled_for, string happened_at, string outcome, string? instance_id, string? message);
+    private const string Columns =
+        "id, definition_id, inputs_json, kind, fire_at, cron, time_zone, misfire, misfire_window_seconds, created_at, last_fire_time, completed, broken_reason";
 
     public async Task AddAsync(Schedule schedule, CancellationToken cancellationToken)
     {
@@ -26,14 +31,14 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
             {
                 schedule.Id,
                 schedule.DefinitionId,
-                Inputs = schedule.Inputs.ToJsonString(),
+                schedule.Inputs,
                 Kind = schedule.Kind.ToString(),
-                FireAt = Format(schedule.FireAt),
+                schedule.FireAt,
                 schedule.Cron,
                 schedule.TimeZone,
                 Misfire = schedule.Misfire.ToString(),
                 Window = (long)schedule.MisfireWindow.TotalSeconds,
-                CreatedAt = Format(schedule.CreatedAt),
+                schedule.CreatedAt,
             }, cancellationToken: cancellationToken));
     }
 
@@ -41,16 +46,16 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            "SELECT * FROM host_schedules ORDER BY created_at", cancellationToken: cancellationToken));
-        return [.. rows.Select(Map)];
+            $"SELECT {Columns} FROM host_schedules ORDER BY created_at", cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToSchedule())];
     }
 
     public async Task<Schedule?> FindAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            "SELECT * FROM host_schedules WHERE id = @id", new { id }, cancellationToken: cancellationToken));
-        return row is null ? null : Map(row);
+            $"SELECT {Columns} FROM host_schedules WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return row?.ToSchedule();
     }
 
     /// <summary>Deletes a schedule (its runs stay, as history). False when it did not exist.</summary>
@@ -68,7 +73,7 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE host_schedules SET last_fire_time = @fired, completed = MAX(completed, @completed) WHERE id = @id",
-            new { id, fired = Format(scheduledFor), completed = completed ? 1 : 0 }, cancellationToken: cancellationToken));
+            new { id, fired = scheduledFor, completed = completed ? 1 : 0 }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Marks a stored schedule unusable with the reason (it stays listed, and is no longer registered).</summary>
@@ -89,7 +94,7 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
             INSERT INTO host_schedule_runs (schedule_id, scheduled_for, happened_at, outcome, instance_id, message)
             VALUES (@scheduleId, @scheduledFor, @happenedAt, @outcome, @instanceId, @message) RETURNING id
             """,
-            new { scheduleId, scheduledFor = Format(scheduledFor), happenedAt = Format(happenedAt), outcome, instanceId, message },
+            new { scheduleId, scheduledFor, happenedAt, outcome, instanceId, message },
             cancellationToken: cancellationToken));
         return new ScheduleRun(id, scheduleId, scheduledFor, happenedAt, outcome, instanceId, message);
     }
@@ -97,20 +102,11 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
     public async Task<IReadOnlyList<ScheduleRun>> ListRunsAsync(string scheduleId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RunRow>(new CommandDefinition(
-            "SELECT * FROM host_schedule_runs WHERE schedule_id = @scheduleId ORDER BY id", new { scheduleId },
-            cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new ScheduleRun(r.id, r.schedule_id, Parse(r.scheduled_for)!.Value, Parse(r.happened_at)!.Value,
-            r.outcome, r.instance_id, r.message))];
+        var runs = await connection.QueryAsync<ScheduleRun>(new CommandDefinition(
+            """
+            SELECT id, schedule_id, scheduled_for, happened_at, outcome, instance_id, message
+            FROM host_schedule_runs WHERE schedule_id = @scheduleId ORDER BY id
+            """, new { scheduleId }, cancellationToken: cancellationToken));
+        return runs.AsList();
     }
-
-    private static Schedule Map(Row r) => new(
-        r.id, r.definition_id, (JsonObject)JsonNode.Parse(r.inputs_json)!, Enum.Parse<ScheduleKind>(r.kind), Parse(r.fire_at), r.cron,
-        r.time_zone, Enum.Parse<MisfirePolicy>(r.misfire), TimeSpan.FromSeconds(r.misfire_window_seconds), Parse(r.created_at)!.Value,
-        Parse(r.last_fire_time), r.completed != 0, r.broken_reason);
-
-    private static string? Format(DateTimeOffset? value) => value?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset? Parse(string? value) =>
-        value is null ? null : DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }

@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Persistence.Schema;
 using Elsa.Migration.Engine.Persistence.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -14,4 +15,7 @@ public sealed class HostDatabase(SqliteDatabase database)
 
     /// <summary>Opens a configured connection (the engine's schema is migrated on first use).</summary>
     public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => database.OpenAsync(cancellationToken);
+
+    /// <summary>Migrates a schema of the host's (after the engine's); returns the version reached.</summary>
+    public Task<int> MigrateAsync(SchemaMigrations schema, CancellationToken cancellationToken) => database.MigrateAsync(schema, cancellationToken);
 }

@@ -1,18 +1,18 @@
-using Dapper;
+using Elsa.Migration.Engine.Persistence.Schema;
 
 namespace Elsa.Migration.Host.Server;
 
 /// <summary>
 /// The host's own tables (API tokens, schedules and their runs, VM locks, sites, link rates), created by numbered scripts recorded in
 /// <c>host_schema_version</c>. They live in the same SQLite file as the runtime's tables but are versioned separately,
-/// so the runtime's schema migrations and ours never step on each other.
+/// so the runtime's schema migrations and ours never step on each other. The engine's migrator applies them.
 /// </summary>
-public sealed class HostSchema(HostDatabase database, ILogger<HostSchema> logger)
+public sealed class HostSchema(HostDatabase database)
 {
-    private static readonly string[] Scripts =
+    /// <summary>Every migration of the host's tables, in order. Never edit a released script: add the next version.</summary>
+    public static SchemaMigrations Migrations { get; } = new("host_schema_version",
     [
-        // 1: API tokens (hashed), schedules, schedule runs, VM locks.
-        """
+        new(1, "API tokens (hashed), schedules, schedule runs, VM locks", """
         CREATE TABLE host_api_tokens (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL,
@@ -47,27 +47,23 @@ public sealed class HostSchema(HostDatabase database, ILogger<HostSchema> logger
             started_by TEXT NOT NULL,
             acquired_at TEXT NOT NULL);
         CREATE INDEX ix_host_vm_locks_instance ON host_vm_locks(instance_id);
-        """,
-        // 2: a stored schedule the server cannot register (e.g. a cron that never fires) is marked, not fatal.
-        """
+        """),
+        new(2, "host_schedules.broken_reason: a stored schedule the server cannot register (e.g. a cron that never fires) is marked, not fatal", """
         ALTER TABLE host_schedules ADD COLUMN broken_reason TEXT NULL;
-        """,
-        // 3: tokens expire and are revoked (the row stays, for `token list`).
-        """
+        """),
+        new(3, "host_api_tokens.expires_at, revoked_at: tokens expire and are revoked (the row stays, for `token list`)", """
         ALTER TABLE host_api_tokens ADD COLUMN expires_at TEXT NULL;
         ALTER TABLE host_api_tokens ADD COLUMN revoked_at TEXT NULL;
-        """,
-        // 4: registered sites (validated inventories), versioned like definitions: procedures name a site, never a file.
-        """
+        """),
+        new(4, "host_sites: registered sites (validated inventories), versioned like definitions: procedures name a site, never a file", """
         CREATE TABLE host_sites (
             name TEXT NOT NULL,
             version INTEGER NOT NULL,
             inventory_json TEXT NOT NULL,
             created_at TEXT NOT NULL,
             PRIMARY KEY (name, version));
-        """,
-        // 5: the rate each node pair's last migration achieved, for Preflight's time estimates (LinkRateStore).
-        """
+        """),
+        new(5, "the rate each node pair's last migration achieved, for Preflight's time estimates (LinkRateStore)", """
         CREATE TABLE host_link_rates (
             source_node TEXT NOT NULL,
             target_node TEXT NOT NULL,
@@ -75,34 +71,11 @@ public sealed class HostSchema(HostDatabase database, ILogger<HostSchema> logger
             measured_at TEXT NOT NULL,
             instance_id TEXT NOT NULL,
             PRIMARY KEY (source_node, target_node));
-        """,
-    ];
+        """),
+    ]);
 
     /// <summary>Applies the scripts not yet applied, each in its own transaction.</summary>
-    public async Task EnsureAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "CREATE TABLE IF NOT EXISTS host_schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)",
-            cancellationToken: cancellationToken));
-        while (true)
-        {
-            // BEGIN IMMEDIATE (Serializable) and re-reading the version inside it: a CLI and a server starting at the
-            // same moment apply each script once.
-            await using var tx = connection.BeginTransaction(deferred: false);
-            var current = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COALESCE(MAX(version), 0) FROM host_schema_version", transaction: tx, cancellationToken: cancellationToken));
-            if (current >= Scripts.Length)
-                return;
-            var version = (int)current + 1;
-            await connection.ExecuteAsync(new CommandDefinition(Scripts[version - 1], transaction: tx, cancellationToken: cancellationToken));
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO host_schema_version (version, applied_at) VALUES (@version, @now)",
-                new { version, now = DateTimeOffset.UtcNow.ToString("O") }, tx, cancellationToken: cancellationToken));
-            await tx.CommitAsync(cancellationToken);
-            logger.LogInformation("Host schema migrated to version {Version} in {Path}", version, database.Path);
-        }
-    }
+    public Task EnsureAsync(CancellationToken cancellationToken) => database.MigrateAsync(Migrations, cancellationToken);
 }
 
 /// <summary>Creates the host's tables before anything else starts (registered first among hosted services).</summary>

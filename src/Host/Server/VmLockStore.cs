@@ -28,7 +28,10 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
     private const string ReservationPrefix = "reservation:";
     private static readonly TimeSpan ReservationLifetime = TimeSpan.FromMinutes(2);
 
-    private sealed record LockRow(string vm_id, string instance_id, string nodes, string started_by, string acquired_at);
+    /// <summary>A row of <c>host_vm_locks</c>; <see cref="SelectLocks"/> lists the columns in this order.</summary>
+    private sealed record HeldLock(string VmId, string InstanceId, string Nodes, string StartedBy, DateTimeOffset AcquiredAt);
+
+    private const string SelectLocks = "SELECT vm_id, instance_id, nodes, started_by, acquired_at FROM host_vm_locks";
 
     /// <summary>Takes the lock of <paramref name="vmId"/> (null: no VM lock, node limits only) and one slot on each node.</summary>
     /// <param name="isActiveAsync">Whether an instance is still running or suspended (asks the runtime's store); null when
@@ -42,7 +45,7 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
         var key = vmId ?? "no-vm:" + reservation;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: false);
-        var rows = await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", transaction: tx, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<HeldLock>(new CommandDefinition(SelectLocks, transaction: tx, cancellationToken: cancellationToken));
         if (Conflict(rows, vmId, nodes, maxPerNode) is { } conflict)
             return conflict;
         await connection.ExecuteAsync(new CommandDefinition(
@@ -50,7 +53,7 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
             INSERT INTO host_vm_locks (vm_id, instance_id, nodes, started_by, acquired_at)
             VALUES (@key, @reservation, @nodes, @startedBy, @now)
             """,
-            new { key, reservation, nodes = "|" + string.Join("|", nodes) + "|", startedBy, now = time.GetUtcNow().ToString("O") }, tx,
+            new { key, reservation, nodes = "|" + string.Join("|", nodes) + "|", startedBy, now = time.GetUtcNow() }, tx,
             cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return new VmLockResult.Acquired(reservation);
@@ -66,21 +69,21 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
         Func<string, CancellationToken, Task<bool?>> isActiveAsync, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var live = new List<LockRow>();
-        foreach (var row in await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", cancellationToken: cancellationToken)))
-            if (row.instance_id != ownInstanceId && !await IsStaleAsync(row, isActiveAsync, cancellationToken))
+        var live = new List<HeldLock>();
+        foreach (var row in await connection.QueryAsync<HeldLock>(new CommandDefinition(SelectLocks, cancellationToken: cancellationToken)))
+            if (row.InstanceId != ownInstanceId && !await IsStaleAsync(row, isActiveAsync, cancellationToken))
                 live.Add(row);
         return Conflict(live, vmId, nodes, maxPerNode);
     }
 
     /// <summary>The rule, one place: the VM is held by a row, or a node already has <paramref name="maxPerNode"/> rows.</summary>
-    private static VmLockResult? Conflict(IEnumerable<LockRow> rows, string? vmId, IReadOnlyCollection<string> nodes, int maxPerNode)
+    private static VmLockResult? Conflict(IEnumerable<HeldLock> rows, string? vmId, IReadOnlyCollection<string> nodes, int maxPerNode)
     {
         var held = rows.ToList();
-        if (vmId is not null && held.FirstOrDefault(r => r.vm_id == vmId) is { } holder)
-            return new VmLockResult.VmBusy(vmId, holder.instance_id, holder.started_by);
+        if (vmId is not null && held.FirstOrDefault(r => r.VmId == vmId) is { } holder)
+            return new VmLockResult.VmBusy(vmId, holder.InstanceId, holder.StartedBy);
         foreach (var node in nodes)
-            if (held.Count(r => r.nodes.Contains("|" + node + "|", StringComparison.Ordinal)) >= maxPerNode)
+            if (held.Count(r => r.Nodes.Contains("|" + node + "|", StringComparison.Ordinal)) >= maxPerNode)
                 return new VmLockResult.NodeFull(node, maxPerNode);
         return null;
     }
@@ -106,32 +109,32 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
     public async Task<IReadOnlyList<(string VmId, string InstanceId, string StartedBy)>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", cancellationToken: cancellationToken));
-        return [.. rows.Select(r => (r.vm_id, r.instance_id, r.started_by))];
+        var rows = await connection.QueryAsync<HeldLock>(new CommandDefinition(SelectLocks, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => (r.VmId, r.InstanceId, r.StartedBy))];
     }
 
     private async Task RemoveStaleAsync(Func<string, CancellationToken, Task<bool?>> isActiveAsync, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<LockRow>(new CommandDefinition("SELECT * FROM host_vm_locks", cancellationToken: cancellationToken))).ToList();
+        var rows = (await connection.QueryAsync<HeldLock>(new CommandDefinition(SelectLocks, cancellationToken: cancellationToken))).ToList();
         foreach (var row in rows)
         {
             if (await IsStaleAsync(row, isActiveAsync, cancellationToken))
             {
                 // Conditional on the same holder: never delete a lock someone re-took in the meantime.
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "DELETE FROM host_vm_locks WHERE vm_id = @vm_id AND instance_id = @instance_id", new { row.vm_id, row.instance_id },
+                    "DELETE FROM host_vm_locks WHERE vm_id = @vm_id AND instance_id = @instance_id", new { vm_id = row.VmId, instance_id = row.InstanceId },
                     cancellationToken: cancellationToken));
             }
         }
     }
 
     /// <summary>A row whose instance has ended, or a reservation (or a row of an instance not created yet) older than its lifetime.</summary>
-    private async Task<bool> IsStaleAsync(LockRow row, Func<string, CancellationToken, Task<bool?>> isActiveAsync, CancellationToken cancellationToken)
+    private async Task<bool> IsStaleAsync(HeldLock row, Func<string, CancellationToken, Task<bool?>> isActiveAsync, CancellationToken cancellationToken)
     {
-        var old = time.GetUtcNow() - DateTimeOffset.Parse(row.acquired_at, System.Globalization.CultureInfo.InvariantCulture) > ReservationLifetime;
-        return row.instance_id.StartsWith(ReservationPrefix, StringComparison.Ordinal)
+        var old = time.GetUtcNow() - row.AcquiredAt > ReservationLifetime;
+        return row.InstanceId.StartsWith(ReservationPrefix, StringComparison.Ordinal)
             ? old
-            : await isActiveAsync(row.instance_id, cancellationToken) switch { null => old, var active => !active.Value };
+            : await isActiveAsync(row.InstanceId, cancellationToken) switch { null => old, var active => !active.Value };
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dapper;
 using Elsa.Migration.Host.Server;
 
@@ -16,17 +15,6 @@ public sealed record SiteSummary(string Name, int LatestVersion, int Versions, D
 /// </summary>
 public sealed class SiteStore(HostDatabase database, HostSchema schema, TimeProvider time)
 {
-    private sealed record Row(string name, long version, string inventory_json, string created_at);
-    // Settable properties, not a positional record: on an empty table SQLite reports the aggregates' types as BLOB,
-    // which no constructor matches, while property mapping only converts the values of rows that exist.
-    private sealed class SummaryRow
-    {
-        public string name { get; init; } = "";
-        public long latest { get; init; }
-        public long versions { get; init; }
-        public string updated_at { get; init; } = "";
-    }
-
     private volatile bool _schemaReady;
 
     /// <summary>Stores <paramref name="inventoryJson"/> as the next version of <paramref name="name"/>; returns it.</summary>
@@ -40,7 +28,7 @@ public sealed class SiteStore(HostDatabase database, HostSchema schema, TimeProv
         var now = time.GetUtcNow();
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO host_sites (name, version, inventory_json, created_at) VALUES (@name, @version, @inventoryJson, @now)",
-            new { name, version, inventoryJson, now = Format(now) }, tx, cancellationToken: cancellationToken));
+            new { name, version, inventoryJson, now }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return new StoredSite(name, version, inventoryJson, now);
     }
@@ -49,23 +37,22 @@ public sealed class SiteStore(HostDatabase database, HostSchema schema, TimeProv
     public async Task<IReadOnlyList<SiteSummary>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<SummaryRow>(new CommandDefinition(
-            "SELECT name, MAX(version) AS latest, COUNT(*) AS versions, MAX(created_at) AS updated_at FROM host_sites GROUP BY name ORDER BY name",
+        var sites = await connection.QueryAsync<SiteSummary>(new CommandDefinition(
+            "SELECT name, MAX(version) AS latest_version, COUNT(*) AS versions, MAX(created_at) AS updated_at FROM host_sites GROUP BY name ORDER BY name",
             cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new SiteSummary(r.name, (int)r.latest, (int)r.versions, Parse(r.updated_at)))];
+        return sites.AsList();
     }
 
     /// <summary>Version <paramref name="version"/> of the site, or its latest when null; null when there is none.</summary>
     public async Task<StoredSite?> GetAsync(string name, int? version, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+        return await connection.QuerySingleOrDefaultAsync<StoredSite>(new CommandDefinition(
             """
             SELECT name, version, inventory_json, created_at FROM host_sites
             WHERE name = @name AND (@version IS NULL OR version = @version)
             ORDER BY version DESC LIMIT 1
             """, new { name, version }, cancellationToken: cancellationToken));
-        return row is null ? null : new StoredSite(row.name, (int)row.version, row.inventory_json, Parse(row.created_at));
     }
 
     /// <summary>Deletes every version of the site; returns how many. Running instances are unaffected: their plans carry the nodes.</summary>
@@ -86,7 +73,4 @@ public sealed class SiteStore(HostDatabase database, HostSchema schema, TimeProv
         }
         return await database.OpenAsync(cancellationToken);
     }
-
-    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-    private static DateTimeOffset Parse(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }

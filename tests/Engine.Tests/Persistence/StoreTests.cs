@@ -89,6 +89,32 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public async Task LedgerStore_Confirm_ShouldMergeTheMarkIntoTheDetailsOfAnUnreleasedEntryOnly()
+    {
+        var instances = new SqliteWorkflowInstanceStore(_database);
+        var ledger = new SqliteLedgerStore(_database);
+        var ct = CancellationToken.None;
+        var now = _time.GetUtcNow();
+        await instances.CreateAsync(new WorkflowInstanceRecord("i3", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null), [], ct);
+        var withDetails = await ledger.RecordAsync("i3", "a1", "target-qemu", "node-b", "vm-100", new JsonObject { ["pidFile"] = "/run/q.pid" }, now, ct);
+        var withoutDetails = await ledger.RecordAsync("i3", "a2", "snapshot", "node-a", "tank/vm-100@mig", null, now, ct);
+        var released = await ledger.RecordAsync("i3", "a3", "snapshot", "node-a", "tank/vm-100@old", null, now, ct);
+        await ledger.ReleaseAsync("i3", released.Id, now, ct);
+
+        Assert.True(await ledger.ConfirmAsync("i3", withDetails.Id, new JsonObject { ["pid"] = 42 }, now.AddSeconds(1), ct));
+        Assert.True(await ledger.ConfirmAsync("i3", withoutDetails.Id, null, now.AddSeconds(2), ct));
+        Assert.False(await ledger.ConfirmAsync("i3", released.Id, null, now, ct));
+        Assert.False(await ledger.ConfirmAsync("other", withDetails.Id, null, now, ct));
+
+        var entries = await ledger.ListAsync("i3", ct);
+        Assert.Equal("""{"pidFile":"/run/q.pid","pid":42}""", entries[0].Details!.ToJsonString());
+        Assert.Equal(now.AddSeconds(1), entries[0].ConfirmedAt);
+        Assert.Equal("{}", entries[1].Details!.ToJsonString());
+        Assert.Equal(now.AddSeconds(2), entries[1].ConfirmedAt);
+        Assert.Null(entries[2].ConfirmedAt);
+    }
+
+    [Fact]
     public async Task LedgerStore_ShouldRecordReleaseAndListEntries()
     {
         var instances = new SqliteWorkflowInstanceStore(_database);

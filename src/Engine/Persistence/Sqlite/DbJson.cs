@@ -1,16 +1,36 @@
+using System.Data;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dapper;
 
 namespace Elsa.Migration.Engine.Persistence.Sqlite;
 
-/// <summary>JSON columns: compact text in, nodes out.</summary>
+/// <summary>
+/// JSON columns (<see cref="JsonObject"/> and <see cref="JsonNode"/> members and parameters): compact text in, nodes out.
+/// SQL NULL is null (Dapper hands a single-column query's NULL to the handler as <see cref="DBNull"/>).
+/// </summary>
 internal static class DbJson
 {
-    public static string? Write(JsonNode? node) => node?.ToJsonString();
+    private static void Write(IDbDataParameter parameter, JsonNode? node)
+    {
+        parameter.DbType = DbType.String;
+        parameter.Value = node is null ? DBNull.Value : node.ToJsonString();
+    }
 
-    public static JsonNode? Read(string? text) => text is null ? null : JsonNode.Parse(text);
+    /// <summary>A column holding any JSON value.</summary>
+    public sealed class NodeHandler : SqlMapper.TypeHandler<JsonNode>
+    {
+        public override void SetValue(IDbDataParameter parameter, JsonNode? value) => Write(parameter, value);
 
-    public static JsonObject ReadObject(string? text) => text is null ? [] : JsonNode.Parse(text) as JsonObject ?? throw new JsonException($"Expected a JSON object, found: {text}");
+        public override JsonNode? Parse(object value) => value is DBNull ? null : JsonNode.Parse((string)value);
+    }
 
-    public static JsonObject? ReadObjectOrNull(string? text) => text is null ? null : ReadObject(text);
+    /// <summary>A column holding a JSON object.</summary>
+    public sealed class ObjectHandler : SqlMapper.TypeHandler<JsonObject>
+    {
+        public override void SetValue(IDbDataParameter parameter, JsonObject? value) => Write(parameter, value);
+
+        public override JsonObject? Parse(object value) =>
+            value is DBNull ? null : JsonNode.Parse((string)value) as JsonObject ?? throw new JsonException($"Expected a JSON object, found: {value}");
+    }
 }

@@ -16,9 +16,9 @@ public sealed class SqliteJournalStore(SqliteDatabase database) : IJournalStore
 
     public async Task<IReadOnlyList<JournalEntry>> ReadAsync(string instanceId, long afterId, int limit, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT {JournalSql.SelectColumns} FROM journal WHERE instance_id = @instanceId AND id > @afterId ORDER BY id LIMIT @limit;";
+        var sql = $"SELECT {JournalSql.Columns} FROM journal WHERE instance_id = @instanceId AND id > @afterId ORDER BY id LIMIT @limit;";
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<JournalSql.Row>(new CommandDefinition(sql, new { instanceId, afterId, limit }, cancellationToken: cancellationToken));
-        return rows.Select(r => r.ToEntry()).ToList();
+        var entries = await connection.QueryAsync<JournalEntry>(new CommandDefinition(sql, new { instanceId, afterId, limit }, cancellationToken: cancellationToken));
+        return entries.AsList();
     }
 }

@@ -7,14 +7,13 @@ namespace Elsa.Migration.Engine.Persistence.Sqlite;
 /// <summary>SQLite <see cref="IWorkflowDefinitionStore"/>; each change is one transaction.</summary>
 public sealed class SqliteWorkflowDefinitionStore(SqliteDatabase database, TimeProvider time) : IWorkflowDefinitionStore
 {
-    private const string Columns =
-        "definition_id AS DefinitionId, version AS Version, name AS Name, is_latest AS IsLatest, is_published AS IsPublished, " +
-        "json AS Json, created_at AS CreatedAt, updated_at AS UpdatedAt";
+    // In StoredWorkflowDefinition's constructor order.
+    private const string Columns = "definition_id, version, name, is_latest, is_published, json, created_at, updated_at";
 
     public async Task<StoredWorkflowDefinition> SaveDraftAsync(string definitionId, string name, string json, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(definitionId);
-        var now = DbTime.Format(time.GetUtcNow());
+        var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         var latest = await QueryOneAsync(connection, transaction, "WHERE definition_id = @definitionId AND is_latest = 1", new { definitionId }, cancellationToken);
@@ -44,7 +43,7 @@ public sealed class SqliteWorkflowDefinitionStore(SqliteDatabase database, TimeP
 
     public async Task<StoredWorkflowDefinition> PublishAsync(string definitionId, int? version, CancellationToken cancellationToken)
     {
-        var now = DbTime.Format(time.GetUtcNow());
+        var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         var target = version is null
@@ -108,47 +107,28 @@ public sealed class SqliteWorkflowDefinitionStore(SqliteDatabase database, TimeP
     private async Task<IReadOnlyList<StoredWorkflowDefinition>> GetManyAsync(string where, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM definitions {where};", parameters, cancellationToken: cancellationToken));
-        return rows.Select(r => r.ToStored()).ToList();
+        var stored = await connection.QueryAsync<StoredWorkflowDefinition>(new CommandDefinition($"SELECT {Columns} FROM definitions {where};", parameters,
+            cancellationToken: cancellationToken));
+        return stored.Select(WithRowFacts).ToList();
     }
 
     private static async Task<StoredWorkflowDefinition?> QueryOneAsync(IDbConnection connection, IDbTransaction? transaction, string where, object parameters,
         CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM definitions {where};", parameters,
-            transaction, cancellationToken: cancellationToken));
-        return row?.ToStored();
+        var stored = await connection.QuerySingleOrDefaultAsync<StoredWorkflowDefinition>(new CommandDefinition($"SELECT {Columns} FROM definitions {where};",
+            parameters, transaction, cancellationToken: cancellationToken));
+        return stored is null ? null : WithRowFacts(stored);
     }
 
-    private sealed class Row
+    // The document's version flags follow the row, so what the store returns is what Studio expects to see.
+    private static StoredWorkflowDefinition WithRowFacts(StoredWorkflowDefinition stored)
     {
-        public string DefinitionId { get; set; } = "";
-        public long Version { get; set; }
-        public string Name { get; set; } = "";
-        public long IsLatest { get; set; }
-        public long IsPublished { get; set; }
-        public string Json { get; set; } = "";
-        public string CreatedAt { get; set; } = "";
-        public string UpdatedAt { get; set; } = "";
-
-        public StoredWorkflowDefinition ToStored()
-        {
-            var isLatest = IsLatest != 0;
-            var isPublished = IsPublished != 0;
-            return new StoredWorkflowDefinition(DefinitionId, (int)Version, Name, isLatest, isPublished,
-                WithRowFacts((int)Version, isLatest, isPublished), DbTime.Parse(CreatedAt), DbTime.Parse(UpdatedAt));
-        }
-
-        // The document's version flags follow the row, so what the store returns is what Studio expects to see.
-        private string WithRowFacts(int version, bool isLatest, bool isPublished)
-        {
-            if (JsonNode.Parse(Json) is not JsonObject document)
-                return Json;
-            document["definitionId"] = DefinitionId;
-            document["version"] = version;
-            document["isLatest"] = isLatest;
-            document["isPublished"] = isPublished;
-            return document.ToJsonString();
-        }
+        if (JsonNode.Parse(stored.Json) is not JsonObject document)
+            return stored;
+        document["definitionId"] = stored.DefinitionId;
+        document["version"] = stored.Version;
+        document["isLatest"] = stored.IsLatest;
+        document["isPublished"] = stored.IsPublished;
+        return stored with { Json = document.ToJsonString() };
     }
 }

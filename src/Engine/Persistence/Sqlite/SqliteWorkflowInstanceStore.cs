@@ -31,13 +31,13 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
             instance.DefinitionName,
             DefinitionHash = hash,
             Status = instance.Status.ToString(),
-            Variables = DbJson.Write(instance.Variables),
-            Inputs = DbJson.Write(instance.Inputs),
+            instance.Variables,
+            instance.Inputs,
             State = instance.StateJson,
             instance.Error,
-            CreatedAt = DbTime.Format(instance.CreatedAt),
-            UpdatedAt = DbTime.Format(instance.UpdatedAt),
-            FinishedAt = DbTime.Format(instance.FinishedAt),
+            instance.CreatedAt,
+            instance.UpdatedAt,
+            instance.FinishedAt,
             instance.CorrelationId,
         }, transaction, cancellationToken: cancellationToken));
         var stored = await InsertJournalAsync(connection, transaction, journal, cancellationToken);
@@ -59,11 +59,11 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
         {
             commit.InstanceId,
             Status = commit.Status.ToString(),
-            Variables = DbJson.Write(commit.Variables),
+            commit.Variables,
             State = commit.StateJson,
             commit.Error,
-            UpdatedAt = DbTime.Format(commit.UpdatedAt),
-            FinishedAt = DbTime.Format(commit.FinishedAt),
+            commit.UpdatedAt,
+            commit.FinishedAt,
             commit.CorrelationId,
         }, transaction, cancellationToken: cancellationToken));
         if (rows != 1)
@@ -78,25 +78,19 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
     public async Task<WorkflowInstanceRecord?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {
         const string sql = """
-            SELECT id AS Id, definition_id AS DefinitionId, definition_version AS DefinitionVersion, definition_name AS DefinitionName,
-                   s.json AS DefinitionJson, status AS Status, variables AS Variables, inputs AS Inputs, state AS State,
-                   error AS Error, created_at AS CreatedAt, updated_at AS UpdatedAt, finished_at AS FinishedAt, correlation_id AS CorrelationId
+            SELECT i.id, i.definition_id, i.definition_version, i.definition_name, s.json AS definition_json, i.status, i.variables, i.inputs,
+                   i.state AS state_json, i.error, i.created_at, i.updated_at, i.finished_at, i.correlation_id
             FROM instances i JOIN definition_snapshots s ON s.hash = i.definition_hash
             WHERE i.id = @instanceId;
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<InstanceRow>(new CommandDefinition(sql, new { instanceId }, cancellationToken: cancellationToken));
-        return row is null ? null : new WorkflowInstanceRecord(row.Id, row.DefinitionId, (int)row.DefinitionVersion, row.DefinitionName, row.DefinitionJson,
-            Enum.Parse<WorkflowStatus>(row.Status), DbJson.ReadObject(row.Variables), DbJson.ReadObject(row.Inputs), row.State, row.Error,
-            DbTime.Parse(row.CreatedAt), DbTime.Parse(row.UpdatedAt), DbTime.ParseNullable(row.FinishedAt), row.CorrelationId);
+        return await connection.QuerySingleOrDefaultAsync<WorkflowInstanceRecord>(new CommandDefinition(sql, new { instanceId }, cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<WorkflowInstanceSummary>> ListAsync(InstanceQuery query, CancellationToken cancellationToken)
     {
         var sql = new StringBuilder("""
-            SELECT id AS Id, definition_id AS DefinitionId, definition_version AS DefinitionVersion, definition_name AS DefinitionName,
-                   status AS Status, error AS Error, created_at AS CreatedAt, updated_at AS UpdatedAt, finished_at AS FinishedAt,
-                   correlation_id AS CorrelationId
+            SELECT id, definition_id, definition_version, definition_name, status, error, created_at, updated_at, finished_at, correlation_id
             FROM instances WHERE 1 = 1
             """);
         if (query.Status is not null) sql.Append(" AND status = @Status");
@@ -104,10 +98,9 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
         if (query.CorrelationId is not null) sql.Append(" AND correlation_id = @CorrelationId");
         sql.Append(" ORDER BY created_at DESC, id LIMIT @Limit OFFSET @Offset;");
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<InstanceRow>(new CommandDefinition(sql.ToString(),
+        var summaries = await connection.QueryAsync<WorkflowInstanceSummary>(new CommandDefinition(sql.ToString(),
             new { Status = query.Status?.ToString(), query.DefinitionId, query.CorrelationId, query.Limit, query.Offset }, cancellationToken: cancellationToken));
-        return rows.Select(r => new WorkflowInstanceSummary(r.Id, r.DefinitionId, (int)r.DefinitionVersion, r.DefinitionName, Enum.Parse<WorkflowStatus>(r.Status),
-            r.Error, DbTime.Parse(r.CreatedAt), DbTime.Parse(r.UpdatedAt), DbTime.ParseNullable(r.FinishedAt), r.CorrelationId)).ToList();
+        return summaries.AsList();
     }
 
     public async Task<IReadOnlyList<string>> ListIdsAsync(WorkflowStatus status, CancellationToken cancellationToken)
@@ -120,8 +113,8 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
 
     public async Task<IReadOnlyList<Bookmark>> GetBookmarksAsync(string instanceId, CancellationToken cancellationToken)
     {
-        var rows = await QueryBookmarksAsync("WHERE instance_id = @instanceId ORDER BY id", new { instanceId }, cancellationToken);
-        return rows.Select(r => r.Bookmark).ToList();
+        var stored = await QueryBookmarksAsync("WHERE instance_id = @instanceId ORDER BY id", new { instanceId }, cancellationToken);
+        return stored.Select(s => s.Bookmark).ToList();
     }
 
     public Task<IReadOnlyList<StoredBookmark>> FindBookmarksAsync(string name, CancellationToken cancellationToken) =>
@@ -129,23 +122,23 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
 
     public Task<IReadOnlyList<StoredBookmark>> GetTimersDueAsync(DateTimeOffset until, int limit, CancellationToken cancellationToken) =>
         QueryBookmarksAsync("WHERE resume_at IS NOT NULL AND resume_at <= @until ORDER BY resume_at LIMIT @limit",
-            new { until = DbTime.Format(until), limit }, cancellationToken);
+            new { until, limit }, cancellationToken);
 
     public async Task<DateTimeOffset?> GetNextTimerAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+        return await connection.ExecuteScalarAsync<DateTimeOffset?>(new CommandDefinition(
             "SELECT MIN(resume_at) FROM bookmarks WHERE resume_at IS NOT NULL;", cancellationToken: cancellationToken));
-        return DbTime.ParseNullable(next);
     }
 
     private async Task<IReadOnlyList<StoredBookmark>> QueryBookmarksAsync(string where, object parameters, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT id AS Id, instance_id AS InstanceId, activity_id AS ActivityId, name AS Name, payload AS Payload, resume_at AS ResumeAt FROM bookmarks {where};";
+        // The instance id, then the bookmark's columns in its constructor order (split at "id").
+        var sql = $"SELECT instance_id, id, activity_id, name, payload, resume_at FROM bookmarks {where};";
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<BookmarkRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
-        return rows.Select(r => new StoredBookmark(r.InstanceId,
-            new Bookmark(r.Id, r.ActivityId, r.Name, DbJson.Read(r.Payload), DbTime.ParseNullable(r.ResumeAt)))).ToList();
+        var stored = await connection.QueryAsync<string, Bookmark, StoredBookmark>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken),
+            (instanceId, bookmark) => new StoredBookmark(instanceId, bookmark), splitOn: "id");
+        return stored.AsList();
     }
 
     private static async Task ReplaceBookmarksAsync(IDbConnection connection, IDbTransaction transaction, string instanceId,
@@ -164,8 +157,8 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
                 InstanceId = instanceId,
                 bookmark.ActivityId,
                 bookmark.Name,
-                Payload = DbJson.Write(bookmark.Payload),
-                ResumeAt = DbTime.Format(bookmark.ResumeAt),
+                bookmark.Payload,
+                bookmark.ResumeAt,
             }, transaction, cancellationToken: cancellationToken));
         }
     }
@@ -177,33 +170,5 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
         foreach (var entry in journal)
             stored.Add(await JournalSql.InsertAsync(connection, transaction, entry, cancellationToken));
         return stored;
-    }
-
-    private sealed class InstanceRow
-    {
-        public string Id { get; set; } = "";
-        public string DefinitionId { get; set; } = "";
-        public long DefinitionVersion { get; set; }
-        public string DefinitionName { get; set; } = "";
-        public string DefinitionJson { get; set; } = "";
-        public string Status { get; set; } = "";
-        public string Variables { get; set; } = "{}";
-        public string Inputs { get; set; } = "{}";
-        public string State { get; set; } = "{}";
-        public string? Error { get; set; }
-        public string CreatedAt { get; set; } = "";
-        public string UpdatedAt { get; set; } = "";
-        public string? FinishedAt { get; set; }
-        public string? CorrelationId { get; set; }
-    }
-
-    private sealed class BookmarkRow
-    {
-        public string Id { get; set; } = "";
-        public string InstanceId { get; set; } = "";
-        public string ActivityId { get; set; } = "";
-        public string Name { get; set; } = "";
-        public string? Payload { get; set; }
-        public string? ResumeAt { get; set; }
     }
 }

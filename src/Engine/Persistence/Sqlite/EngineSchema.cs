@@ -1,14 +1,17 @@
+using Elsa.Migration.Engine.Persistence.Schema;
+
 namespace Elsa.Migration.Engine.Persistence.Sqlite;
 
 /// <summary>
-/// The numbered schema scripts, oldest first. Never edit a released script: add the next version. Plain SQL (no
-/// SQLite-only types beyond what PostgreSQL also reads) so a PostgreSQL store can start from the same scripts.
-/// Timestamps are UTC ISO-8601 text with a fixed width, so they compare and sort as text.
+/// The engine's tables in SQLite: numbered scripts recorded in <c>schema_version</c>. Never edit a released script: add
+/// the next version. Plain SQL (no SQLite-only types beyond what PostgreSQL also reads), so a PostgreSQL store can start
+/// its own numbered scripts from the same concepts. Timestamps are UTC ISO-8601 text with a fixed width (<see cref="DbTime"/>),
+/// so they compare and sort as text.
 /// </summary>
-internal static class SchemaScripts
+internal static class EngineSchema
 {
-    /// <summary>Every migration, in order.</summary>
-    public static IReadOnlyList<SchemaScript> All { get; } =
+    /// <summary>Every migration of the engine's tables, in order.</summary>
+    public static SchemaMigrations Migrations { get; } = new("schema_version",
     [
         new(1, "definitions, instances, bookmarks, journal, ledger", """
             CREATE TABLE definitions (
@@ -96,8 +99,5 @@ internal static class SchemaScripts
         new(3, "ledger.confirmed_at: the create succeeded (undo checks the ownership mark of unconfirmed entries)", """
             ALTER TABLE ledger ADD COLUMN confirmed_at TEXT NULL;
             """),
-    ];
+    ]);
 }
-
-/// <summary>One numbered schema migration.</summary>
-internal sealed record SchemaScript(int Version, string Description, string Sql);
