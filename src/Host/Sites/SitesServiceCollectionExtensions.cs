@@ -21,6 +21,7 @@ public static class SitesServiceCollectionExtensions
         services.AddSingleton<SiteRegistration>();
         services.AddSingleton<ISiteCatalog, DatabaseSiteCatalog>();
         services.AddSingleton<SiteInputCheck>();
+        services.AddSingleton<SiteVmLocator>();
         return services;
     }
 }

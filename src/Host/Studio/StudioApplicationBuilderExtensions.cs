@@ -1,4 +1,4 @@
-using Microsoft.Extensions.FileProviders;
+using Elsa.Migration.Host.Pages;
 
 namespace Elsa.Migration.Host.Studio;
 
@@ -8,20 +8,13 @@ public static class StudioApplicationBuilderExtensions
 {
     public static IApplicationBuilder UseHostPagesAndStudioAssets(this WebApplication app)
     {
-        var pages = Path.Combine(AppContext.BaseDirectory, "wwwroot");
-        if (Directory.Exists(pages))
-        {
-            var provider = new PhysicalFileProvider(pages);
-            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = provider });
-            app.UseStaticFiles(new StaticFileOptions
-            {
-                FileProvider = provider,
-                OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
-            });
-        }
+        app.UseHostPages();
         var studio = app.Services.GetRequiredService<StudioAssets>();
         if (studio.Folder is not null)
+        {
+            app.Use((context, next) => studio.UsePrecompressed(context, next));
             app.UseStaticFiles(studio.FileOptions());
+        }
         else
             app.Logger.LogWarning("Elsa Studio {Version} is not installed ({Folder} not found): the designer pages will not load. Run ./scripts/setup.sh",
                 StudioOptions.PackageVersion, StudioOptions.PackageFolder);
