@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Definitions;
 using Elsa.Migration.Host.Pages;
 
 namespace Elsa.Migration.Host.Studio;
@@ -6,6 +7,9 @@ namespace Elsa.Migration.Host.Studio;
 /// pages take the token from the operator and hand it to Studio's <c>api-key</c> attribute; every API call needs it.</summary>
 public static class StudioApplicationBuilderExtensions
 {
+    /// <summary>The roots Studio 3.8.2's create dialog offers (its DefaultWorkflowRootActivityTemplateProvider).</summary>
+    private static readonly string[] StudioRootTypes = [ActivityDescriptorMapper.FlowchartType, "Elsa.Sequence", "Elsa.StateMachine"];
+
     public static IApplicationBuilder UseHostPagesAndStudioAssets(this WebApplication app)
     {
         app.UseHostPages();
@@ -23,7 +27,13 @@ public static class StudioApplicationBuilderExtensions
         {
             Backend = new { Url = $"{http.Request.Scheme}://{http.Request.Host}/elsa/api" },
         })).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/studio/status", (StudioAssets assets) => Results.Json(new { installed = assets.Folder is not null, version = StudioOptions.PackageVersion }))
+        // rootTypes: which of the roots Studio's create dialog offers this runtime can run (host.js hides the others).
+        app.MapGet("/studio/status", (StudioAssets assets, IActivityRegistry registry) => Results.Json(new
+            {
+                installed = assets.Folder is not null,
+                version = StudioOptions.PackageVersion,
+                rootTypes = StudioRootTypes.Where(t => t == ActivityDescriptorMapper.FlowchartType || registry.Find(t) is not null).ToArray(),
+            }))
             .AllowAnonymous().ExcludeFromDescription();
         return app;
     }

@@ -76,6 +76,20 @@ function hostCannotStart(definitionId, body) {
   box.append(title, reason, actions);
 }
 
+// Studio's create dialog offers every root Elsa has (its own fixed list); hide those this runtime cannot run, so the
+// operator cannot pick one (the facade refuses them at create, with the reason, should one get through).
+const hostRootLabels = { 'Flowchart': 'Elsa.Flowchart', 'Sequence': 'Elsa.Sequence', 'State machine': 'Elsa.StateMachine' };
+fetch('/studio/status').then(r => r.json()).then(status => {
+  const supported = new Set(status.rootTypes || []);
+  const hide = () => {
+    for (const option of document.querySelectorAll('.workflow-root-template-option')) {
+      const label = (option.querySelector('.mud-typography-subtitle2') || {}).textContent;
+      if (label && hostRootLabels[label.trim()] && !supported.has(hostRootLabels[label.trim()])) option.style.display = 'none';
+    }
+  };
+  new MutationObserver(hide).observe(document.documentElement, { childList: true, subtree: true });
+}).catch(() => { /* no status: nothing hidden, the facade still refuses */ });
+
 function backendAttrs() {
   return { 'remote-endpoint': location.origin + '/elsa/api', 'api-key': hostRequireToken() };
 }

@@ -106,7 +106,7 @@ const startForm = (() => {
     return { definitionId: form.procedure.value, inputs };
   }
 
-  // The dry run first; 404 means this server has no plan endpoint: said, and the start is still offered.
+  // The dry run first; 404/405 mean this server has no plan endpoint: said, and the start is still offered.
   async function plan(form) {
     const body = request(form);
     const verdict = box.querySelector('#verdict');
@@ -115,7 +115,7 @@ const startForm = (() => {
     try {
       shown = planHtml(await api('/api/migrations/plan', { method: 'POST', body: JSON.stringify(body) }));
     } catch (e) {
-      if (e.status !== 404 || e.code === 'definition-not-found') throw e;
+      if ((e.status !== 404 && e.status !== 405) || e.code === 'definition-not-found') throw e;
       shown = '<p class="note">plan not available on this server: the start is checked by the admission only.</p>';
     }
     verdict.innerHTML = `<div class="card">${shown}<p><b>Start ${esc(body.inputs.VmId ?? '')}${body.inputs.TargetNode ? ' → ' + esc(body.inputs.TargetNode) : ''}?</b>
