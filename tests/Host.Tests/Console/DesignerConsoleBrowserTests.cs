@@ -22,7 +22,7 @@ public sealed class DesignerConsoleBrowserTests() : ServerTest(TimeSpan.FromMinu
     [Fact]
     public async Task The_sample_draws_every_node_and_the_editor_and_instance_viewer_addresses_survive_a_reload()
     {
-        await ImportAsync(await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/sample-hello.json"), Timeout.Token));
+        await TestWorkflows.ImportAsync(Server.Client, await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/sample-hello.json"), Timeout.Token), Timeout.Token);
         await using var browser = await ChromiumPage.OpenAsync();
         await browser.RunAsync("sample", async page =>
         {
@@ -90,7 +90,7 @@ public sealed class DesignerConsoleBrowserTests() : ServerTest(TimeSpan.FromMinu
     [Fact]
     public async Task Run_on_a_procedure_with_required_inputs_shows_the_missing_inputs_and_leads_to_the_start_form()
     {
-        await ImportAsync(await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token));
+        await TestWorkflows.ImportAsync(Server.Client, await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), Timeout.Token), Timeout.Token);
         await using var browser = await ChromiumPage.OpenAsync();
         await browser.RunAsync("run-refused", async page =>
         {
@@ -111,9 +111,4 @@ public sealed class DesignerConsoleBrowserTests() : ServerTest(TimeSpan.FromMinu
 
     private string Url(string path) => new Uri(Server.BaseAddress, path).ToString();
 
-    private async Task ImportAsync(string json)
-    {
-        var response = await Server.Client.PostAsync("/api/definitions", new StringContent(json, Encoding.UTF8, "application/json"), Timeout.Token);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Timeout.Token));
-    }
 }

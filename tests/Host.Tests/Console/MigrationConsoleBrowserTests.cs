@@ -38,9 +38,9 @@ public sealed partial class MigrationConsoleBrowserTests(ITestOutputHelper outpu
         }, _timeout.Token);
         Assert.True(site.IsSuccessStatusCode, await site.Content.ReadAsStringAsync(_timeout.Token));
         // The shipped procedure with the RAM copy held to 16 MiB/s, so the RAM phase lasts long enough to be seen.
-        await ImportAsync(Edited("live-migrate", ("liveMigrate", "maxBandwidthBytesPerSecond", "Int64", 16L << 20)));
+        await TestWorkflows.ImportAsync(_server.Client, Edited("live-migrate", ("liveMigrate", "maxBandwidthBytesPerSecond", "Int64", 16L << 20)), _timeout.Token);
         // A site's copy that gives the disk copies 2 s to converge: with the copy throttled it times out and rolls back.
-        await ImportAsync(Edited("live-migrate-short", ("waitConvergence", "timeoutSeconds", "Int32", 2)));
+        await TestWorkflows.ImportAsync(_server.Client, Edited("live-migrate-short", ("waitConvergence", "timeoutSeconds", "Int32", 2)), _timeout.Token);
     }
 
     [Fact(Timeout = 480_000)]
@@ -140,11 +140,6 @@ public sealed partial class MigrationConsoleBrowserTests(ITestOutputHelper outpu
     private static async Task Shot(IPage page, string name) =>
         await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, name), FullPage = true });
 
-    private async Task ImportAsync(string json)
-    {
-        var response = await _server.Client.PostAsync("/api/definitions", new StringContent(json, Encoding.UTF8, "application/json"), _timeout.Token);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(_timeout.Token));
-    }
 
     /// <summary>workflows/live-migrate.json as definition <paramref name="definitionId"/> with one literal input of one activity set.</summary>
     private static string Edited(string definitionId, (string Activity, string Input, string TypeName, long Value) edit)

@@ -13,7 +13,7 @@ public sealed class StudioServedFormTests() : ServerTest(TimeSpan.FromSeconds(60
     [Fact]
     public async Task A_list_literal_written_as_comma_text_is_served_as_the_JSON_array_Studio_parses_and_stays_as_written_in_the_export()
     {
-        await ImportAsync(await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/sample-hello.json"), Timeout.Token));
+        await TestWorkflows.ImportAsync(Server.Client, await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/sample-hello.json"), Timeout.Token), Timeout.Token);
 
         var served = await Server.Client.GetFromJsonAsync<JsonObject>("/elsa/api/workflow-definitions/by-definition-id/sample-hello?versionOptions=Latest", Timeout.Token);
         var export = await Server.Client.GetStringAsync("/api/definitions/sample-hello", Timeout.Token);
@@ -77,9 +77,4 @@ public sealed class StudioServedFormTests() : ServerTest(TimeSpan.FromSeconds(60
         Assert.True(wasm.Content.Headers.ContentLength < new FileInfo(fingerprinted).Length / 2);
     }
 
-    private async Task ImportAsync(string json)
-    {
-        var response = await Server.Client.PostAsync("/api/definitions", new StringContent(json, Encoding.UTF8, "application/json"), Timeout.Token);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Timeout.Token));
-    }
 }
