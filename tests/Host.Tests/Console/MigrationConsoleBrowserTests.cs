@@ -37,8 +37,8 @@ public sealed partial class MigrationConsoleBrowserTests(ITestOutputHelper outpu
             ["inventory"] = JsonNode.Parse(await File.ReadAllTextAsync(_lab.Lab.InventoryPath, _timeout.Token)),
         }, _timeout.Token);
         Assert.True(site.IsSuccessStatusCode, await site.Content.ReadAsStringAsync(_timeout.Token));
-        // The shipped procedure with the RAM copy held to 16 MiB/s, so the RAM phase lasts long enough to be seen.
-        await TestWorkflows.ImportAsync(_server.Client, Edited("live-migrate", ("liveMigrate", "maxBandwidthBytesPerSecond", "Int64", 16L << 20)), _timeout.Token);
+        // The shipped procedure with the RAM copy held to 256 KiB/s, so the RAM phase lasts long enough to be seen.
+        await TestWorkflows.ImportAsync(_server.Client, Edited("live-migrate", ("liveMigrate", "maxBandwidthBytesPerSecond", "Int64", 256L << 10)), _timeout.Token);
         // A site's copy that gives the disk copies 2 s to converge: with the copy throttled it times out and rolls back.
         await TestWorkflows.ImportAsync(_server.Client, Edited("live-migrate-short", ("waitConvergence", "timeoutSeconds", "Int32", 2)), _timeout.Token);
     }
@@ -52,15 +52,21 @@ public sealed partial class MigrationConsoleBrowserTests(ITestOutputHelper outpu
         {
             await StartFromTheFormAsync(page, "live-migrate", diskBandwidth: 2L << 20, expectPlanSection: true);
 
-            // Copying: a disk bar part-way, the convergence chart drawn, Cancel offered (the migration can still act on it).
-            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#disks .bar')].some(b => +b.dataset.pct > 10 && +b.dataset.pct < 90)");
+            // Copying: the disk copies converge (WaitConvergence runs, the local disk's mirror held to 2 MiB/s), the
+            // convergence chart is drawn, Cancel is offered (the migration can still act on it).
+            await page.WaitForSelectorAsync(".row[data-step=waitConvergence] .seg.running");
             await page.WaitForSelectorAsync("#chart .uplot");
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('#disks .bar').length === 2");
             Assert.True(await page.Locator("#cancel").IsVisibleAsync(), "Cancel must be offered while the migration copies");
+            // The mirror's first progress report (QEMU's offset and len of the job, sampled every second).
+            await page.WaitForFunctionAsync("() => !document.querySelector('#disks tr[data-disk=vd1] .bar').textContent.includes('of 0 B')");
+            output.WriteLine("while copying: " + await page.Locator("#disks").InnerTextAsync());
             await Shot(page, "migration-copying.png");
 
-            // Switchover: the RAM migration runs (LiveMigrate), then the pause.
+            // Switchover: the RAM migration runs (LiveMigrate, held to 256 KiB/s), then the pause.
             await page.WaitForSelectorAsync(".row[data-step=liveMigrate] .seg.running");
-            await page.WaitForFunctionAsync("() => document.querySelector('#ram .bar') !== null");
+            await page.WaitForSelectorAsync("#ram .bar");
+            output.WriteLine("during the RAM migration: " + await page.Locator("#ram").InnerTextAsync());
             await Shot(page, "migration-switchover.png");
 
             await page.WaitForFunctionAsync("() => document.getElementById('state')?.textContent === 'Migrated'", null, new() { Timeout = 240_000 });
@@ -87,7 +93,8 @@ public sealed partial class MigrationConsoleBrowserTests(ITestOutputHelper outpu
             await page.WaitForFunctionAsync("() => document.getElementById('state')?.textContent === 'RolledBack'", null, new() { Timeout = 240_000 });
             var outcome = await page.Locator("#outcome").InnerTextAsync();
             Assert.Contains("RolledBack", outcome);
-            Assert.Contains("did not converge within 2 s", outcome);
+            Assert.Contains("'waitConvergence' (VmMigration.WaitConvergence) ended TimedOut", outcome); // the first failure
+            Assert.Contains("did not converge within 2 s", await page.Locator("#journal").InnerTextAsync());
             await page.WaitForSelectorAsync(".row[data-step=rollback]");
             Assert.Equal(0, await page.Locator("#cancel").CountAsync()); // nothing left to cancel
             Assert.Equal(0, await page.Locator("[data-figure='QEMU downtime']").CountAsync()); // no switchover happened
