@@ -25,7 +25,7 @@ function renderHeader() {
     .then(() => { $('cancel').disabled = true; $('cancel').textContent = 'Cancelling…'; }).catch(e => $('outcome').innerHTML = problemHtml(e));
 }
 // Cancel acts while the migration runs and before its rollback started (a compensating migration refuses it).
-const canCancel = () => !ended && !model.steps.has('rollback') && ![...model.steps.values()].some(s => s.type === 'VmMigration.Rollback');
+const canCancel = () => !ended && ![...model.steps.values()].some(s => s.type === 'VmMigration.Rollback');
 
 function renderOutcome() {
   const s = model.status;
