@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
 
 namespace Elsa.Migration.Host.Api;
@@ -19,7 +20,8 @@ public sealed record ProgressView(string? ActivityId, DateTimeOffset At, string?
 public sealed record MigrationView(
     string Id, string DefinitionId, int DefinitionVersion, string DefinitionName, WorkflowStatus Status, string? Error,
     string? CorrelationId, JsonObject Inputs, JsonObject Variables, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt,
-    IReadOnlyList<JournalEntry> Journal, IReadOnlyList<ProgressView> Progress, string? Outcome = null, string? Reason = null);
+    IReadOnlyList<JournalEntry> Journal, IReadOnlyList<ProgressView> Progress, string? Outcome = null, string? Reason = null,
+    IReadOnlyList<LedgerEntry>? Ledger = null);
 
 /// <summary>A row of the migration list: the instance summary with its outcome and reason.</summary>
 public sealed record MigrationSummaryView(

@@ -19,7 +19,7 @@ public static class MigrationEndpoints
         var group = api.MapGroup("/migrations").WithTags("Migrations");
         group.MapPost("/", StartAsync).WithSummary("Starts a migration: the published version of a definition with inputs.");
         group.MapGet("/", ListAsync).WithSummary("Running and past migrations, newest first.");
-        group.MapGet("/{id}", GetAsync).WithSummary("One migration with its journal and the latest progress of each activity.");
+        group.MapGet("/{id}", GetAsync).WithSummary("One migration with its journal, the latest progress of each activity and its ledger.");
         group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Requests cooperative cancellation (the definition's compensation runs).");
         group.MapGet("/{id}/events", Events).WithSummary(
             "Server-sent events: 'journal' (each journal entry, from the first), 'progress' (live progress), 'status'; ends when the migration ends.");
@@ -54,7 +54,7 @@ public static class MigrationEndpoints
     }
 
     private static async Task<Results<Ok<MigrationView>, ProblemHttpResult>> GetAsync(
-        string id, IWorkflowInstanceStore instances, IJournalStore journal, MigrationOutcomeReader outcomes, CancellationToken ct)
+        string id, IWorkflowInstanceStore instances, IJournalStore journal, ILedgerStore ledger, MigrationOutcomeReader outcomes, CancellationToken ct)
     {
         var instance = await instances.GetAsync(id, ct);
         if (instance is null)
@@ -68,7 +68,7 @@ public static class MigrationEndpoints
         var outcome = await outcomes.ReadAsync(instance.Id, instance.Status, instance.Error, ct);
         return TypedResults.Ok(new MigrationView(instance.Id, instance.DefinitionId, instance.DefinitionVersion, instance.DefinitionName, instance.Status,
             instance.Error, instance.CorrelationId, instance.Inputs, instance.Variables, instance.CreatedAt, instance.UpdatedAt, instance.FinishedAt,
-            entries, progress, outcome?.Name, outcome?.Reason));
+            entries, progress, outcome?.Name, outcome?.Reason, await ledger.ListAsync(id, ct)));
     }
 
     private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(

@@ -20,6 +20,7 @@ public static class SitesServiceCollectionExtensions
         services.AddSingleton<SiteStore>();
         services.AddSingleton<SiteRegistration>();
         services.AddSingleton<ISiteCatalog, DatabaseSiteCatalog>();
+        services.AddSingleton<SiteVmLocator>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Elsa.Migration.Engine.Definitions;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Host.Server;
 
@@ -43,7 +44,7 @@ public static class FacadeDefinitionEndpoints
         });
         api.MapPost("/workflow-definitions", SaveAsync);
         api.MapPost("/workflow-definitions/{definitionId}/publish", async (string definitionId, DefinitionCatalog catalog, CancellationToken ct) =>
-            Published(await catalog.PublishLatestAsync(definitionId, ct)));
+            await PublishedAsync(catalog, definitionId, await catalog.PublishLatestAsync(definitionId, ct), ct));
         api.MapPost("/workflow-definitions/{definitionId}/retract", async (string definitionId, DefinitionCatalog catalog, CancellationToken ct) =>
         {
             var published = await catalog.Store.GetPublishedAsync(definitionId, ct);
@@ -128,7 +129,7 @@ public static class FacadeDefinitionEndpoints
         return Results.Json(StudioShapes.Paged([.. page.Select(v => (JsonNode)StudioShapes.Summary(v))], list.Count, StudioShapes.ListLinks()));
     }
 
-    private static async Task<IResult> SaveAsync(JsonObject body, DefinitionCatalog catalog, CancellationToken ct)
+    private static async Task<IResult> SaveAsync(JsonObject body, DefinitionCatalog catalog, IActivityRegistry registry, CancellationToken ct)
     {
         if (body["model"] is not JsonObject model)
             return StudioShapes.ValidationErrors(["The request has no 'model'."]);
@@ -138,6 +139,11 @@ public static class FacadeDefinitionEndpoints
         var name = FacadeRequest.String(model["name"], "model.name");
         if (string.IsNullOrEmpty(definitionId))
         {
+            // Studio's create dialog offers the roots Elsa has (Flowchart, Sequence, State machine); host.js hides the ones
+            // this runtime lacks, and a create that still names one is refused with the reason instead of a draft that can
+            // never be published.
+            if (model["root"]?["type"] is JsonValue rootType && rootType.ToString() is var type && registry.Find(type) is null && type != ActivityDescriptorMapper.FlowchartType)
+                return StudioShapes.ValidationErrors([$"This runtime has no '{type}' root activity: create the workflow as a Flowchart or a Sequence."]);
             // "Create workflow": Studio sends no ids; a readable, unique definition id from the name.
             model["definitionId"] = Slug(name) + "-" + Guid.NewGuid().ToString("N")[..6];
         }
@@ -150,16 +156,22 @@ public static class FacadeDefinitionEndpoints
         StudioShapes.AssignNodeIds(model["root"] as JsonObject);
         var saved = await catalog.SaveDraftAsync(model, ct);
         if (!saved.Succeeded)
-            return StudioShapes.ValidationErrors(saved.Problems.Select(p => p.ToString()));
+            return StudioShapes.ValidationErrors(saved.Problems.Select(p => StudioProblemText.Describe(p, model)));
         if (publish)
-            return Published(await catalog.PublishLatestAsync(saved.Stored!.DefinitionId, ct));
+            return await PublishedAsync(catalog, saved.Stored!.DefinitionId, await catalog.PublishLatestAsync(saved.Stored!.DefinitionId, ct), ct);
         return Results.Json(StudioShapes.SaveResponse(saved.Stored!, alreadyPublished: false));
     }
 
-    private static IResult Published(DefinitionChange change) => change.Succeeded
-        ? Results.Json(StudioShapes.SaveResponse(change.Stored!, change.AlreadyPublished))
-        : change.Problems.Any(p => p.Code == "not-found") ? Results.NotFound()
-        : StudioShapes.ValidationErrors(change.Problems.Select(p => p.ToString()));
+    private static async Task<IResult> PublishedAsync(DefinitionCatalog catalog, string definitionId, DefinitionChange change, CancellationToken ct)
+    {
+        if (change.Succeeded)
+            return Results.Json(StudioShapes.SaveResponse(change.Stored!, change.AlreadyPublished));
+        if (change.Problems.Any(p => p.Code == "not-found"))
+            return Results.NotFound();
+        var latest = await catalog.Store.GetLatestAsync(definitionId, ct);
+        var model = latest is null ? null : JsonNode.Parse(latest.Json) as JsonObject;
+        return StudioShapes.ValidationErrors(change.Problems.Select(p => StudioProblemText.Describe(p, model)));
+    }
 
     private static IEnumerable<string> Strings(JsonNode? node) => FacadeRequest.Strings(node, "definitionIds") ?? [];
 

@@ -1,4 +1,5 @@
-using Microsoft.Extensions.FileProviders;
+using Elsa.Migration.Engine.Definitions;
+using Elsa.Migration.Host.Pages;
 
 namespace Elsa.Migration.Host.Studio;
 
@@ -6,22 +7,18 @@ namespace Elsa.Migration.Host.Studio;
 /// pages take the token from the operator and hand it to Studio's <c>api-key</c> attribute; every API call needs it.</summary>
 public static class StudioApplicationBuilderExtensions
 {
+    /// <summary>The roots Studio 3.8.2's create dialog offers (its DefaultWorkflowRootActivityTemplateProvider).</summary>
+    private static readonly string[] StudioRootTypes = [ActivityDescriptorMapper.FlowchartType, "Elsa.Sequence", "Elsa.StateMachine"];
+
     public static IApplicationBuilder UseHostPagesAndStudioAssets(this WebApplication app)
     {
-        var pages = Path.Combine(AppContext.BaseDirectory, "wwwroot");
-        if (Directory.Exists(pages))
-        {
-            var provider = new PhysicalFileProvider(pages);
-            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = provider });
-            app.UseStaticFiles(new StaticFileOptions
-            {
-                FileProvider = provider,
-                OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
-            });
-        }
+        app.UseHostPages();
         var studio = app.Services.GetRequiredService<StudioAssets>();
         if (studio.Folder is not null)
+        {
+            app.Use((context, next) => studio.UsePrecompressed(context, next));
             app.UseStaticFiles(studio.FileOptions());
+        }
         else
             app.Logger.LogWarning("Elsa Studio {Version} is not installed ({Folder} not found): the designer pages will not load. Run ./scripts/setup.sh",
                 StudioOptions.PackageVersion, StudioOptions.PackageFolder);
@@ -30,7 +27,13 @@ public static class StudioApplicationBuilderExtensions
         {
             Backend = new { Url = $"{http.Request.Scheme}://{http.Request.Host}/elsa/api" },
         })).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/studio/status", (StudioAssets assets) => Results.Json(new { installed = assets.Folder is not null, version = StudioOptions.PackageVersion }))
+        // rootTypes: which of the roots Studio's create dialog offers this runtime can run (host.js hides the others).
+        app.MapGet("/studio/status", (StudioAssets assets, IActivityRegistry registry) => Results.Json(new
+            {
+                installed = assets.Folder is not null,
+                version = StudioOptions.PackageVersion,
+                rootTypes = StudioRootTypes.Where(t => t == ActivityDescriptorMapper.FlowchartType || registry.Find(t) is not null).ToArray(),
+            }))
             .AllowAnonymous().ExcludeFromDescription();
         return app;
     }

@@ -16,7 +16,7 @@ public sealed class StudioOptions
 }
 
 /// <summary>Finds the installed Studio package and serves it at the site root (its pages use <c>&lt;base href="/"&gt;</c>).</summary>
-public sealed class StudioAssets(IOptions<StudioOptions> options)
+public sealed partial class StudioAssets(IOptions<StudioOptions> options)
 {
     /// <summary>The package folder, or null when Studio is not installed (the API still works; the designer pages say so).</summary>
     public string? Folder { get; } = Locate(options.Value.AssetsPath);
@@ -28,13 +28,19 @@ public sealed class StudioAssets(IOptions<StudioOptions> options)
                 : throw new DirectoryNotFoundException(
                     $"Studio:AssetsPath '{configured}' does not hold the Elsa Studio package (no _framework/blazor.webassembly.js). " +
                     "Run ./scripts/setup.sh or fix the path.");
-        // Walk up from the binary and from the working directory to the repository root that holds the npm install.
+        return FindInRepository(StudioOptions.PackageFolder, IsPackage);
+    }
+
+    /// <summary>Walks up from the binary and from the working directory to the repository root that holds an npm install
+    /// at <paramref name="relative"/>; null when none does.</summary>
+    internal static string? FindInRepository(string relative, Func<string, bool> installed)
+    {
         foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, StudioOptions.PackageFolder);
-                if (IsPackage(candidate))
+                var candidate = Path.Combine(dir.FullName, relative);
+                if (installed(candidate))
                     return candidate;
             }
         }
@@ -43,7 +49,12 @@ public sealed class StudioAssets(IOptions<StudioOptions> options)
 
     private static bool IsPackage(string folder) => File.Exists(Path.Combine(folder, "_framework", "blazor.webassembly.js"));
 
-    /// <summary>Static file options for the package: Blazor's file types, no caching surprises during upgrades.</summary>
+    /// <summary>
+    /// Static file options for the package: Blazor's file types; the package's own Brotli copies (<c>X.wasm.br</c>, 3-4
+    /// times smaller) served as <c>X.wasm</c> with <c>Content-Encoding: br</c> (<see cref="UsePrecompressed"/> picks
+    /// them); fingerprinted files (<c>_framework/Name.{10-char hash}.wasm</c>: a new Studio version has new names) cached
+    /// for a year as immutable, every other file revalidated (ETag, 304) so an upgrade is seen at once.
+    /// </summary>
     internal StaticFileOptions FileOptions()
     {
         var types = new FileExtensionContentTypeProvider();
@@ -51,13 +62,48 @@ public sealed class StudioAssets(IOptions<StudioOptions> options)
         types.Mappings[".dat"] = "application/octet-stream";
         types.Mappings[".blat"] = "application/octet-stream";
         types.Mappings[".webmanifest"] = "application/manifest+json";
-        // Satellite resource folders and pdb-less assemblies only; everything the package holds is public anyway.
         return new StaticFileOptions
         {
             FileProvider = new PhysicalFileProvider(Folder!),
-            ContentTypeProvider = types,
+            ContentTypeProvider = new PrecompressedContentTypes(types),
             ServeUnknownFileTypes = false,
-            OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
+            OnPrepareResponse = ctx =>
+            {
+                var headers = ctx.Context.Response.Headers;
+                var name = ctx.File.Name;
+                if (name.EndsWith(BrotliSuffix, StringComparison.Ordinal))
+                {
+                    headers.ContentEncoding = "br";
+                    name = name[..^BrotliSuffix.Length];
+                }
+                headers.Vary = "Accept-Encoding";
+                headers.CacheControl = Fingerprinted().IsMatch(name) ? "public, max-age=31536000, immutable" : "no-cache";
+            },
         };
+    }
+
+    /// <summary>Serves <c>X.br</c> for <c>X</c> when the browser accepts Brotli and the package holds the Brotli copy.</summary>
+    internal Task UsePrecompressed(HttpContext context, Func<Task> next)
+    {
+        var path = context.Request.Path.Value;
+        if (path is not null && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+            && context.Request.Headers.AcceptEncoding.ToString().Contains("br", StringComparison.Ordinal)
+            && Path.HasExtension(path) && !path.Contains("..", StringComparison.Ordinal)
+            && File.Exists(Path.Combine(Folder!, path.TrimStart('/') + BrotliSuffix)))
+            context.Request.Path = path + BrotliSuffix;
+        return next();
+    }
+
+    private const string BrotliSuffix = ".br";
+
+    // Blazor's publish output names files Name.{10 lowercase letters or digits}.ext; the name changes with the content.
+    [System.Text.RegularExpressions.GeneratedRegex(@"\.[a-z0-9]{10}\.(wasm|js|dat|json|pdb)$")]
+    private static partial System.Text.RegularExpressions.Regex Fingerprinted();
+
+    /// <summary>The content type of <c>X.br</c> is that of <c>X</c>.</summary>
+    private sealed class PrecompressedContentTypes(FileExtensionContentTypeProvider inner) : IContentTypeProvider
+    {
+        public bool TryGetContentType(string subpath, out string contentType) =>
+            inner.TryGetContentType(subpath.EndsWith(BrotliSuffix, StringComparison.Ordinal) ? subpath[..^BrotliSuffix.Length] : subpath, out contentType!);
     }
 }

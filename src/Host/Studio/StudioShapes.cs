@@ -73,6 +73,7 @@ public static class StudioShapes
                 json[obj] = new JsonObject();
         json["isReadonly"] = false;
         json["isSystem"] = false;
+        StudioServedForm.Apply(json["root"] as JsonObject);
         AssignNodeIds(json["root"] as JsonObject);
         json["links"] = ItemLinks(stored.DefinitionId);
         return json;

@@ -36,6 +36,60 @@ for (const m of ['pushState', 'replaceState']) {
     return r;
   };
 }
+// Studio's Run shows only "The workflow cannot be started" and drops the server's reason (it reads headers only). The
+// facade's answer carries the reason (e.g. the missing required inputs): show it, with the start form that asks for them.
+const hostFetch = window.fetch.bind(window);
+window.fetch = async (input, init) => {
+  const response = await hostFetch(input, init);
+  const url = String(input && input.url ? input.url : input);
+  const run = /\/elsa\/api\/workflow-definitions\/([^/?#]+)\/execute$/.exec(url);
+  if (run && response.headers.get('x-elsa-workflow-cannot-start') === 'true')
+    response.clone().json().then(body => hostCannotStart(decodeURIComponent(run[1]), body)).catch(() => hostCannotStart(decodeURIComponent(run[1]), {}));
+  return response;
+};
+function hostCannotStart(definitionId, body) {
+  hostEvent('cannotStart', body.code || '');
+  let box = document.getElementById('hostrefusal');
+  if (!box) {
+    box = document.createElement('div');
+    box.id = 'hostrefusal';
+    box.setAttribute('role', 'alertdialog');
+    box.style.cssText = 'position:fixed;z-index:99999;top:60px;left:50%;transform:translateX(-50%);max-width:720px;background:#fff;border:1px solid #c62828;' +
+      'border-left:6px solid #c62828;box-shadow:0 4px 18px rgba(0,0,0,.25);padding:14px 18px;font:14px sans-serif;color:#263238';
+    document.body.appendChild(box);
+  }
+  box.textContent = '';
+  const title = document.createElement('b');
+  title.textContent = `'${definitionId}' cannot be started: `;
+  const reason = document.createElement('span');
+  reason.className = 'reason';
+  reason.textContent = body.reason || 'the server refused it.';
+  const actions = document.createElement('p');
+  const form = document.createElement('a');
+  form.href = '/?start=' + encodeURIComponent(definitionId);
+  form.textContent = 'Start it with its inputs (the published version)';
+  const close = document.createElement('button');
+  close.textContent = 'Close';
+  close.style.marginLeft = '16px';
+  close.onclick = () => box.remove();
+  actions.append(form, close);
+  box.append(title, reason, actions);
+}
+
+// Studio's create dialog offers every root Elsa has (its own fixed list); hide those this runtime cannot run, so the
+// operator cannot pick one (the facade refuses them at create, with the reason, should one get through).
+const hostRootLabels = { 'Flowchart': 'Elsa.Flowchart', 'Sequence': 'Elsa.Sequence', 'State machine': 'Elsa.StateMachine' };
+fetch('/studio/status').then(r => r.json()).then(status => {
+  const supported = new Set(status.rootTypes || []);
+  const hide = () => {
+    for (const option of document.querySelectorAll('.workflow-root-template-option')) {
+      const label = (option.querySelector('.mud-typography-subtitle2') || {}).textContent;
+      if (label && hostRootLabels[label.trim()] && !supported.has(hostRootLabels[label.trim()])) option.style.display = 'none';
+    }
+  };
+  new MutationObserver(hide).observe(document.documentElement, { childList: true, subtree: true });
+}).catch(() => { /* no status: nothing hidden, the facade still refuses */ });
+
 function backendAttrs() {
   return { 'remote-endpoint': location.origin + '/elsa/api', 'api-key': hostRequireToken() };
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Elsa.Migration.Host.Tests.Api;
@@ -21,6 +22,13 @@ public static class TestWorkflows
         Activity("start1", "Elsa.Start", 0),
         Activity("oops1", "Elsa.WriteLin", 200, ("text", "String", "typo in the type")),
     ], ["start1", "oops1", "ghost1"]);
+
+    /// <summary>Imports (and publishes) <paramref name="json"/> through the API; fails the test when the server refuses it.</summary>
+    public static async Task ImportAsync(HttpClient client, string json, CancellationToken cancellationToken)
+    {
+        var response = await client.PostAsync("/api/definitions", new StringContent(json, Encoding.UTF8, "application/json"), cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
 
     public static JsonObject Activity(string id, string type, int x, params (string Name, string TypeName, string Value)[] inputs)
     {
