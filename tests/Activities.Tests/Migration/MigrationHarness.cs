@@ -66,6 +66,10 @@ internal sealed class MigrationHarness : VmLabHarness
     }
 
     /// <summary>Starts a guest-like writer on the replicated and local disks of the running source VM.</summary>
+    /// <summary>A writer on the replicated disk only, one write every <paramref name="pause"/>.</summary>
+    public Task<GuestLikeWriter> StartReplicatedDiskWriterAsync(TimeSpan pause, CancellationToken ct) =>
+        MigrationLab.StartWriterAsync(VmId, [("drive0", ReplicatedSize)], ct, pause);
+
     public Task<GuestLikeWriter> StartWriterAsync(CancellationToken ct) =>
         MigrationLab.StartWriterAsync(VmId, [("drive0", ReplicatedSize), ("drive1", LocalSize)], ct);
 
