@@ -1,6 +1,7 @@
 using Elsa.Migration.Activities.Migration;
 using Elsa.Migration.Host.Api;
 using Elsa.Migration.Host.Auth;
+using Elsa.Migration.Host.Pages;
 using Elsa.Migration.Host.Scheduling;
 using Elsa.Migration.Host.Server;
 using Elsa.Migration.Host.Sites;
@@ -61,7 +62,8 @@ public static class MigrationServer
         app.UseMiddleware<SecurityHeaders>();
         app.UseApiProblems();
         app.UseMiddleware<LoopbackOnlyMiddleware>();
-        app.UseHostPagesAndStudioAssets();
+        app.UseHostPages();
+        app.UseStudioAssets();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapMigrationApi();

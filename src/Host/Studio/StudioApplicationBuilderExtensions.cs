@@ -1,18 +1,16 @@
 using Elsa.Migration.Engine.Definitions;
-using Elsa.Migration.Host.Pages;
 
 namespace Elsa.Migration.Host.Studio;
 
-/// <summary>Serves our host pages (wwwroot) and the Studio package, both without a token: they hold no data. The
-/// pages take the token from the operator and hand it to Studio's <c>api-key</c> attribute; every API call needs it.</summary>
+/// <summary>Serves the Studio package without a token: it holds no data. Our pages (Pages/HostPages) take the token from
+/// the operator and hand it to Studio's <c>api-key</c> attribute; every API call needs it.</summary>
 public static class StudioApplicationBuilderExtensions
 {
     /// <summary>The roots Studio 3.8.2's create dialog offers (its DefaultWorkflowRootActivityTemplateProvider).</summary>
     private static readonly string[] StudioRootTypes = [ActivityDescriptorMapper.FlowchartType, "Elsa.Sequence", "Elsa.StateMachine"];
 
-    public static IApplicationBuilder UseHostPagesAndStudioAssets(this WebApplication app)
+    public static IApplicationBuilder UseStudioAssets(this WebApplication app)
     {
-        app.UseHostPages();
         var studio = app.Services.GetRequiredService<StudioAssets>();
         if (studio.Folder is not null)
         {

@@ -43,4 +43,36 @@ public sealed class CopyDecisionTests
     [InlineData(50_000_000L, 100_000_000.0, 600, true)]  // a larger budget accepts it
     public void Converged_ShouldHoldWhenTheDirtyBytesCopyWithinTheBudgetAtTheLastRate(long dirty, double? rate, int budgetMs, bool expected) =>
         Assert.Equal(expected, ConvergenceRule.Converged(dirty, rate, TimeSpan.FromMilliseconds(budgetMs)));
+
+    private static PassLoop.PassRecord Pass(long dirty, long copied, double ms) =>
+        new(DateTimeOffset.UnixEpoch, dirty, copied, TimeSpan.FromMilliseconds(ms));
+
+    /// <summary>Four passes whose dirty bytes never shrink: each copies <paramref name="dirty"/> in <paramref name="ms"/>.</summary>
+    private static PassLoop.PassRecord[] Steady(long dirty, double ms) => [Pass(dirty, dirty, ms), Pass(dirty, dirty, ms), Pass(dirty, dirty, ms), Pass(dirty, dirty, ms)];
+
+    [Fact]
+    public void WritesOutpaceCopy_ShouldGiveUpWhenWhatIsDirtyNeverShrinksAndCannotCopyWithinTheBudget()
+    {
+        // 40 MB dirty again after every 400 ms pass (100 MB/s copied, 100 MB/s written): 400 ms > 100 ms budget.
+        var outpaced = ConvergenceRule.WritesOutpaceCopy(Steady(40_000_000, 400), 40_000_000, TimeSpan.FromMilliseconds(100));
+        Assert.NotNull(outpaced);
+        Assert.Equal(100_000_000, outpaced.Value.CopyRate, 1);
+        Assert.Equal(100_000_000, outpaced.Value.WriteRate, 1);
+    }
+
+    [Fact]
+    public void WritesOutpaceCopy_ShouldNotGiveUpOnTinyPassesThatCopyWithinTheBudget()
+    {
+        // Measured over SSH: 128 KiB dirty again after every 5 ms pass while another disk's throttled mirror was still
+        // copying. The "rates" are latency; the disk is converged and only waits for the mirror.
+        Assert.Null(ConvergenceRule.WritesOutpaceCopy(Steady(131_072, 5), 131_072, TimeSpan.FromMilliseconds(100)));
+    }
+
+    [Fact]
+    public void WritesOutpaceCopy_ShouldNotGiveUpWhileWhatIsDirtyShrinks()
+    {
+        PassLoop.PassRecord[] shrinking = [Pass(40_000_000, 40_000_000, 400), Pass(30_000_000, 30_000_000, 300), Pass(20_000_000, 20_000_000, 200), Pass(15_000_000, 15_000_000, 150)];
+        Assert.Null(ConvergenceRule.WritesOutpaceCopy(shrinking, 15_000_000, TimeSpan.FromMilliseconds(100)));
+        Assert.Null(ConvergenceRule.WritesOutpaceCopy(Steady(40_000_000, 400)[..3], 40_000_000, TimeSpan.FromMilliseconds(100))); // too few to tell
+    }
 }

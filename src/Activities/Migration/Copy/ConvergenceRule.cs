@@ -17,11 +17,13 @@ internal static class ConvergenceRule
     /// The guest writes faster than the passes copy: over the last <see cref="OutpacedPasses"/> passes, what was dirty
     /// when each started never shrank, and what the guest wrote during each (the next pass's dirty bytes over the pass's
     /// time) came at least at the rate the pass copied. Waiting longer cannot converge; the rates say why. Null when
-    /// the passes keep up (or there are too few to tell).
+    /// the passes keep up, when what is dirty now copies within the budget anyway (tiny passes measure their latency,
+    /// not the link, and the loop may only be waiting for another disk's mirror), or when there are too few to tell.
     /// </summary>
-    public static (double WriteRate, double CopyRate)? WritesOutpaceCopy(IReadOnlyList<PassLoop.PassRecord> passes)
+    public static (double WriteRate, double CopyRate)? WritesOutpaceCopy(IReadOnlyList<PassLoop.PassRecord> passes, long? dirtyNow, TimeSpan budget)
     {
         if (passes.Count < OutpacedPasses + 1) return null;
+        if (dirtyNow is { } dirty && Converged(dirty, passes[^1].Rate, budget)) return null;
         var recent = passes.Skip(passes.Count - OutpacedPasses - 1).ToList();
         double writes = 0, copies = 0;
         for (var i = 0; i < OutpacedPasses; i++)

@@ -9,7 +9,8 @@ namespace Elsa.Migration.Activities.Migration.Preflight;
 /// snapshots from the base on hold alone (the blocks the guest overwrote since the base, kept for them) plus the
 /// dataset's growth since the base (blocks written where there were none). That counts a rewritten 128 KiB record
 /// once, as the stream does; it misses blocks an older snapshot still shares (a lower bound with many snapshots), and
-/// zfs-fuse's space accounting lags a few seconds behind the writes (until its transaction group commits).
+/// zfs-fuse counts an overwritten block into the snapshot only once its deferred free is processed, up to ~30 s after
+/// the write: read sooner, the estimate is low (measured: 17.9 MB for 25 s, then 21.4 MB, for a 21.3 MB stream).
 /// </summary>
 internal static class ReplicaStreamEstimate
 {

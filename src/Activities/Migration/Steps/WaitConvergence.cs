@@ -62,13 +62,17 @@ public sealed class WaitConvergence : CodeActivity
         {
             while (true)
             {
-                if (targetGone.IsCompleted)
-                    throw new InvalidOperationException($"The target QEMU on {scope.Plan.TargetNode} exited while the disks were being copied " +
-                        $"(its QMP connection closed); copies so far: {Describe(state, loops, disks)}. Check the target's log; rolling back.");
-                if (loops.FirstOrDefault(l => l.Completion.IsFaulted) is { } failed) await failed.Completion; // its error, as it is
-                if (mirrorsReady.IsFaulted) await mirrorsReady;
+                if (targetGone.IsCompleted) throw TargetExited(scope, loops, disks);
+                var failedCopy = loops.FirstOrDefault(l => l.Completion.IsFaulted)?.Completion ?? (mirrorsReady.IsFaulted ? mirrorsReady : null);
+                if (failedCopy is not null)
+                {
+                    // A copy to a dead target can fail a moment before its QMP connection is seen closing: name the cause.
+                    await Task.WhenAny(targetGone, Task.Delay(TargetExitGrace, scope.Token));
+                    if (targetGone.IsCompleted) throw TargetExited(scope, loops, disks);
+                    await failedCopy; // its error, as it is
+                }
                 if (mirrorsReady.IsCompleted && loops.All(l => Converged(l, state.CopyOf(l.Disk).LastPassRate, budget))) break;
-                if (loops.Select(l => (Loop: l, Outpaced: ConvergenceRule.WritesOutpaceCopy(l.Passes))).FirstOrDefault(x => x.Outpaced is not null) is { Loop: { } slow } outpaced)
+                if (loops.Select(l => (Loop: l, Outpaced: ConvergenceRule.WritesOutpaceCopy(l.Passes, l.DirtyNow, budget))).FirstOrDefault(x => x.Outpaced is not null) is { Loop: { } slow } outpaced)
                 {
                     await TimeOutAsync(scope, loops, disks, $"the guest writes to {slow.Disk.DeviceId} at {Mb(outpaced.Outpaced!.Value.WriteRate)} " +
                         $"while the passes copy {Mb(outpaced.Outpaced!.Value.CopyRate)}: the copy cannot catch up (lower the guest's write rate, raise the bandwidth limits, or freeze the guest)");
@@ -136,6 +140,13 @@ public sealed class WaitConvergence : CodeActivity
                 }).ToArray())
             });
     }
+
+    /// <summary>How long a failed copy waits to learn whether the target QEMU died (its QMP connection closing).</summary>
+    private static readonly TimeSpan TargetExitGrace = TimeSpan.FromSeconds(2);
+
+    private static InvalidOperationException TargetExited(MigrationScope scope, IReadOnlyList<PassLoop> loops, List<DiskPlan> disks) =>
+        new($"The target QEMU on {scope.Plan.TargetNode} exited while the disks were being copied " +
+            $"(its QMP connection closed); copies so far: {Describe(scope.State, loops, disks)}. Check the target's log; rolling back.");
 
     /// <summary>Clears the target's last-pass bitmaps of the tracked disks; the time it took (ms), null when none is tracked.</summary>
     private static async Task<double?> ClearLastPassAsync(MigrationScope scope, List<DiskPlan> disks)
