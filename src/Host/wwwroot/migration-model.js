@@ -46,7 +46,8 @@ function applyMessage(m, e, d) {
     for (const x of d.disks) Object.assign(disk(m, x.disk), { strategy: x.strategy, passes: x.passes });
   if (d.speed !== undefined && Array.isArray(d.disks)) for (const id of d.disks) disk(m, id).strategy ||= 'Mirror'; // DriveMirror
   if (d.ramMs !== undefined) Object.assign(m.switchover, { ramMs: d.ramMs, ramPasses: d.ramPasses, switchoverDisksMs: d.switchoverDisksMs });
-  if (d.downtimeMs !== undefined) Object.assign(m.switchover, { downtimeMs: d.downtimeMs, guestPauseMs: d.guestPauseMs, totalTimeMs: d.totalTimeMs, verifyDisksMs: d.verifyDisksMs });
+  // typeof: Preflight's estimate-vs-actual entry carries downtimeMs too, as an {estimated, actual} pair.
+  if (typeof d.downtimeMs === 'number') Object.assign(m.switchover, { downtimeMs: d.downtimeMs, guestPauseMs: d.guestPauseMs, totalTimeMs: d.totalTimeMs, verifyDisksMs: d.verifyDisksMs });
   if (d.freezeWindowMs !== undefined) m.switchover.freezeWindowMs = d.freezeWindowMs;
   if (d.identical !== undefined) Object.assign(m.switchover, { verify: d.identical ? 'identical' : 'DIFFERENT', verifyMode: d.mode, verifyBytes: d.bytesCompared, verifyCostMs: d.downtimeCostMs });
   if (e.activityType === 'VmMigration.MigrateUnusedDisks' && d.disk !== undefined) Object.assign(disk(m, d.disk), { strategy: 'dd', done: true });

@@ -1,6 +1,6 @@
 // The "New migration" form: procedure (published definitions), site, VM with where it runs now, target node, and the
 // procedure's other declared inputs with their types and defaults. "Check plan" asks POST /api/migrations/plan (the
-// dry run; "plan not available" when this server has none) and only then offers "Start", which goes through
+// dry run; "plan not available" when this server has none) and only when it can run offers "Start", which goes through
 // POST /api/migrations: the same admission as every start. Refusals show the server's own message.
 const startForm = (() => {
   const migrationInputs = ['VmId', 'Site', 'SourceNode', 'TargetNode'];
@@ -106,33 +106,29 @@ const startForm = (() => {
     return { definitionId: form.procedure.value, inputs };
   }
 
-  // The dry run first; 404/405 mean this server has no plan endpoint: said, and the start is still offered.
+  // The dry run first (Preflight, nothing changes); Start only when it can run. 404/405 mean this server has no plan
+  // endpoint: said, and the start is still offered (the migration's own Preflight checks again).
   async function plan(form) {
     const body = request(form);
     const verdict = box.querySelector('#verdict');
     verdict.innerHTML = '<p class="note">planning…</p>';
-    let shown;
+    const i = body.inputs;
+    let report = null, shown;
     try {
-      shown = planHtml(await api('/api/migrations/plan', { method: 'POST', body: JSON.stringify(body) }));
+      report = await api('/api/migrations/plan', { method: 'POST',
+        body: JSON.stringify({ site: i.Site ?? null, vmId: i.VmId ?? null, sourceNode: i.SourceNode ?? null, targetNode: i.TargetNode ?? null }) });
+      shown = '<h4>Plan</h4>' + planReportHtml(report);
     } catch (e) {
       if ((e.status !== 404 && e.status !== 405) || e.code === 'definition-not-found') throw e;
       shown = '<p class="note">plan not available on this server: the start is checked by the admission only.</p>';
     }
-    verdict.innerHTML = `<div class="card">${shown}<p><b>Start ${esc(body.inputs.VmId ?? '')}${body.inputs.TargetNode ? ' → ' + esc(body.inputs.TargetNode) : ''}?</b>
-      <button type="button" id="confirm" class="primary">Start migration</button></p></div>`;
-    verdict.querySelector('#confirm').onclick = () => start(body).catch(showProblem);
-  }
-
-  // The plan as the server gives it: its scalar fields, each list of rows as a table, and the raw JSON.
-  function planHtml(p) {
-    const rows = Object.entries(p || {}).filter(([, v]) => v === null || typeof v !== 'object')
-      .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
-    const tables = Object.entries(p || {}).filter(([, v]) => Array.isArray(v) && v.length).map(([k, list]) => {
-      const cols = [...new Set(list.flatMap(r => r && typeof r === 'object' ? Object.keys(r) : ['value']))];
-      return `<h4>${esc(k)}</h4><table><tr>${cols.map(c => `<th>${esc(c)}</th>`).join('')}</tr>${list.map(r => `<tr>${cols.map(c =>
-        `<td>${esc(r && typeof r === 'object' ? (typeof r[c] === 'object' ? JSON.stringify(r[c]) : r[c]) : r)}</td>`).join('')}</tr>`).join('')}</table>`;
-    }).join('');
-    return `<h4>Plan</h4><table>${rows}</table>${tables}<details><summary>JSON</summary><pre>${esc(JSON.stringify(p, null, 2))}</pre></details>`;
+    const question = report && !report.canRun
+      ? '<p><b>Preflight refuses this migration:</b> fix what it says and check the plan again.</p>'
+      : `<p><b>Start ${esc(i.VmId ?? '')}${i.TargetNode ? ' → ' + esc(i.TargetNode) : ''}?</b>
+      <button type="button" id="confirm" class="primary">Start migration</button></p>`;
+    verdict.innerHTML = `<div class="card">${shown}${question}</div>`;
+    const confirm = verdict.querySelector('#confirm');
+    if (confirm) confirm.onclick = () => start(body).catch(showProblem);
   }
 
   async function start(body) {

@@ -94,7 +94,7 @@ public sealed partial class MigrationConsoleBrowserTests(ITestOutputHelper outpu
             var outcome = await page.Locator("#outcome").InnerTextAsync();
             Assert.Contains("RolledBack", outcome);
             Assert.Contains("'waitConvergence' (VmMigration.WaitConvergence) ended TimedOut", outcome); // the first failure
-            Assert.Contains("did not converge within 2 s", await page.Locator("#journal").InnerTextAsync());
+            Assert.Contains("Disk copies did not converge:", await page.Locator("#journal").InnerTextAsync()); // WaitConvergence's reason
             await page.WaitForSelectorAsync(".row[data-step=rollback]");
             Assert.Equal(0, await page.Locator("#cancel").CountAsync()); // nothing left to cancel
             Assert.Equal(0, await page.Locator("[data-figure='QEMU downtime']").CountAsync()); // no switchover happened
