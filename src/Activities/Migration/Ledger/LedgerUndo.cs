@@ -132,12 +132,21 @@ internal sealed class LedgerUndo(MigrationScope scope)
         if (!(await scope.Context.GetLedgerAsync()).Any(e => e.Kind == LedgerKinds.BlockJob && e.Name == jobId))
             return $"kept job {jobId}: this migration never started a job of that id";
         var mark = source.LastSequence;
-        if (job.Status == JobStatus.Concluded)
+        try
         {
-            await source.Client.JobDismissAsync(jobId, Token);
-            return $"dismissed concluded job {jobId}";
+            if (job.Status == JobStatus.Concluded)
+            {
+                await source.Client.JobDismissAsync(jobId, Token);
+                return $"dismissed concluded job {jobId}";
+            }
+            await source.Client.BlockJobCancelAsync(jobId, force: true, Token);
         }
-        await source.Client.BlockJobCancelAsync(jobId, force: true, Token);
+        catch (QmpException ex) when (ex.ErrorClass == "DeviceNotActive" || ex.Description == "Job not found")
+        {
+            // It ended between the query and the cancel (a pass to a target that just died): what the cancel wanted.
+            // block-job-cancel says DeviceNotActive, job-dismiss a GenericError "Job not found" (QEMU 7.2).
+            return $"job {jobId} ended on its own ({ex.Description})";
+        }
         await source.WaitForEventAsync<BlockJobEvent>(mark, e => e.Device == jobId && e is BlockJobCancelledEvent or BlockJobCompletedEvent,
             EventTimeout, $"end of job {jobId}", Token);
         return $"cancelled job {jobId}";
