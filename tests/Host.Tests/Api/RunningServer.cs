@@ -94,7 +94,24 @@ public sealed class TempDatabase : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(Folder, recursive: true);
+        // A connection a stopping server's last write still holds can recreate state.db-wal while the folder is
+        // removed ("Directory not empty"): retry briefly, then say what stayed.
+        for (var attempt = 1; ; attempt++)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(Folder, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                Thread.Sleep(100);
+            }
+            catch (IOException ex)
+            {
+                throw new IOException($"{ex.Message}; still there after 2 s: {string.Join(", ", Directory.EnumerateFileSystemEntries(Folder))}", ex);
+            }
+        }
     }
 }
