@@ -10,7 +10,7 @@ namespace Elsa.Migration.Activities.Tests.Nodes;
 /// <summary>A real OpenSSH server on a free loopback port with its own host key and one authorized client key.</summary>
 internal sealed class SshdFixture : IAsyncDisposable
 {
-    private readonly Process _sshd;
+    private Process _sshd;
 
     private SshdFixture(string dir, int port, Process sshd)
     {
@@ -72,31 +72,50 @@ internal sealed class SshdFixture : IAsyncDisposable
             LogLevel ERROR
             {extraConfig}
             """, ct);
+        var fixture = new SshdFixture(dir, port, Launch(config));
+        await fixture.WaitListeningAsync(ct);
+        return fixture;
+    }
+
+    private static Process Launch(string config)
+    {
         System.IO.Directory.CreateDirectory("/run/sshd");
         var psi = new ProcessStartInfo("/usr/sbin/sshd") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in new[] { "-D", "-e", "-f", config }) psi.ArgumentList.Add(a);
-        var sshd = Process.Start(psi)!;
-        var fixture = new SshdFixture(dir, port, sshd);
+        return Process.Start(psi)!;
+    }
+
+    private async Task WaitListeningAsync(CancellationToken ct)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
             try
             {
                 using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port, ct);
-                return fixture;
+                await probe.ConnectAsync(IPAddress.Loopback, Port, ct);
+                return;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !sshd.HasExited)
+            catch (SocketException) when (DateTime.UtcNow < deadline && !_sshd.HasExited)
             {
                 await Task.Delay(50, ct);
             }
             catch (SocketException)
             {
-                var err = sshd.HasExited ? await sshd.StandardError.ReadToEndAsync(ct) : "(still running)";
-                await fixture.DisposeAsync();
-                Assert.Fail($"sshd did not listen on 127.0.0.1:{port}: {err}");
+                var err = _sshd.HasExited ? await _sshd.StandardError.ReadToEndAsync(ct) : "(still running)";
+                await DisposeAsync();
+                Assert.Fail($"sshd did not listen on 127.0.0.1:{Port}: {err}");
             }
         }
+    }
+
+    /// <summary>Starts the stopped sshd again on the same port with the same keys: the node is reachable again.</summary>
+    public async Task RestartAsync(CancellationToken ct)
+    {
+        await StopAsync();
+        _sshd.Dispose();
+        _sshd = Launch(Path.Combine(Directory, "sshd_config"));
+        await WaitListeningAsync(ct);
     }
 
     private static int FreePort()

@@ -50,7 +50,9 @@ public sealed class PreflightRefusalTests(ITestOutputHelper output)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await using var sshd = await SshdFixture.StartAsync(cts.Token);
-        await RefusedAsync("reach", "Could not ask node 'lab-b' (ssh ", (_, _) => sshd.StopAsync(), sshd: sshd);
+        // sshd comes back before the lab is torn down: the teardown must reach the node to stop what runs there.
+        await RefusedAsync("reach", "Could not ask node 'lab-b' (ssh ", (_, _) => sshd.StopAsync(), sshd: sshd,
+            repair: () => sshd.RestartAsync(cts.Token));
     }
 
     [Fact(Timeout = 360_000)]
@@ -77,11 +79,24 @@ public sealed class PreflightRefusalTests(ITestOutputHelper output)
     /// <summary>A lab VM (64 MiB replicated disk with its replica on the target, 32 MiB local disk) running on the source;
     /// <paramref name="breakIt"/> makes the migration impossible; then <c>plan</c> and <c>run</c> must both refuse it.</summary>
     private async Task RefusedAsync(string check, string expected, Func<MigrationLab, CancellationToken, Task> breakIt,
-        long dirtyBytes = 1L << 20, SshdFixture? sshd = null, string? alsoExpected = null)
+        long dirtyBytes = 1L << 20, SshdFixture? sshd = null, string? alsoExpected = null, Func<Task>? repair = null)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var ct = cts.Token;
         await using var lab = await CreateLabAsync(dirtyBytes, sshd, ct);
+        try
+        {
+            await AssertRefusedAsync(lab, check, expected, breakIt, alsoExpected, ct);
+        }
+        finally
+        {
+            if (repair is not null) await repair();
+        }
+    }
+
+    private async Task AssertRefusedAsync(MigrationLab lab, string check, string expected, Func<MigrationLab, CancellationToken, Task> breakIt,
+        string? alsoExpected, CancellationToken ct)
+    {
         var db = Path.Combine(lab.Lab.Directory, "cli.db");
         await CliMigrationRun.ImportSiteAsync(lab, db);
         await breakIt(lab, ct);

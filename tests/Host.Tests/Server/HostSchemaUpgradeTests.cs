@@ -58,7 +58,8 @@ public sealed class HostSchemaUpgradeTests : IDisposable
 
         await using (var check = await database.OpenAsync(_ct))
         {
-            Assert.Equal([(1L, ""), (2L, ""), (3L, ""), (4L, "")],
+            // Every script the previous migrator ran, kept as it recorded them (it had no description column).
+            Assert.Equal(HostSchema.Migrations.Scripts.Select(s => ((long)s.Version, "")),
                 await check.QueryAsync<(long, string)>("SELECT version, description FROM host_schema_version ORDER BY version"));
         }
         var tokens = new ApiTokenStore(database, _time);
@@ -96,11 +97,12 @@ public sealed class HostSchemaUpgradeTests : IDisposable
         Assert.Equal(("""{"nodes":[1]}""", Now), ((await sites.GetAsync("main", null, _ct))!.InventoryJson, (await sites.GetAsync("main", 2, _ct))!.CreatedAt));
 
         // The upgraded version table takes the next script like any other.
+        var probe = HostSchema.Migrations.Scripts.Max(s => s.Version) + 1;
         var next = new SchemaMigrations(HostSchema.Migrations.VersionTable,
-            [.. HostSchema.Migrations.Scripts, new(5, "a probe table", "CREATE TABLE host_probe (x INTEGER);")]);
-        Assert.Equal(5, await database.MigrateAsync(next, _ct));
+            [.. HostSchema.Migrations.Scripts, new(probe, "a probe table", "CREATE TABLE host_probe (x INTEGER);")]);
+        Assert.Equal(probe, await database.MigrateAsync(next, _ct));
         await using var after = await database.OpenAsync(_ct);
-        Assert.Equal("a probe table", await after.ExecuteScalarAsync<string>("SELECT description FROM host_schema_version WHERE version = 5"));
+        Assert.Equal("a probe table", await after.ExecuteScalarAsync<string>("SELECT description FROM host_schema_version WHERE version = @probe", new { probe }));
     }
 
     [Fact]
