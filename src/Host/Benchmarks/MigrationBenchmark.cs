@@ -23,7 +23,8 @@ internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> d
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var workflow = await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), ct);
-        var poolBytes = Math.Max(3L << 30, Math.Max(diskBytes, switchover.DiskBytes * switchover.Concurrent) * 3);
+        // Sparse pool images: room for the largest round and what zfs-fuse has not freed yet of the round before it.
+        var poolBytes = (2L << 30) + Math.Max(diskBytes, switchover.DiskBytes * switchover.Concurrent) * 4;
         await using var lab = await MigrationLab.CreateAsync(new MigrationLabOptions { Lab = new LabOptions { PoolSizeBytes = poolBytes }, DatabasePath = databasePath }, ct);
         var results = new List<Result>();
         var round = 0;
