@@ -58,6 +58,20 @@ public sealed partial class MigrationBenchCommandTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("--write-rate", "fast", "--write-rate 'fast' is not a rate in MB/s")]
+    [InlineData("--write-rate", "1MB,0MB", "--write-rate '0MB' is not a rate in MB/s")]
+    [InlineData("--concurrent", "0", "--concurrent must be at least 1.")]
+    public async Task BenchMigration_WithABadSetting_ShouldRefuseBeforeBuildingALab(string option, string value, string expected)
+    {
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(Path.Combine(Path.GetTempPath(), $"elsa-bench-unused-{Guid.NewGuid():N}.db"),
+            "bench", "migration", option, value);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains(expected, stdout + stderr);
+        Assert.DoesNotContain("preparing", stdout);
+    }
+
     /// <summary>The cells of the table rows (Spectre draws │, or | without Unicode).</summary>
     private static List<string[]> Rows(string text) =>
         text.Split('\n').Where(l => l.TrimStart().StartsWith('│') || l.TrimStart().StartsWith('|'))
