@@ -16,7 +16,7 @@ root.Add(InstancesCommand.Create(database));
 root.Add(ShowCommand.Create(database));
 root.Add(MigrationDemoCommand.Create());
 var bench = BenchCommand.Create();
-bench.Add(MigrationBenchCommand.Create());
+bench.Add(MigrationBenchCommand.Create(database));
 root.Add(bench);
 root.Add(ServeCommand.Create(database));
 root.Add(ImportCommand.Create(database));

@@ -17,6 +17,7 @@ public sealed class GuestLikeWriter : IAsyncDisposable
     private readonly IDisposable _subscription;
     private readonly Random _random = new(42);
     private readonly TimeSpan _pause;
+    private readonly long? _bytesPerSecond;
     private volatile bool _paused;
     private Task _loop = Task.CompletedTask;
     private int _disposed;
@@ -24,11 +25,14 @@ public sealed class GuestLikeWriter : IAsyncDisposable
     /// <param name="session">The migration's QMP session to the source QEMU.</param>
     /// <param name="drives">Device ids and sizes to write to (4-64 KiB at random 4 KiB-aligned offsets).</param>
     /// <param name="pause">Between two writes (default 10 ms).</param>
-    public GuestLikeWriter(QmpSession session, IReadOnlyList<(string Drive, long Size)> drives, TimeSpan? pause = null)
+    /// <param name="bytesPerSecond">A steady rate instead: 64 KiB writes paced to it (<paramref name="pause"/> is then ignored).</param>
+    public GuestLikeWriter(QmpSession session, IReadOnlyList<(string Drive, long Size)> drives, TimeSpan? pause = null, long? bytesPerSecond = null)
     {
+        if (bytesPerSecond is <= 0) throw new ArgumentOutOfRangeException(nameof(bytesPerSecond), bytesPerSecond, "The write rate must be positive.");
         _session = session;
         _drives = drives;
         _pause = pause ?? TimeSpan.FromMilliseconds(10);
+        _bytesPerSecond = bytesPerSecond;
         _subscription = session.Client.Subscribe(e =>
         {
             if (e is StopEvent) _paused = true;
@@ -45,22 +49,25 @@ public sealed class GuestLikeWriter : IAsyncDisposable
 
     private async Task LoopAsync()
     {
+        var pace = _bytesPerSecond is { } rate ? new WritePace(rate) : null;
         while (!_stop.IsCancellationRequested)
         {
             if (_paused)
             {
                 SkippedWhilePaused++;
+                pace?.Restart(); // a paused guest does not catch up on the writes it could not make
             }
             else
             {
                 var (drive, size) = _drives[_random.Next(_drives.Count)];
-                var length = 4096L * _random.Next(1, 17); // 4-64 KiB
+                var length = pace is null ? 4096L * _random.Next(1, 17) : WritePace.BlockBytes; // 4-64 KiB, or steady 64 KiB blocks
                 var offset = 4096L * _random.NextInt64(0, (size - length) / 4096);
                 try
                 {
                     await BlockLayerWriter.WriteAsync(_session.Client, drive, offset, length, (byte)_random.Next(1, 255), _stop.Token);
                     Writes++;
                     BytesWritten += length;
+                    pace?.Wrote(length);
                 }
                 catch (QmpDisconnectedException)
                 {
@@ -73,7 +80,7 @@ public sealed class GuestLikeWriter : IAsyncDisposable
             }
             try
             {
-                await Task.Delay(_pause, _stop.Token);
+                await Task.Delay(pace is null || _paused ? _pause : pace.UntilNextWrite(), _stop.Token);
             }
             catch (OperationCanceledException)
             {

@@ -25,6 +25,10 @@ public sealed record MigrationLabOptions
     /// <summary>Activity assemblies beyond the VmMigration ones (e.g. the tests' fault-injection activities).</summary>
     public IReadOnlyList<Assembly> ActivityAssemblies { get; init; } = [];
 
+    /// <summary>The runtime's SQLite file; null: a throw-away file inside the lab directory. A file given here outlives the
+    /// lab, so the journals of its migrations can be read afterwards (<c>show ID --db FILE</c>).</summary>
+    public string? DatabasePath { get; init; }
+
     /// <summary>The engine's clock; null: the system clock.</summary>
     public TimeProvider? Time { get; init; }
 }
@@ -89,7 +93,7 @@ public sealed class MigrationLab : IAsyncDisposable
             var collection = new ServiceCollection();
             if (options.Time is not null) collection.AddSingleton(options.Time); // the engine only adds the system clock when none is registered
             var services = collection
-                .AddMigrationRuntime(Path.Combine(lab.Directory, "runtime.db"), o =>
+                .AddMigrationRuntime(options.DatabasePath ?? Path.Combine(lab.Directory, "runtime.db"), o =>
                 {
                     o.ProgressJournalInterval = options.ProgressJournalInterval;
                     foreach (var assembly in options.ActivityAssemblies) o.ActivityAssemblies.Add(assembly);
@@ -180,10 +184,12 @@ public sealed class MigrationLab : IAsyncDisposable
     public Task<QmpSession> SessionAsync(string vmId, string node, CancellationToken ct) =>
         Pool.GetAsync(Node(node), Lab.Inventory.RuntimePaths(vmId, node).QmpSocket, ct);
 
-    /// <summary>Starts a guest-like writer on the given drives of the VM running on the source.</summary>
-    public async Task<GuestLikeWriter> StartWriterAsync(string vmId, IReadOnlyList<(string Drive, long Size)> drives, CancellationToken ct, TimeSpan? pause = null)
+    /// <summary>Starts a guest-like writer on the given drives of the VM running on the source, one write every
+    /// <paramref name="pause"/> or at a steady <paramref name="bytesPerSecond"/>.</summary>
+    public async Task<GuestLikeWriter> StartWriterAsync(string vmId, IReadOnlyList<(string Drive, long Size)> drives, CancellationToken ct, TimeSpan? pause = null,
+        long? bytesPerSecond = null)
     {
-        var writer = new GuestLikeWriter(await SessionAsync(vmId, Source, ct), drives, pause);
+        var writer = new GuestLikeWriter(await SessionAsync(vmId, Source, ct), drives, pause, bytesPerSecond);
         writer.Start();
         return writer;
     }

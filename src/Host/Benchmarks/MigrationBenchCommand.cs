@@ -1,19 +1,67 @@
 using System.CommandLine;
+using System.Globalization;
 using Elsa.Migration.Host.Cli;
 using Spectre.Console;
 
 namespace Elsa.Migration.Host.Benchmarks;
 
-/// <summary><c>bench migration</c>: incremental vs full-copy live migration of the same disk (see <see cref="MigrationBenchmark"/>).</summary>
+/// <summary><c>bench migration</c>: incremental vs full-copy live migration of the same disk, then the switchover under
+/// writes against the bare-QMP floor (see <see cref="MigrationBenchmark"/>).</summary>
 internal static class MigrationBenchCommand
 {
-    public static Command Create()
+    public static Command Create(Option<string?> database)
     {
-        var size = new Option<int>("--disk-mib") { Description = "Disk size in MiB.", DefaultValueFactory = _ => 1024 };
+        var size = new Option<int>("--disk-mib") { Description = "Disk size in MiB (incremental vs full copy).", DefaultValueFactory = _ => 1024 };
         var dirty = new Option<double[]>("--dirty-percent") { Description = "Share of the disk changed since the last replication, per round.", DefaultValueFactory = _ => [1, 10], AllowMultipleArgumentsPerToken = true };
-        var command = new Command("migration", "Migrate the same disk incrementally (ZFS replica + dirty bitmap) and by full copy on the two-node lab; print bytes moved, wall time, downtime and ratios.")
-            { size, dirty };
-        command.SetAction((parse, _) => ConsoleInterrupt.RunAsync(ct => new MigrationBenchmark((long)parse.GetValue(size) << 20, parse.GetValue(dirty)!, AnsiConsole.Console).RunAsync(ct)));
+        var rates = new Option<double[]>("--write-rate")
+        {
+            Description = "Switchover rounds: the writer's steady rate inside each VM, in MB/s (1 MB = 1,000,000 bytes), e.g. 1MB,10MB.",
+            DefaultValueFactory = _ => [1, 10],
+            AllowMultipleArgumentsPerToken = true,
+            CustomParser = result => ParseRates(result.Tokens.Select(t => t.Value), result.AddError),
+        };
+        var ram = new Option<int>("--ram-kb-per-second")
+        {
+            Description = "The RAM migration's bandwidth limit in KB/s (0 = QEMU's default): 200 makes a guest-less VM's RAM migration take ~4 s.",
+            DefaultValueFactory = _ => 200,
+        };
+        var concurrent = new Option<int>("--concurrent") { Description = "VMs migrating at once in each switchover round (e.g. 4 or 8).", DefaultValueFactory = _ => 1 };
+        var vmDisk = new Option<int>("--vm-disk-mib") { Description = "The replicated disk of each switchover VM, in MiB.", DefaultValueFactory = _ => 128 };
+        var command = new Command("migration",
+            "Migrate the same disk incrementally (ZFS replica + dirty bitmap) and by full copy on the two-node lab; then migrate guest-less VMs with a steady writer " +
+            "and a slowed RAM migration by the product and by bare QMP commands; print bytes, times, downtime and the differences. --db keeps the product's journals.")
+            { size, dirty, rates, ram, concurrent, vmDisk };
+        AtLeast(concurrent, 1);
+        AtLeast(vmDisk, 16);
+        AtLeast(ram, 0);
+        command.SetAction((parse, _) =>
+        {
+            var switchover = new SwitchoverSettings(parse.GetValue(rates)!.Select(mb => (long)(mb * 1_000_000)).ToList(), parse.GetValue(ram) * 1000L, parse.GetValue(concurrent), (long)parse.GetValue(vmDisk) << 20);
+            var db = parse.GetValue(database) is { } path ? Path.GetFullPath(path) : null;
+            // Redirected output (a file, a test) gets the whole table on one line per row instead of 80-column wrapping.
+            if (Console.IsOutputRedirected) AnsiConsole.Console.Profile.Width = 240;
+            return ConsoleInterrupt.RunAsync(ct => new MigrationBenchmark((long)parse.GetValue(size) << 20, parse.GetValue(dirty)!, switchover, db, AnsiConsole.Console).RunAsync(ct));
+        });
         return command;
+    }
+
+    private static void AtLeast(Option<int> option, int minimum) => option.Validators.Add(result =>
+    {
+        if (result.GetValueOrDefault<int>() < minimum) result.AddError($"{option.Name} must be at least {minimum}.");
+    });
+
+    /// <summary>"1MB,10MB" or "1 10" (MB/s, an optional MB or MB/s suffix) into MB/s.</summary>
+    internal static double[] ParseRates(IEnumerable<string> tokens, Action<string> error)
+    {
+        var rates = new List<double>();
+        foreach (var part in tokens.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var number = part.EndsWith("MB/s", StringComparison.OrdinalIgnoreCase) ? part[..^4] : part.EndsWith("MB", StringComparison.OrdinalIgnoreCase) ? part[..^2] : part;
+            if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var mb) && mb > 0 && mb <= 1000)
+                rates.Add(mb);
+            else
+                error($"--write-rate '{part}' is not a rate in MB/s between 0 and 1000 (e.g. 1MB,10MB).");
+        }
+        return [.. rates];
     }
 }

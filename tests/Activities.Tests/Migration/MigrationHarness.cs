@@ -82,11 +82,8 @@ internal sealed class MigrationHarness : VmLabHarness
     }
 
     /// <summary>Sets a literal input of an activity node in a workflow document.</summary>
-    public static void SetInput(JsonObject workflow, string activityId, string input, string typeName, JsonNode value)
-    {
-        var node = workflow["root"]!["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == activityId)!.AsObject();
-        node[input] = new JsonObject { ["typeName"] = typeName, ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = value } };
-    }
+    public static void SetInput(JsonObject workflow, string activityId, string input, string typeName, JsonNode value) =>
+        WorkflowInputs.SetLiteral(workflow, activityId, input, typeName, value);
 
     /// <summary>True once the runtime journaled the start of activity <paramref name="activityId"/> in any instance.</summary>
     public async Task<bool> ActivityStartedAsync(string activityId, CancellationToken ct)

@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using Elsa.Migration.Activities.Inventory;
+using Elsa.Migration.Lab;
+using Spectre.Console;
+
+namespace Elsa.Migration.Host.Benchmarks;
+
+/// <summary>What the switchover benchmark runs: writer rates (bytes/s), the RAM migration's limit (bytes/s, 0 = QEMU's
+/// default), how many VMs migrate at once, and each VM's replicated disk.</summary>
+internal sealed record SwitchoverSettings(IReadOnlyList<long> WriteRates, long RamBandwidth, int Concurrent, long DiskBytes);
+
+/// <summary>
+/// The switchover under load, side by side with its floor: per writer rate, <see cref="SwitchoverSettings.Concurrent"/>
+/// guest-less VMs (one replicated disk each, a steady writer, the RAM migration slowed by its bandwidth limit) migrate
+/// at once with the shipped procedure, then as many fresh VMs of the same kind by <see cref="BareQmpMigration"/>; one
+/// row per migration and one difference row per VM pair.
+/// </summary>
+internal sealed class SwitchoverBenchmark(MigrationLab lab, SwitchoverSettings settings, IAnsiConsole console)
+{
+    private const string Drive = "drive0", Device = "vd0";
+
+    public async Task<IReadOnlyList<SwitchoverRow>> RunAsync(CancellationToken ct)
+    {
+        var workflow = JsonNode.Parse(await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), ct))!.AsObject();
+        WorkflowInputs.SetLiteral(workflow, "liveMigrate", "maxBandwidthBytesPerSecond", "Int64", settings.RamBandwidth);
+        var procedure = workflow.ToJsonString();
+        var rows = new List<SwitchoverRow>();
+        var round = 0;
+        foreach (var rate in settings.WriteRates)
+        {
+            round++;
+            console.MarkupLine($"[grey]switchover round {round}: {settings.Concurrent} VM(s), writer {rate / 1e6:0.##} MB/s: the product's migrations...[/]");
+            var product = await AllAtOnceAsync($"prod{round}n", vm => ProductAsync(procedure, vm, rate, ct), ct);
+            console.MarkupLine($"[grey]switchover round {round}: the bare-QMP migrations...[/]");
+            var baseline = await AllAtOnceAsync($"bare{round}n", vm => BaselineAsync(vm, rate, ct), ct);
+            for (var i = 0; i < product.Count; i++)
+                rows.AddRange([product[i], baseline[i], SwitchoverRow.Minus(product[i], baseline[i])]);
+        }
+        return rows;
+    }
+
+    /// <summary>Prepares the VMs one by one (the lab's inventory is one file), then migrates them all at once.</summary>
+    private async Task<IReadOnlyList<SwitchoverRow>> AllAtOnceAsync(string prefix, Func<string, Task<SwitchoverRow>> migrate, CancellationToken ct)
+    {
+        var vms = Enumerable.Range(1, settings.Concurrent).Select(i => $"{prefix}{i}").ToList();
+        foreach (var vm in vms)
+        {
+            await lab.CreateVmAsync(vm, [(DiskKind.Replicated, settings.DiskBytes)], ct);
+            await lab.StartVmAsync(vm, ct);
+        }
+        var rows = await Task.WhenAll(vms.Select(migrate));
+        foreach (var vm in vms) await FreeAsync(vm, ct);
+        return rows;
+    }
+
+    private async Task<SwitchoverRow> ProductAsync(string procedure, string vm, long rate, CancellationToken ct)
+    {
+        await using var writer = await lab.StartWriterAsync(vm, [(Drive, settings.DiskBytes)], ct, bytesPerSecond: rate);
+        using var window = new RamWindowWrites(await lab.SessionAsync(vm, MigrationLab.Source, ct), writer);
+        var id = await lab.StartMigrationAsync(procedure, vm, ct);
+        var status = await lab.Runtime.WaitForEndAsync(id, ct);
+        await writer.DisposeAsync();
+        var journal = ProductJournal.Finished(id, status, await lab.JournalAsync(id, ct), vm);
+        var (ram, disk) = (journal.Ram, journal.Disk(Device));
+        var compare = await lab.CompareAsync(vm, 0, ct);
+        var row = new SwitchoverRow(SwitchoverRow.Product, vm, id, window.Rate, ram["ramMs"]!.GetValue<double>(), disk["finalPassBytes"]?.GetValue<long?>(),
+            disk["finalPassMs"]?.GetValue<double?>(), window.Rate * journal.LastPassMs(Device) / 1000, ram["reactionMs"]?.GetValue<double?>(),
+            journal.DowntimeMs, journal.GuestPauseMs, compare.Identical);
+        console.MarkupLine($"[grey]{vm}: product, instance {id}: downtime {row.DowntimeMs} ms; {Markup.Escape(compare.Output)}[/]");
+        return row;
+    }
+
+    private async Task<SwitchoverRow> BaselineAsync(string vm, long rate, CancellationToken ct)
+    {
+        await using var writer = await lab.StartWriterAsync(vm, [(Drive, settings.DiskBytes)], ct, bytesPerSecond: rate);
+        using var window = new RamWindowWrites(await lab.SessionAsync(vm, MigrationLab.Source, ct), writer);
+        var result = await new BareQmpMigration(lab, vm, settings.RamBandwidth).RunAsync(ct);
+        await writer.DisposeAsync();
+        var compare = await lab.CompareAsync(vm, 0, ct);
+        console.MarkupLine($"[grey]{vm}: bare QMP: downtime {result.DowntimeMs} ms; {Markup.Escape(compare.Output)}[/]");
+        return new SwitchoverRow(SwitchoverRow.Baseline, vm, null, window.Rate, result.RamMs, null, null, null, result.ReactionMs,
+            result.DowntimeMs, result.GuestPauseMs, compare.Identical);
+    }
+
+    /// <summary>Frees the lab for the next round: the VM's QEMUs stopped, its datasets gone on both nodes.</summary>
+    private async Task FreeAsync(string vm, CancellationToken ct)
+    {
+        foreach (var node in new[] { MigrationLab.Source, MigrationLab.Target })
+        {
+            await lab.Lab.StopVmAsync(vm, node, ct);
+            var dataset = lab.Lab.Inventory.ResolveDisk(vm, Drive, node).Dataset!;
+            if (await lab.Lab.Zfs(node).ExistsAsync(dataset, ct)) await lab.Lab.Zfs(node).DestroyAsync(dataset, recursive: true, ct);
+        }
+    }
+}

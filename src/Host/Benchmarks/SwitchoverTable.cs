@@ -1,0 +1,55 @@
+using System.Globalization;
+using Spectre.Console;
+
+namespace Elsa.Migration.Host.Benchmarks;
+
+/// <summary>Prints the switchover benchmark's rows and, below them, each target of issue 14 as met or MISSED with the figure that decides it.</summary>
+internal static class SwitchoverTable
+{
+    /// <summary>Downtime the product may add to the bare-QMP floor; the reaction it must stay under; the final pass against one pass's writes.</summary>
+    private const double DowntimeMarginMs = 10, ReactionLimitMs = 1, FinalPassFactor = 2;
+
+    public static void Write(IAnsiConsole console, SwitchoverSettings settings, IReadOnlyList<SwitchoverRow> rows)
+    {
+        var table = new Table()
+            .Title($"[bold]Switchover under writes: the product vs bare QMP ({settings.Concurrent} VM(s) at once, {settings.DiskBytes >> 20} MiB replicated disk, " +
+                   $"RAM limit {(settings.RamBandwidth > 0 ? $"{settings.RamBandwidth / 1000} KB/s" : "none")})[/]")
+            .AddColumns("writes", "VM", "run", "instance", "RAM", "final pass", "final-pass ms", "1 pass writes", "reaction", "downtime", "pause", "identical");
+        foreach (var r in rows)
+        {
+            var difference = r.Run == SwitchoverRow.Difference;
+            table.AddRow(Rate(r.WriteRate, difference), r.Vm, r.Run, r.InstanceId ?? "-", Number(r.RamMs, "0", " ms", difference), Bytes(r.FinalPassBytes),
+                Number(r.FinalPassMs, "0.0", " ms"), Bytes((long?)r.OnePassWrites), Number(r.ReactionMs, "0.00", " ms", difference),
+                Number(r.DowntimeMs, "0", " ms", difference), Number(r.GuestPauseMs, "0", " ms", difference),
+                r.Identical switch { true => "yes", false => "[red]NO[/]", null => "" });
+        }
+        console.Write(table);
+
+        var products = rows.Where(r => r.Run == SwitchoverRow.Product).ToList();
+        var differences = rows.Where(r => r.Run == SwitchoverRow.Difference).ToList();
+        var reaction = products.Max(r => r.ReactionMs ?? double.MaxValue);
+        Target(console, $"reaction to pre-switchover < {ReactionLimitMs} ms", reaction < ReactionLimitMs, $"slowest {reaction:0.00} ms");
+        var addedDowntime = differences.Max(r => r.DowntimeMs ?? long.MaxValue);
+        Target(console, $"downtime within +{DowntimeMarginMs} ms of bare QMP", addedDowntime <= DowntimeMarginMs,
+            $"product minus bare QMP {Join(differences.Select(r => r.DowntimeMs))} ms");
+        var overOnePass = products.Where(r => r.FinalPassBytes is not { } bytes || r.OnePassWrites is not { } pass || bytes > FinalPassFactor * pass).ToList();
+        Target(console, $"final pass <= {FinalPassFactor} x one pass's writes", overOnePass.Count == 0,
+            $"{products.Count - overOnePass.Count} of {products.Count} within (final pass / one pass's writes: " +
+            $"{string.Join(", ", products.Select(r => r.OnePassWrites is > 0 ? (r.FinalPassBytes / r.OnePassWrites)?.ToString("0.0", CultureInfo.InvariantCulture) : "-"))})");
+        var all = rows.Where(r => r.Identical is not null).ToList();
+        Target(console, "every disk identical", all.All(r => r.Identical == true), $"{all.Count(r => r.Identical == true)} of {all.Count}");
+    }
+
+    private static void Target(IAnsiConsole console, string target, bool met, string measured) =>
+        console.MarkupLine($"target {Markup.Escape(target)}: {(met ? "[green]met[/]" : "[red]MISSED[/]")} ({Markup.Escape(measured)})");
+
+    private static string Join(IEnumerable<long?> values) => string.Join(", ", values.Select(v => v?.ToString("+0;-0;0", CultureInfo.InvariantCulture) ?? "-"));
+
+    private static string Rate(double bytesPerSecond, bool signed) =>
+        (bytesPerSecond / 1e6).ToString(signed ? "+0.00;-0.00;0" : "0.00", CultureInfo.InvariantCulture) + " MB/s";
+
+    private static string Number(double? value, string format, string unit, bool signed = false) =>
+        value is { } v ? v.ToString(signed ? $"+{format};-{format};0" : format, CultureInfo.InvariantCulture) + unit : "-";
+
+    private static string Bytes(long? bytes) => bytes is { } b ? (b / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " KiB" : "-";
+}
