@@ -72,6 +72,17 @@ public static class QemuProcess
     }
 
     /// <summary>
+    /// Waits up to <paramref name="wait"/> for the QEMU of <paramref name="pidFile"/> to be gone after it was asked to
+    /// quit: its monitor closes before the process has exited and released its disks. True once it is gone (or only
+    /// not yet reaped at the deadline), false when it still runs.
+    /// </summary>
+    public static async Task<bool> WaitForExitAsync(NodeExecutor node, string pidFile, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        return await ReadPidAsync(node, pidFile, cancellationToken).ConfigureAwait(false) is not { } pid
+            || await WaitGoneAsync(node, pid, pidFile, wait, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Stops the QEMU of <paramref name="pidFile"/>: SIGTERM (QEMU exits cleanly), SIGKILL when it still runs after
     /// <paramref name="gracePeriod"/>. Teardown, not guest downtime: a short poll on the process is fine here.
     /// With <paramref name="only"/>, only that process (pid and start time, see <see cref="QemuProcessMark"/>): another
@@ -101,6 +112,11 @@ public static class QemuProcess
     {
         // kill fails when the process exited meanwhile: that is the answer we want, checked below.
         await node.AskAsync(new NodeCommand("kill", signal, pid.ToString(CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false);
+        return await WaitGoneAsync(node, pid, pidFile, wait, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> WaitGoneAsync(NodeExecutor node, int pid, string pidFile, TimeSpan wait, CancellationToken cancellationToken)
+    {
         var deadline = DateTime.UtcNow + wait;
         while (true)
         {

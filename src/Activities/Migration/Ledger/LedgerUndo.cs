@@ -94,9 +94,10 @@ internal sealed class LedgerUndo(MigrationScope scope)
 
     private async Task<string> UndoMigrationAsync()
     {
+        // Asked first: once the VM runs on the target the source is never touched (Cleanup may be quitting it right now).
+        if (await VmOnTargetAsync()) return "migration completed and the VM runs on the target: source left stopped";
         var source = await SourceAsync();
         if (source is null) return "source QEMU is gone: the VM runs nowhere; check the node";
-        if (await VmOnTargetAsync()) return "migration completed and the VM runs on the target: source left stopped";
         var info = await source.Client.QueryMigrateAsync(Token);
         var said = "";
         if (info.Status is MigrationStatus.Setup or MigrationStatus.Active or MigrationStatus.PreSwitchover or MigrationStatus.Device or MigrationStatus.Cancelling)
