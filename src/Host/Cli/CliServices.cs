@@ -11,7 +11,8 @@ internal static class CliServices
     /// <summary>The <c>--db</c> option (recursive: every command accepts it).</summary>
     public static Option<string?> CreateDatabaseOption() => new("--db")
     {
-        Description = "The SQLite database file. Default: $ELSA_MIGRATION_DB, else ${XDG_DATA_HOME:-~/.local/share}/elsa-migration/state.db.",
+        Description = "The SQLite database file, or a PostgreSQL connection string (Host=...;Database=...;Username=...;Password=...). " +
+                      "Default: $ELSA_MIGRATION_DB, else ${XDG_DATA_HOME:-~/.local/share}/elsa-migration/state.db.",
         Recursive = true,
     };
 
