@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 
 namespace Elsa.Migration.Engine.Persistence.PostgreSql;
@@ -23,25 +24,42 @@ public static class PostgreSqlConnectionString
         return key.IndexOfAny(['/', '\\']) < 0;
     }
 
-    /// <summary>Parses and checks a connection string: known keywords, a Host; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
+    /// <summary>Parses and checks a connection string: key=value pairs, known keywords, usable values, a Host; throws
+    /// <see cref="ArgumentException"/> naming the keyword that is wrong (Npgsql quotes a value it cannot convert, e.g. a
+    /// port; a password is text and never rejected, so it is never repeated).</summary>
     public static NpgsqlConnectionStringBuilder Parse(string value)
     {
-        NpgsqlConnectionStringBuilder builder;
+        DbConnectionStringBuilder pairs;
         try
         {
-            builder = new NpgsqlConnectionStringBuilder(value);
+            pairs = new DbConnectionStringBuilder { ConnectionString = value };
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
+        catch (ArgumentException)
         {
-            // Npgsql names the keyword or value it rejected; the value itself may hold a password, so it is not repeated.
             throw new ArgumentException(
-                $"The database setting looks like a PostgreSQL connection string (it has 'key=value') but is not a valid one: {e.Message}. " +
-                $"Write it as {Example}; for a SQLite file whose name contains '=', put a folder in front (./name=1.db).", nameof(value), e);
+                $"The database setting has '=' but is not a connection string of key=value pairs separated by ';'. Write it as {Example}; " +
+                "for a SQLite file whose name contains '=', put a folder in front (./name=1.db).");
+        }
+        var builder = new NpgsqlConnectionStringBuilder();
+        foreach (string key in pairs.Keys)
+        {
+            try
+            {
+                builder[key] = pairs[key];
+            }
+            catch (ArgumentException e)
+            {
+                var problem = e.InnerException is KeyNotFoundException
+                    ? "is not a PostgreSQL connection string keyword (Npgsql knows e.g. Host, Port, Database, Username, Password, SSL Mode)"
+                    : $"has a value Npgsql cannot use ({e.InnerException?.Message ?? e.Message})";
+                throw new ArgumentException(
+                    $"'{key}' in the PostgreSQL connection string {problem}. Write it as {Example}; for a SQLite file whose name " +
+                    "contains '=', put a folder in front (./name=1.db).", e);
+            }
         }
         if (string.IsNullOrWhiteSpace(builder.Host))
             throw new ArgumentException(
-                $"The PostgreSQL connection string names no Host: write it as {Example} (Host may also be a Unix socket folder such as /run/postgresql).",
-                nameof(value));
+                $"The PostgreSQL connection string names no Host: write it as {Example} (Host may also be a Unix socket folder such as /run/postgresql).");
         return builder;
     }
 }
