@@ -3,8 +3,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+# postgresql: the store tests start their own cluster from its initdb/pg_ctl (as its postgres user when run as root).
 debian_packages=(qemu-system-x86 qemu-utils zfs-fuse socat libnbd-bin openssh-server openssh-client iproute2
-                 e2fsprogs chromium curl)
+                 e2fsprogs chromium curl postgresql)
 
 missing=()
 for p in "${debian_packages[@]}"; do

@@ -15,7 +15,7 @@ root.Add(RecoverCommand.Create(database));
 root.Add(InstancesCommand.Create(database));
 root.Add(ShowCommand.Create(database));
 root.Add(MigrationDemoCommand.Create());
-var bench = BenchCommand.Create();
+var bench = BenchCommand.Create(database);
 bench.Add(MigrationBenchCommand.Create(database));
 root.Add(bench);
 root.Add(ServeCommand.Create(database));

@@ -3,7 +3,7 @@ using Elsa.Migration.Engine.Definitions;
 using Elsa.Migration.Engine.Expressions;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
-using Elsa.Migration.Engine.Persistence.Sqlite;
+using Elsa.Migration.Engine.Persistence.Sql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Elsa.Migration.Engine.Runtime;
 
-/// <summary>Registers the engine: activity registry, loader, expressions, SQLite stores, event stream and runtime.</summary>
+/// <summary>Registers the engine: activity registry, loader, expressions, stores (SQLite or PostgreSQL), event stream and runtime.</summary>
 public static class EngineServiceCollectionExtensions
 {
     /// <summary>
@@ -27,11 +27,11 @@ public static class EngineServiceCollectionExtensions
         configure?.Invoke(options);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new SqliteDatabase(options.DatabasePath, Logger<SqliteDatabase>(sp)));
-        services.TryAddSingleton<IWorkflowDefinitionStore>(sp => new SqliteWorkflowDefinitionStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IWorkflowInstanceStore>(sp => new SqliteWorkflowInstanceStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.TryAddSingleton<IJournalStore>(sp => new SqliteJournalStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.TryAddSingleton<ILedgerStore>(sp => new SqliteLedgerStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.TryAddSingleton(sp => StoreDatabase.For(options.DatabasePath, sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.TryAddSingleton<IWorkflowDefinitionStore>(sp => new SqlWorkflowDefinitionStore(sp.GetRequiredService<StoreDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IWorkflowInstanceStore>(sp => new SqlWorkflowInstanceStore(sp.GetRequiredService<StoreDatabase>()));
+        services.TryAddSingleton<IJournalStore>(sp => new SqlJournalStore(sp.GetRequiredService<StoreDatabase>()));
+        services.TryAddSingleton<ILedgerStore>(sp => new SqlLedgerStore(sp.GetRequiredService<StoreDatabase>()));
         services.TryAddSingleton<IActivityRegistry>(_ => ActivityRegistry.FromAssemblies([typeof(Start).Assembly, .. options.ActivityAssemblies]));
         services.TryAddSingleton<IExpressionEvaluator>(_ => new ExpressionEvaluator());
         services.TryAddSingleton(sp => new WorkflowActivityResolver(sp.GetRequiredService<IWorkflowDefinitionStore>(), sp.GetRequiredService<IActivityRegistry>()));
@@ -48,7 +48,4 @@ public static class EngineServiceCollectionExtensions
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance, sp.GetRequiredService<WorkflowActivityResolver>()));
         return services;
     }
-
-    private static ILogger<T> Logger<T>(IServiceProvider services) =>
-        services.GetService<ILogger<T>>() ?? NullLogger<T>.Instance;
 }

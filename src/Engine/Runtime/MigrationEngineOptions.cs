@@ -5,7 +5,7 @@ namespace Elsa.Migration.Engine.Runtime;
 /// <summary>Settings of the engine (<c>services.AddMigrationEngine(o => ...)</c>).</summary>
 public sealed class MigrationEngineOptions
 {
-    /// <summary>The SQLite file. Default: <see cref="DefaultDatabasePath"/>.</summary>
+    /// <summary>The SQLite file, or a PostgreSQL connection string (<c>Host=...;Database=...</c>). Default: <see cref="DefaultDatabasePath"/>.</summary>
     public string DatabasePath { get; set; } = DefaultDatabasePath();
 
     /// <summary>Assemblies scanned for activities, besides the built-in Elsa activities.</summary>

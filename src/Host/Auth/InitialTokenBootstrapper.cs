@@ -18,7 +18,7 @@ public sealed class ConsoleTokenAnnouncer(HostDatabase database) : ITokenAnnounc
 {
     public void Announce(string token, string reason)
     {
-        var file = database.Path + ".token";
+        var file = database.SideFilesPath + ".token";
         TokenFile.Write(file, token);
         var shown = Console.IsOutputRedirected
             ? "(not shown here: standard output is not a terminal; read it from the file)"

@@ -37,6 +37,11 @@ internal static class MigrationBenchCommand
         command.SetAction((parse, _) =>
         {
             var switchover = new SwitchoverSettings(parse.GetValue(rates)!.Select(mb => (long)(mb * 1_000_000)).ToList(), parse.GetValue(ram) * 1000L, parse.GetValue(concurrent), (long)parse.GetValue(vmDisk) << 20);
+            if (parse.GetValue(database) is { } given && Engine.Persistence.PostgreSql.PostgreSqlConnectionString.IsConnectionString(given))
+            {
+                Console.Error.WriteLine("bench migration keeps its lab's journals in a SQLite file: give --db a file path (a PostgreSQL connection string is for the other commands).");
+                return Task.FromResult(2);
+            }
             var db = parse.GetValue(database) is { } path ? Path.GetFullPath(path) : null;
             // Redirected output (a file, a test) gets the whole table on one line per row instead of 80-column wrapping.
             if (Console.IsOutputRedirected) AnsiConsole.Console.Profile.Width = 240;

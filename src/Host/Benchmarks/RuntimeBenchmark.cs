@@ -2,16 +2,18 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Persistence.Sql;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Cli;
 
 namespace Elsa.Migration.Host.Benchmarks;
 
 /// <summary>
-/// Measures the runtime on a fresh SQLite file: the cost of one activity step (execute + transition + one committed
-/// transaction) over a chain of trivial activities, and the managed memory an instance costs while it is suspended.
+/// Measures the runtime on a fresh SQLite file (or the database <c>--db</c> names, e.g. PostgreSQL, whose instances
+/// stay): the cost of one activity step (execute + transition + one committed transaction) over a chain of trivial
+/// activities, and the managed memory an instance costs while it is suspended.
 /// </summary>
-internal sealed class RuntimeBenchmark(int steps, int runs, int suspended, TextWriter output)
+internal sealed class RuntimeBenchmark(int steps, int runs, int suspended, string? database, TextWriter output)
 {
     public async Task<RuntimeBenchmarkResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -19,11 +21,14 @@ internal sealed class RuntimeBenchmark(int steps, int runs, int suspended, TextW
         Directory.CreateDirectory(directory);
         try
         {
-            await using var services = CliServices.Build(Path.Combine(directory, "bench.db"));
+            await using var services = CliServices.Build(database ?? Path.Combine(directory, "bench.db"));
             var runtime = services.GetRequiredService<IWorkflowRuntime>();
             var loader = services.GetRequiredService<IWorkflowDefinitionLoader>();
             var journal = services.GetRequiredService<IJournalStore>();
-            output.WriteLine($"Runtime benchmark: SQLite (WAL, synchronous=NORMAL) at {directory}, one committed transaction per activity step");
+            var store = services.GetRequiredService<StoreDatabase>();
+            output.WriteLine(store.Engine == DatabaseEngine.Sqlite
+                ? $"Runtime benchmark: SQLite (WAL, synchronous=NORMAL) at {store.Display}, one committed transaction per activity step"
+                : $"Runtime benchmark: {store.Display}, one committed transaction per activity step");
 
             await runtime.RunToEndAsync(loader.Load(Chain("bench-warmup", 50)), null, cancellationToken);
             var definition = loader.Load(Chain("bench-chain", steps));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Elsa.Migration.Activities.Migration;
+using Elsa.Migration.Engine.Persistence.PostgreSql;
 using Elsa.Migration.Host.Sites;
 
 namespace Elsa.Migration.Host.Cli;
@@ -9,14 +10,34 @@ namespace Elsa.Migration.Host.Cli;
 internal static class CliServices
 {
     /// <summary>The <c>--db</c> option (recursive: every command accepts it).</summary>
-    public static Option<string?> CreateDatabaseOption() => new("--db")
+    public static Option<string?> CreateDatabaseOption()
     {
-        Description = "The SQLite database file. Default: $ELSA_MIGRATION_DB, else ${XDG_DATA_HOME:-~/.local/share}/elsa-migration/state.db.",
-        Recursive = true,
-    };
+        var option = new Option<string?>("--db")
+        {
+            Description = "The SQLite database file, or a PostgreSQL connection string (Host=...;Database=...;Username=...;Password=...). " +
+                          "Default: $ELSA_MIGRATION_DB, else ${XDG_DATA_HOME:-~/.local/share}/elsa-migration/state.db.",
+            Recursive = true,
+        };
+        // A bad connection string is a usage error, named before any command runs.
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && PostgreSqlConnectionString.IsConnectionString(value))
+            {
+                try
+                {
+                    PostgreSqlConnectionString.Parse(value);
+                }
+                catch (ArgumentException e)
+                {
+                    result.AddError(e.Message);
+                }
+            }
+        });
+        return option;
+    }
 
     /// <summary>Builds the engine services for <paramref name="databasePath"/> (null: the default path).</summary>
-    /// <param name="databasePath">The SQLite file; null for the default.</param>
+    /// <param name="databasePath">The SQLite file or PostgreSQL connection string; null for the default.</param>
     /// <param name="resumeAllTimers">False for one-shot commands: resume only timers of instances this process runs.</param>
     public static ServiceProvider Build(string? databasePath, bool resumeAllTimers = false) =>
         Create(databasePath, resumeAllTimers).BuildServiceProvider();

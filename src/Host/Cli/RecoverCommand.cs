@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Elsa.Migration.Engine.Persistence.Sqlite;
+using Elsa.Migration.Engine.Persistence.Sql;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Server;
 
@@ -30,7 +30,7 @@ internal static class RecoverCommand
         await using var services = CliServices.Build(databasePath);
         var runtime = services.GetRequiredService<IWorkflowRuntime>();
         var recovery = ActivatorUtilities.CreateInstance<InterruptedInstanceRecovery>(services);
-        Console.Out.WriteLine($"Database: {services.GetRequiredService<SqliteDatabase>().Path}");
+        Console.Out.WriteLine($"Database: {services.GetRequiredService<StoreDatabase>().Display}");
         // Subscribed before recovering: the decisions are journal entries committed during RecoverAsync.
         using var subscription = services.GetRequiredService<IWorkflowEventStream>().Subscribe();
         var printer = PrintAsync(subscription);

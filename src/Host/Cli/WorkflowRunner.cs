@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
-using Elsa.Migration.Engine.Persistence.Sqlite;
+using Elsa.Migration.Engine.Persistence.Sql;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Engine.Validation;
 using Elsa.Migration.Host.Server;
@@ -67,7 +67,7 @@ internal static class WorkflowRunner
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
         Console.Out.WriteLine($"Starting {definition.Name} ({definition.DefinitionId} v{definition.Version}) as instance {instanceId}");
-        Console.Out.WriteLine($"Database: {services.GetRequiredService<SqliteDatabase>().Path}");
+        Console.Out.WriteLine($"Database: {services.GetRequiredService<StoreDatabase>().Display}");
         var admission = services.GetRequiredService<MigrationAdmission>();
         WorkflowStatus status;
         try

@@ -41,7 +41,7 @@ public static class MigrationServer
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddSingleton(TimeProvider.System);
-        services.AddMigrationRuntime(settings.DatabasePath ?? configuration["Database:Path"],
+        services.AddMigrationRuntime(settings.DatabasePath ?? configuration["Database:ConnectionString"] ?? configuration["Database:Path"],
             o => o.ActivityAssemblies.AddRange(settings.ActivityAssemblies ?? []));
         services.AddHostPersistence();
         services.AddDefinitionTriggers();

@@ -4,7 +4,7 @@ using Elsa.Migration.Host.Server;
 
 namespace Elsa.Migration.Host.Scheduling;
 
-/// <summary>Schedules and their runs in SQLite (the source of truth; Quartz's RAM store is rebuilt from it on start).</summary>
+/// <summary>Schedules and their runs in the database (the source of truth; Quartz's RAM store is rebuilt from it on start).</summary>
 public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
 {
     // The misfire window is stored as whole seconds: the one column that does not map onto Schedule by itself.
@@ -72,7 +72,7 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE host_schedules SET last_fire_time = @fired, completed = MAX(completed, @completed) WHERE id = @id",
+            "UPDATE host_schedules SET last_fire_time = @fired, completed = CASE WHEN @completed = 1 THEN 1 ELSE completed END WHERE id = @id",
             new { id, fired = scheduledFor, completed = completed ? 1 : 0 }, cancellationToken: cancellationToken));
     }
 

@@ -21,7 +21,7 @@ public abstract record VmLockResult
 /// The VM lock and per-node limit, enforced in the database (table <c>host_vm_locks</c>) so that every process using the
 /// file, CLI, API and scheduler alike, respects it. A row exists while its instance is active; rows whose instance has
 /// ended (or whose process died before naming the instance) are stale and removed before each acquisition.
-/// Acquisition is one <c>BEGIN IMMEDIATE</c> transaction: check then insert, with no other writer in between.
+/// Acquisition is one write transaction (SQLite <c>BEGIN IMMEDIATE</c>, PostgreSQL the write lock): check then insert, with no other writer in between.
 /// </summary>
 public sealed class VmLockStore(HostDatabase database, TimeProvider time)
 {
@@ -44,7 +44,7 @@ public sealed class VmLockStore(HostDatabase database, TimeProvider time)
         var reservation = ReservationPrefix + Guid.NewGuid().ToString("N");
         var key = vmId ?? "no-vm:" + reservation;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = connection.BeginTransaction(deferred: false);
+        await using var tx = await database.BeginWriteAsync(connection, cancellationToken);
         var rows = await connection.QueryAsync<HeldLock>(new CommandDefinition(SelectLocks, transaction: tx, cancellationToken: cancellationToken));
         if (Conflict(rows, vmId, nodes, maxPerNode) is { } conflict)
             return conflict;

@@ -21,8 +21,8 @@ public sealed class SiteStore(HostDatabase database, HostSchema schema, TimeProv
     public async Task<StoredSite> AddVersionAsync(string name, string inventoryJson, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        // BEGIN IMMEDIATE: two imports of one name at the same moment get different versions.
-        await using var tx = connection.BeginTransaction(deferred: false);
+        // One write transaction: two imports of one name at the same moment get different versions.
+        await using var tx = await database.BeginWriteAsync(connection, cancellationToken);
         var version = (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM host_sites WHERE name = @name", new { name }, tx, cancellationToken: cancellationToken));
         var now = time.GetUtcNow();
@@ -63,7 +63,7 @@ public sealed class SiteStore(HostDatabase database, HostSchema schema, TimeProv
             "DELETE FROM host_sites WHERE name = @name", new { name }, cancellationToken: cancellationToken));
     }
 
-    private async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private async Task<System.Data.Common.DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         // `recover` and `vm` do not create the host tables themselves: the first use here does.
         if (!_schemaReady)

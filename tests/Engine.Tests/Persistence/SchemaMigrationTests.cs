@@ -1,6 +1,7 @@
 using Dapper;
 using Elsa.Migration.Engine.Persistence;
 using Elsa.Migration.Engine.Persistence.Schema;
+using Elsa.Migration.Engine.Persistence.Sql;
 using Elsa.Migration.Engine.Persistence.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -58,13 +59,13 @@ public sealed class SchemaMigrationTests : IDisposable
 
         Assert.Equal(EngineSchema.Migrations.Newest, version);
         Assert.Equal(version, again);
-        var instance = await new SqliteWorkflowInstanceStore(current).GetAsync("i1", CancellationToken.None);
+        var instance = await new SqlWorkflowInstanceStore(current).GetAsync("i1", CancellationToken.None);
         Assert.NotNull(instance);
         Assert.Equal(WorkflowStatus.Suspended, instance.Status);
         Assert.Equal(1, instance.Variables["x"]!.GetValue<int>());
         Assert.Null(instance.CorrelationId);
         Assert.Equal("""{"definitionId":"d1"}""", instance.DefinitionJson);
-        Assert.Equal("tank/vm@s1", Assert.Single(await new SqliteLedgerStore(current).ListAsync("i1", CancellationToken.None)).Name);
+        Assert.Equal("tank/vm@s1", Assert.Single(await new SqlLedgerStore(current).ListAsync("i1", CancellationToken.None)).Name);
         await using var check = await current.OpenAsync(CancellationToken.None);
         Assert.Equal(EngineSchema.Migrations.Scripts.Count, await check.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM schema_version;"));
     }
@@ -98,7 +99,7 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Equal(EngineSchema.Migrations.Newest, await database.MigrateAsync(CancellationToken.None));
 
         var at = (string text) => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
-        var instances = new SqliteWorkflowInstanceStore(database);
+        var instances = new SqlWorkflowInstanceStore(database);
         var instance = (await instances.GetAsync("i1", CancellationToken.None))!;
         Assert.Equal(("d1", 2, "Old", """{"definitionId":"d1"}""", WorkflowStatus.Faulted), (instance.DefinitionId, instance.DefinitionVersion,
             instance.DefinitionName, instance.DefinitionJson, instance.Status));
@@ -111,11 +112,11 @@ public sealed class SchemaMigrationTests : IDisposable
         var timer = Assert.Single(await instances.GetTimersDueAsync(at("2024-01-01T00:10:00Z"), 10, CancellationToken.None));
         Assert.Equal(("i1", "b1", "a1", "Timer", "[1,2]"), (timer.InstanceId, timer.Bookmark.Id, timer.Bookmark.ActivityId, timer.Bookmark.Name, timer.Bookmark.Payload!.ToJsonString()));
         Assert.Equal(at("2024-01-01T00:10:00Z"), await instances.GetNextTimerAsync(CancellationToken.None));
-        var line = Assert.Single(await new SqliteJournalStore(database).ReadAsync("i1", 0, 10, CancellationToken.None));
+        var line = Assert.Single(await new SqlJournalStore(database).ReadAsync("i1", 0, 10, CancellationToken.None));
         Assert.Equal((JournalKind.ActivityCompleted, "Elsa.Delay", "Done", 12.5, "v"), (line.Kind, line.ActivityType, line.Outcome, line.DurationMs, (string?)line.Data!["k"]));
-        var entry = Assert.Single(await new SqliteLedgerStore(database).ListAsync("i1", CancellationToken.None));
+        var entry = Assert.Single(await new SqlLedgerStore(database).ListAsync("i1", CancellationToken.None));
         Assert.Equal(("tank/vm@s1", 7, at("2024-01-01T00:00:02Z"), null, at("2024-01-01T00:00:03Z")), (entry.Name, (int)entry.Details!["pid"]!, entry.CreatedAt, entry.ReleasedAt, entry.ConfirmedAt));
-        var definition = (await new SqliteWorkflowDefinitionStore(database, TimeProvider.System).GetLatestAsync("d1", CancellationToken.None))!;
+        var definition = (await new SqlWorkflowDefinitionStore(database, TimeProvider.System).GetLatestAsync("d1", CancellationToken.None))!;
         Assert.Equal((2, true, true, at("2024-01-02T00:00:00Z")), (definition.Version, definition.IsLatest, definition.IsPublished, definition.UpdatedAt));
 
         // New writes keep the stored text format: fixed-width UTC with a 'Z'.

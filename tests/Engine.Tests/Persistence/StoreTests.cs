@@ -1,36 +1,27 @@
 using System.Text.Json.Nodes;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
-using Elsa.Migration.Engine.Persistence.Sqlite;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
+using Elsa.Migration.Engine.Persistence.Sql;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Elsa.Migration.Engine.Tests.Persistence;
 
-/// <summary>The SQLite stores against a fresh database file per test class instance.</summary>
-public sealed class StoreTests : IDisposable
+/// <summary>The stores on SQLite.</summary>
+public sealed class SqliteStoreTests() : StoreTests(null, DatabaseEngine.Sqlite);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+[Collection(PostgreSqlCollection.Name)]
+public sealed class PostgreSqlStoreTests(PostgreSqlServer server) : StoreTests(server, DatabaseEngine.PostgreSql);
+
+/// <summary>The engine's stores against a fresh database per test, once per engine (the derived classes above).</summary>
+public abstract class StoreTests(PostgreSqlServer? server, DatabaseEngine engine) : StoreTestBase(server, engine)
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "elsa-store-tests-" + Guid.NewGuid().ToString("N"));
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
-    private readonly SqliteDatabase _database;
-
-    public StoreTests()
-    {
-        Directory.CreateDirectory(_directory);
-        _database = new SqliteDatabase(Path.Combine(_directory, "state.db"), NullLogger<SqliteDatabase>.Instance);
-    }
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
 
     [Fact]
     public async Task DefinitionStore_ShouldVersionDraftsAndKeepOnePublishedVersion()
     {
-        var store = new SqliteWorkflowDefinitionStore(_database, _time);
+        var store = new SqlWorkflowDefinitionStore(Database, _time);
         var ct = CancellationToken.None;
 
         var first = await store.SaveDraftAsync("live", "Live", """{"definitionId":"live","name":"Live","x":1}""", ct);
@@ -62,7 +53,7 @@ public sealed class StoreTests : IDisposable
     [Fact]
     public async Task InstanceStore_Commit_ShouldWriteStateBookmarksAndJournalInOneTransaction()
     {
-        var store = new SqliteWorkflowInstanceStore(_database);
+        var store = new SqlWorkflowInstanceStore(Database);
         var ct = CancellationToken.None;
         var now = _time.GetUtcNow();
         await store.CreateAsync(new WorkflowInstanceRecord("i1", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null, "vm-100"),
@@ -84,15 +75,15 @@ public sealed class StoreTests : IDisposable
         // A commit that fails part-way (unknown instance) leaves nothing behind.
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitAsync(new InstanceCommit("missing", WorkflowStatus.Running, [], "{}", null, now, null, [],
             [new JournalEntry(0, "missing", now, JournalKind.Status)]), ct));
-        Assert.Equal(2, (await new SqliteJournalStore(_database).ReadAsync("i1", 0, 100, ct)).Count);
-        Assert.Empty(await new SqliteJournalStore(_database).ReadAsync("missing", 0, 100, ct));
+        Assert.Equal(2, (await new SqlJournalStore(Database).ReadAsync("i1", 0, 100, ct)).Count);
+        Assert.Empty(await new SqlJournalStore(Database).ReadAsync("missing", 0, 100, ct));
     }
 
     [Fact]
     public async Task LedgerStore_Confirm_ShouldMergeTheMarkIntoTheDetailsOfAnUnreleasedEntryOnly()
     {
-        var instances = new SqliteWorkflowInstanceStore(_database);
-        var ledger = new SqliteLedgerStore(_database);
+        var instances = new SqlWorkflowInstanceStore(Database);
+        var ledger = new SqlLedgerStore(Database);
         var ct = CancellationToken.None;
         var now = _time.GetUtcNow();
         await instances.CreateAsync(new WorkflowInstanceRecord("i3", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null), [], ct);
@@ -117,8 +108,8 @@ public sealed class StoreTests : IDisposable
     [Fact]
     public async Task LedgerStore_ShouldRecordReleaseAndListEntries()
     {
-        var instances = new SqliteWorkflowInstanceStore(_database);
-        var ledger = new SqliteLedgerStore(_database);
+        var instances = new SqlWorkflowInstanceStore(Database);
+        var ledger = new SqlLedgerStore(Database);
         var ct = CancellationToken.None;
         var now = _time.GetUtcNow();
         await instances.CreateAsync(new WorkflowInstanceRecord("i2", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null), [], ct);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Persistence.Sql;
 using Elsa.Migration.Engine.Persistence.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -49,8 +50,8 @@ public sealed class CrashRecoveryTests : IDisposable
             }
         }
         var database = new SqliteDatabase(_db, NullLogger<SqliteDatabase>.Instance);
-        var instances = new SqliteWorkflowInstanceStore(database);
-        var journal = new SqliteJournalStore(database);
+        var instances = new SqlWorkflowInstanceStore(database);
+        var journal = new SqlJournalStore(database);
         Assert.Equal(WorkflowStatus.Running, (await instances.GetAsync(rerunId, timeout.Token))!.Status);
         Assert.Equal(WorkflowStatus.Running, (await instances.GetAsync(compensateId, timeout.Token))!.Status);
 
@@ -76,7 +77,7 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.Single(compensatedJournal, e => e.Kind == JournalKind.ActivityRecovered && e.ActivityId == "risky" && e.Data?["policy"]?.GetValue<string>() == "Compensate");
         Assert.Single(compensatedJournal, e => e.Kind == JournalKind.ActivityCompleted && e.ActivityId == "rollback");
         Assert.DoesNotContain(compensatedJournal, e => e.ActivityId == "after");
-        var resource = Assert.Single(await new SqliteLedgerStore(database).ListAsync(compensateId, timeout.Token));
+        var resource = Assert.Single(await new SqlLedgerStore(database).ListAsync(compensateId, timeout.Token));
         Assert.Equal("made-by-risky", resource.Name);
         Assert.NotNull(resource.ReleasedAt);
     }

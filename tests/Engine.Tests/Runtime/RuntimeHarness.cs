@@ -3,6 +3,7 @@ using Elsa.Migration.Engine.Definitions;
 using Elsa.Migration.Engine.Expressions;
 using Elsa.Migration.Engine.Json;
 using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Persistence.Sql;
 using Elsa.Migration.Engine.Persistence.Sqlite;
 using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,9 +31,9 @@ public sealed class RuntimeHarness : IAsyncDisposable
         Evaluator = new ExpressionEvaluator();
         Loader = new WorkflowDefinitionLoader(Registry, Evaluator);
         Database = new SqliteDatabase(_options.DatabasePath, NullLogger<SqliteDatabase>.Instance);
-        Instances = new SqliteWorkflowInstanceStore(Database);
-        Journal = new SqliteJournalStore(Database);
-        Ledger = new SqliteLedgerStore(Database);
+        Instances = new SqlWorkflowInstanceStore(Database);
+        Journal = new SqlJournalStore(Database);
+        Ledger = new SqlLedgerStore(Database);
         Runtime = CreateRuntime();
     }
 

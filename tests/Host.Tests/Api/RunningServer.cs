@@ -32,14 +32,14 @@ public sealed class RunningServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a server on <paramref name="databasePath"/>. Without <paramref name="token"/> the database must be
+    /// <summary>Starts a server on <paramref name="databasePath"/> (null: the configuration's database). Without <paramref name="token"/> the database must be
     /// new: the first start's token is captured from the announcer (the console in production).</summary>
-    public static Task<RunningServer> StartAsync(string databasePath, string? token = null,
+    public static Task<RunningServer> StartAsync(string? databasePath, string? token = null,
         IReadOnlyDictionary<string, string?>? configuration = null, CancellationToken cancellationToken = default) =>
         StartAtAsync("http://127.0.0.1:0", databasePath, token, configuration, cancellationToken);
 
     /// <summary>As <see cref="StartAsync"/>, listening on <paramref name="urls"/> (one address; port 0 picks a free one).</summary>
-    public static async Task<RunningServer> StartAtAsync(string urls, string databasePath, string? token = null,
+    public static async Task<RunningServer> StartAtAsync(string urls, string? databasePath, string? token = null,
         IReadOnlyDictionary<string, string?>? configuration = null, CancellationToken cancellationToken = default)
     {
         var announcer = new CapturingAnnouncer();

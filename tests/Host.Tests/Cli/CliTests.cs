@@ -187,7 +187,7 @@ public sealed class CliTests : IDisposable
         return document;
     }
 
-    private static string RepositoryFile(string relative)
+    internal static string RepositoryFile(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

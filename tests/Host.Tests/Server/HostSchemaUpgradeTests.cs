@@ -100,7 +100,7 @@ public sealed class HostSchemaUpgradeTests : IDisposable
         var probe = HostSchema.Migrations.Scripts.Max(s => s.Version) + 1;
         var next = new SchemaMigrations(HostSchema.Migrations.VersionTable,
             [.. HostSchema.Migrations.Scripts, new(probe, "a probe table", "CREATE TABLE host_probe (x INTEGER);")]);
-        Assert.Equal(probe, await database.MigrateAsync(next, _ct));
+        Assert.Equal(probe, await database.MigrateAsync(new SchemaVariants(next, HostSchema.PostgreSqlMigrations), _ct));
         await using var after = await database.OpenAsync(_ct);
         Assert.Equal("a probe table", await after.ExecuteScalarAsync<string>("SELECT description FROM host_schema_version WHERE version = @probe", new { probe }));
     }
@@ -130,7 +130,7 @@ public sealed class HostSchemaUpgradeTests : IDisposable
             "CREATE TABLE IF NOT EXISTS host_schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)");
         foreach (var script in HostSchema.Migrations.Scripts)
         {
-            await using var tx = connection.BeginTransaction(deferred: false);
+            await using var tx = await database.BeginWriteAsync(connection, _ct);
             await connection.ExecuteAsync(script.Sql, transaction: tx);
             await connection.ExecuteAsync("INSERT INTO host_schema_version (version, applied_at) VALUES (@version, @now)",
                 new { version = script.Version, now = DateTimeOffset.UtcNow.ToString("O") }, tx);

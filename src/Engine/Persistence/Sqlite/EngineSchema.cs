@@ -4,9 +4,8 @@ namespace Elsa.Migration.Engine.Persistence.Sqlite;
 
 /// <summary>
 /// The engine's tables in SQLite: numbered scripts recorded in <c>schema_version</c>. Never edit a released script: add
-/// the next version. Plain SQL (no SQLite-only types beyond what PostgreSQL also reads), so a PostgreSQL store can start
-/// its own numbered scripts from the same concepts. Timestamps are UTC ISO-8601 text with a fixed width (<see cref="DbTime"/>),
-/// so they compare and sort as text.
+/// the next version (and PostgreSQL's, <see cref="PostgreSql.PostgreSqlEngineSchema"/>, when the change applies to both).
+/// Timestamps are UTC ISO-8601 text with a fixed width (<see cref="Sql.DbTime"/>), so they compare and sort as text.
 /// </summary>
 internal static class EngineSchema
 {

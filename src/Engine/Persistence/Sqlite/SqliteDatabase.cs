@@ -1,33 +1,28 @@
+using System.Data.Common;
 using Dapper;
 using Elsa.Migration.Engine.Persistence.Schema;
+using Elsa.Migration.Engine.Persistence.Sql;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace Elsa.Migration.Engine.Persistence.Sqlite;
 
 /// <summary>
-/// Opens connections to the SQLite file: WAL (set before the first migration), a busy timeout so concurrent writers
-/// wait instead of failing, foreign keys on, and <c>synchronous=NORMAL</c> (with WAL a commit survives a process crash;
-/// only a power loss can drop the last commits). The engine's schema is migrated on first use; other schemas sharing the
-/// file (the host's) are migrated with <see cref="MigrateAsync(SchemaMigrations, CancellationToken)"/>.
+/// The SQLite file: WAL (set before the first migration), a busy timeout so concurrent writers wait instead of failing,
+/// foreign keys on, and <c>synchronous=NORMAL</c> (with WAL a commit survives a process crash; only a power loss can
+/// drop the last commits). Write transactions are <c>BEGIN IMMEDIATE</c> (<see cref="SqliteSchemaDialect"/>).
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : StoreDatabase
 {
     private readonly string _connectionString;
-    private readonly SchemaMigrations _engineSchema;
-    private readonly SchemaMigrator _migrator;
-    private readonly SemaphoreSlim _migrateGate = new(1, 1);
     private readonly int _busyTimeoutMs;
-    private volatile bool _migrated;
-
-    // Every store's connection comes from here, so Dapper's mapping is in place before any query.
-    static SqliteDatabase() => DapperMapping.Register();
 
     /// <summary>Creates the database accessor for <paramref name="path"/> (the file and its folder are created on first use).</summary>
     public SqliteDatabase(string path, ILogger<SqliteDatabase> logger, TimeSpan? busyTimeout = null)
         : this(path, logger, EngineSchema.Migrations, busyTimeout) { }
 
     internal SqliteDatabase(string path, ILogger logger, SchemaMigrations engineSchema, TimeSpan? busyTimeout = null)
+        : base(new SqliteSchemaDialect(), engineSchema, logger)
     {
         if (string.IsNullOrWhiteSpace(path))
             throw new ArgumentException("The database path is empty: pass --db, set ELSA_MIGRATION_DB, or configure MigrationEngineOptions.DatabasePath.", nameof(path));
@@ -41,46 +36,23 @@ public sealed class SqliteDatabase
             ForeignKeys = true,
             DefaultTimeout = Math.Max(1, _busyTimeoutMs / 1000),
         }.ToString();
-        _engineSchema = engineSchema;
-        _migrator = new SchemaMigrator(new SqliteSchemaDialect(), logger);
     }
 
     /// <summary>The full path of the database file.</summary>
     public string Path { get; }
 
-    /// <summary>Opens a configured connection; the first call creates the file and migrates the engine's schema.</summary>
-    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        if (!_migrated)
-            await MigrateAsync(cancellationToken);
-        return await OpenConfiguredAsync(cancellationToken);
-    }
+    public override DatabaseEngine Engine => DatabaseEngine.Sqlite;
 
-    /// <summary>Migrates the engine's schema to the newest version (idempotent); returns that version.</summary>
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
-    {
-        await _migrateGate.WaitAsync(cancellationToken);
-        try
-        {
-            CreatePrivately();
-            await using var connection = await OpenConfiguredAsync(cancellationToken);
-            // WAL is a property of the file: set once, it stays. Readers then never block the writer.
-            await connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL;", cancellationToken: cancellationToken));
-            var version = await _migrator.MigrateAsync(connection, _engineSchema, cancellationToken);
-            _migrated = true;
-            return version;
-        }
-        finally
-        {
-            _migrateGate.Release();
-        }
-    }
+    public override string Display => Path;
 
-    /// <summary>Migrates another schema kept in this file (the engine's first); returns the version reached.</summary>
-    public async Task<int> MigrateAsync(SchemaMigrations schema, CancellationToken cancellationToken)
+    public override string SideFilesPath => Path;
+
+    private protected override async Task PrepareAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        return await _migrator.MigrateAsync(connection, schema, cancellationToken);
+        CreatePrivately();
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        // WAL is a property of the file: set once, it stays. Readers then never block the writer.
+        await connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL;", cancellationToken: cancellationToken));
     }
 
     /// <summary>
@@ -119,7 +91,7 @@ public sealed class SqliteDatabase
         }
     }
 
-    private async Task<SqliteConnection> OpenConfiguredAsync(CancellationToken cancellationToken)
+    private protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try

@@ -1,7 +1,7 @@
 using System.Data;
 using Dapper;
 
-namespace Elsa.Migration.Engine.Persistence.Sqlite;
+namespace Elsa.Migration.Engine.Persistence.Sql;
 
 /// <summary>Journal rows: insert (inside the caller's transaction) and the columns that read back as <see cref="JournalEntry"/>.</summary>
 internal static class JournalSql

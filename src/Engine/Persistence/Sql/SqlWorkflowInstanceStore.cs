@@ -4,10 +4,10 @@ using System.Text;
 using Dapper;
 using Elsa.Migration.Engine.Model;
 
-namespace Elsa.Migration.Engine.Persistence.Sqlite;
+namespace Elsa.Migration.Engine.Persistence.Sql;
 
-/// <summary>SQLite <see cref="IWorkflowInstanceStore"/>.</summary>
-public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWorkflowInstanceStore
+/// <summary><see cref="IWorkflowInstanceStore"/> on SQLite or PostgreSQL.</summary>
+public sealed class SqlWorkflowInstanceStore(StoreDatabase database) : IWorkflowInstanceStore
 {
     public async Task<IReadOnlyList<JournalEntry>> CreateAsync(WorkflowInstanceRecord instance, IReadOnlyList<JournalEntry> journal, CancellationToken cancellationToken)
     {
@@ -19,7 +19,7 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
             """;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(instance.DefinitionJson)));
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO definition_snapshots (hash, json) VALUES (@hash, @json) ON CONFLICT (hash) DO NOTHING;",
             new { hash, json = instance.DefinitionJson }, transaction, cancellationToken: cancellationToken));
@@ -54,7 +54,7 @@ public sealed class SqliteWorkflowInstanceStore(SqliteDatabase database) : IWork
             WHERE id = @InstanceId;
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var rows = await connection.ExecuteAsync(new CommandDefinition(update, new
         {
             commit.InstanceId,

@@ -2,10 +2,10 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Elsa.Migration.Engine.Model;
 
-namespace Elsa.Migration.Engine.Persistence.Sqlite;
+namespace Elsa.Migration.Engine.Persistence.Sql;
 
-/// <summary>SQLite <see cref="ILedgerStore"/>: every call is its own committed transaction.</summary>
-public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
+/// <summary><see cref="ILedgerStore"/> on SQLite or PostgreSQL: every call is its own committed transaction.</summary>
+public sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
 {
     public async Task<LedgerEntry> RecordAsync(string instanceId, string activityId, string kind, string node, string name, JsonObject? details,
         DateTimeOffset createdAt, CancellationToken cancellationToken)
@@ -16,7 +16,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
             RETURNING id;
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(sql,
             new { instanceId, activityId, kind, node, name, details, createdAt },
             transaction, cancellationToken: cancellationToken));
@@ -29,7 +29,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
         const string select = "SELECT details FROM ledger WHERE id = @entryId AND instance_id = @instanceId AND released_at IS NULL;";
         const string update = "UPDATE ledger SET details = @details, confirmed_at = @confirmedAt WHERE id = @entryId AND instance_id = @instanceId;";
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var found = (await connection.QueryAsync<JsonObject?>(new CommandDefinition(select, new { instanceId, entryId }, transaction, cancellationToken: cancellationToken))).AsList();
         if (found.Count == 0) return false;
         var details = found[0] ?? new JsonObject();
@@ -44,7 +44,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase database) : ILedgerStore
     {
         const string sql = "UPDATE ledger SET released_at = @releasedAt WHERE id = @entryId AND instance_id = @instanceId AND released_at IS NULL;";
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var rows = await connection.ExecuteAsync(new CommandDefinition(sql, new { instanceId, entryId, releasedAt },
             transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);

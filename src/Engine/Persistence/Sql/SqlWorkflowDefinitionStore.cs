@@ -2,10 +2,10 @@ using System.Data;
 using System.Text.Json.Nodes;
 using Dapper;
 
-namespace Elsa.Migration.Engine.Persistence.Sqlite;
+namespace Elsa.Migration.Engine.Persistence.Sql;
 
-/// <summary>SQLite <see cref="IWorkflowDefinitionStore"/>; each change is one transaction.</summary>
-public sealed class SqliteWorkflowDefinitionStore(SqliteDatabase database, TimeProvider time) : IWorkflowDefinitionStore
+/// <summary><see cref="IWorkflowDefinitionStore"/> on SQLite or PostgreSQL; each change is one transaction.</summary>
+public sealed class SqlWorkflowDefinitionStore(StoreDatabase database, TimeProvider time) : IWorkflowDefinitionStore
 {
     // In StoredWorkflowDefinition's constructor order.
     private const string Columns = "definition_id, version, name, is_latest, is_published, json, created_at, updated_at";
@@ -15,7 +15,7 @@ public sealed class SqliteWorkflowDefinitionStore(SqliteDatabase database, TimeP
         ArgumentException.ThrowIfNullOrWhiteSpace(definitionId);
         var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var latest = await QueryOneAsync(connection, transaction, "WHERE definition_id = @definitionId AND is_latest = 1", new { definitionId }, cancellationToken);
         int version;
         if (latest is { IsPublished: false })
@@ -45,7 +45,7 @@ public sealed class SqliteWorkflowDefinitionStore(SqliteDatabase database, TimeP
     {
         var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var target = version is null
             ? await QueryOneAsync(connection, transaction, "WHERE definition_id = @definitionId AND is_latest = 1", new { definitionId }, cancellationToken)
             : await QueryOneAsync(connection, transaction, "WHERE definition_id = @definitionId AND version = @version", new { definitionId, version }, cancellationToken);
@@ -65,7 +65,7 @@ public sealed class SqliteWorkflowDefinitionStore(SqliteDatabase database, TimeP
     public async Task<bool> RetractAsync(string definitionId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var rows = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE definitions SET is_published = 0 WHERE definition_id = @definitionId AND is_published = 1;", new { definitionId },
             transaction, cancellationToken: cancellationToken));
@@ -91,7 +91,7 @@ public sealed class SqliteWorkflowDefinitionStore(SqliteDatabase database, TimeP
     public async Task<bool> DeleteAsync(string definitionId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var rows = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM definitions WHERE definition_id = @definitionId;",
             new { definitionId }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);

@@ -2,7 +2,7 @@ using System.Data;
 using System.Globalization;
 using Dapper;
 
-namespace Elsa.Migration.Engine.Persistence.Sqlite;
+namespace Elsa.Migration.Engine.Persistence.Sql;
 
 /// <summary>
 /// Every <see cref="DateTimeOffset"/> Dapper writes or reads: fixed-width UTC ISO-8601 text, so timestamps compare and

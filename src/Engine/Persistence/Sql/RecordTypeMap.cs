@@ -1,7 +1,7 @@
 using System.Reflection;
 using Dapper;
 
-namespace Elsa.Migration.Engine.Persistence.Sqlite;
+namespace Elsa.Migration.Engine.Persistence.Sql;
 
 /// <summary>
 /// Dapper's type map, plus positional records built from snake_case columns: <c>definition_id</c> fills the constructor

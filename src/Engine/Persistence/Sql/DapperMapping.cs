@@ -1,12 +1,12 @@
 using Dapper;
 
-namespace Elsa.Migration.Engine.Persistence.Sqlite;
+namespace Elsa.Migration.Engine.Persistence.Sql;
 
 /// <summary>
 /// Dapper's process-wide settings for every store (the engine's and the host's): snake_case columns map to records and
 /// properties, timestamps and JSON columns convert through <see cref="DbTime"/> and <see cref="DbJson"/>. Enums are read
 /// from their names by Dapper itself; Dapper ignores handlers for enum parameters, so stores pass <c>status.ToString()</c>.
-/// Applied once, by <see cref="SqliteDatabase"/>'s static constructor: every connection comes from there.
+/// Applied once, by <see cref="StoreDatabase"/>'s static constructor: every connection comes from there.
 /// </summary>
 internal static class DapperMapping
 {

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 
-namespace Elsa.Migration.Engine.Persistence.Sqlite;
+namespace Elsa.Migration.Engine.Persistence.Sql;
 
 /// <summary>
 /// JSON columns (<see cref="JsonObject"/> and <see cref="JsonNode"/> members and parameters): compact text in, nodes out.

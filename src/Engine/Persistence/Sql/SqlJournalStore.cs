@@ -1,14 +1,14 @@
 using Dapper;
 
-namespace Elsa.Migration.Engine.Persistence.Sqlite;
+namespace Elsa.Migration.Engine.Persistence.Sql;
 
-/// <summary>SQLite <see cref="IJournalStore"/>.</summary>
-public sealed class SqliteJournalStore(SqliteDatabase database) : IJournalStore
+/// <summary><see cref="IJournalStore"/> on SQLite or PostgreSQL.</summary>
+public sealed class SqlJournalStore(StoreDatabase database) : IJournalStore
 {
     public async Task<JournalEntry> AppendAsync(JournalEntry entry, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var stored = await JournalSql.InsertAsync(connection, transaction, entry, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return stored;
