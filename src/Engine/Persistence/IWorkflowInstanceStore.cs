@@ -3,8 +3,10 @@ namespace Elsa.Migration.Engine.Persistence;
 /// <summary>Workflow instances and their bookmarks. Every state change is one transaction (<see cref="CommitAsync"/>).</summary>
 public interface IWorkflowInstanceStore
 {
-    /// <summary>Inserts a new instance with its first journal entries; returns the entries with their ids.</summary>
-    Task<IReadOnlyList<JournalEntry>> CreateAsync(WorkflowInstanceRecord instance, IReadOnlyList<JournalEntry> journal, CancellationToken cancellationToken);
+    /// <summary>Inserts a new instance with its first journal entries, held by <paramref name="lease"/>'s holder when
+    /// given and the instance is Running; returns the entries with their ids.</summary>
+    Task<IReadOnlyList<JournalEntry>> CreateAsync(WorkflowInstanceRecord instance, IReadOnlyList<JournalEntry> journal, LeaseClaim? lease,
+        CancellationToken cancellationToken);
 
     /// <summary>Commits one state change (instance row, bookmarks, journal) atomically; returns the journal entries with their ids.</summary>
     Task<IReadOnlyList<JournalEntry>> CommitAsync(InstanceCommit commit, CancellationToken cancellationToken);

@@ -31,6 +31,10 @@ public static class JournalEvents
 {
     /// <summary>On the <see cref="JournalKind.Message"/> written when a cancel request is applied.</summary>
     public const string CancelRequested = "cancel-requested";
+
+    /// <summary>On the <see cref="JournalKind.Message"/> written when a process takes over an instance left Running
+    /// (data: <c>host</c>, the taker's identity, and <c>reason</c>, e.g. the expired lease of the previous holder).</summary>
+    public const string TakenOver = "taken-over";
 }
 
 /// <summary>One line of an instance's journal, oldest first by <see cref="Id"/>.</summary>

@@ -41,7 +41,9 @@ public sealed record StoredBookmark(string InstanceId, Model.Bookmark Bookmark);
 
 /// <summary>
 /// One state change of an instance, committed in a single transaction: the instance row, its bookmarks (replaced as
-/// a whole when <see cref="Bookmarks"/> is not null) and the journal entries that describe the change.
+/// a whole when <see cref="Bookmarks"/> is not null) and the journal entries that describe the change. With a
+/// <see cref="Lease"/> the write is refused (<see cref="InstanceHeldException"/>) while another live process holds the
+/// instance; the claimant then holds it while it is Running, and no one holds it once it is suspended or has ended.
 /// </summary>
 public sealed record InstanceCommit(
     string InstanceId,
@@ -53,7 +55,8 @@ public sealed record InstanceCommit(
     DateTimeOffset? FinishedAt,
     IReadOnlyList<Model.Bookmark>? Bookmarks,
     IReadOnlyList<JournalEntry> Journal,
-    string? CorrelationId = null);
+    string? CorrelationId = null,
+    LeaseClaim? Lease = null);
 
 /// <summary>A filter for instance lists.</summary>
 /// <param name="Status">Only this status, when set.</param>

@@ -16,7 +16,7 @@ public static class EngineServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the workflow engine as singletons: <see cref="IWorkflowRuntime"/>, <see cref="IWorkflowEventStream"/>,
-    /// <see cref="IWorkflowDefinitionStore"/>, <see cref="IWorkflowInstanceStore"/>, <see cref="IJournalStore"/>,
+    /// <see cref="IWorkflowDefinitionStore"/>, <see cref="IWorkflowInstanceStore"/>, <see cref="IInstanceLeaseStore"/>, <see cref="IJournalStore"/>,
     /// <see cref="ILedgerStore"/>, <see cref="IActivityRegistry"/> (built-ins plus <see cref="MigrationEngineOptions.ActivityAssemblies"/>),
     /// <see cref="IWorkflowDefinitionLoader"/> and <see cref="IExpressionEvaluator"/>. Registrations made before this
     /// call win (e.g. a fake <see cref="TimeProvider"/> in tests). Call <see cref="IWorkflowRuntime.RecoverAsync"/> at start-up.
@@ -30,6 +30,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton(sp => StoreDatabase.For(options.DatabasePath, sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.TryAddSingleton<IWorkflowDefinitionStore>(sp => new SqlWorkflowDefinitionStore(sp.GetRequiredService<StoreDatabase>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IWorkflowInstanceStore>(sp => new SqlWorkflowInstanceStore(sp.GetRequiredService<StoreDatabase>()));
+        services.TryAddSingleton<IInstanceLeaseStore>(sp => new SqlInstanceLeaseStore(sp.GetRequiredService<StoreDatabase>()));
         services.TryAddSingleton<IJournalStore>(sp => new SqlJournalStore(sp.GetRequiredService<StoreDatabase>()));
         services.TryAddSingleton<ILedgerStore>(sp => new SqlLedgerStore(sp.GetRequiredService<StoreDatabase>()));
         services.TryAddSingleton<IActivityRegistry>(_ => ActivityRegistry.FromAssemblies([typeof(Start).Assembly, .. options.ActivityAssemblies]));
@@ -42,7 +43,7 @@ public static class EngineServiceCollectionExtensions
         // One registration only: the container disposes what each registration created, so a second registration
         // forwarding to the same runtime (e.g. the concrete type plus the interface) would dispose it twice.
         services.TryAddSingleton<IWorkflowRuntime>(sp => new WorkflowRuntime(
-            sp.GetRequiredService<IWorkflowInstanceStore>(), sp.GetRequiredService<IJournalStore>(), sp.GetRequiredService<ILedgerStore>(),
+            sp.GetRequiredService<IWorkflowInstanceStore>(), sp.GetRequiredService<IInstanceLeaseStore>(), sp.GetRequiredService<IJournalStore>(), sp.GetRequiredService<ILedgerStore>(),
             sp.GetRequiredService<IActivityRegistry>(), sp.GetRequiredService<IWorkflowDefinitionLoader>(), sp.GetRequiredService<IExpressionEvaluator>(),
             sp.GetRequiredService<WorkflowEventHub>(), sp.GetRequiredService<TimeProvider>(), sp, options,
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance, sp.GetRequiredService<WorkflowActivityResolver>()));

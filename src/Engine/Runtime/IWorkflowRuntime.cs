@@ -41,7 +41,8 @@ public interface IWorkflowRuntime
     /// <summary>
     /// Call once at start-up. Instances that were Running when the previous process died are recovered by each
     /// interrupted activity's <see cref="Model.RecoveryPolicy"/>: Rerun executes it again; Compensate never re-runs it,
-    /// journals it and runs the definition's compensation (the instance ends Faulted). Suspended instances keep their
+    /// journals it and runs the definition's compensation (the instance ends Faulted). Only instances whose lease has
+    /// expired or that no one holds are taken (the takeover is journaled); those a live process holds are reported. Suspended instances keep their
     /// bookmarks; due timers are resumed by the timer scheduler, which this call starts.
     /// </summary>
     Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default);
@@ -55,4 +56,7 @@ public sealed record StartWorkflowOptions(string? InstanceId = null, string? Cor
 /// <summary>What <see cref="IWorkflowRuntime.RecoverAsync"/> did.</summary>
 /// <param name="Recovered">Instances that were Running and are executing again (or compensating).</param>
 /// <param name="Failed">Instances that could not be recovered, with the reason (they stay Running in the database).</param>
-public sealed record RecoveryReport(IReadOnlyList<string> Recovered, IReadOnlyList<(string InstanceId, string Error)> Failed);
+/// <param name="Held">Instances left alone because another live process holds their lease, with who ("held by HOST pid N,
+/// lease renewed 1.2 s ago").</param>
+public sealed record RecoveryReport(IReadOnlyList<string> Recovered, IReadOnlyList<(string InstanceId, string Error)> Failed,
+    IReadOnlyList<(string InstanceId, string HeldBy)> Held);

@@ -36,6 +36,9 @@ internal sealed partial class InstanceDriver
     private bool _bookmarksDirty;
     private string? _error;
     private bool _closed;
+    // True once this driver's commit (or the create) made this process the instance's lease holder: later commits must
+    // still hold it; the first commit of a loaded instance takes it.
+    private bool _holdsLease;
 
     private InstanceDriver(RuntimeServices services, IInstanceHost host, FlowGraph graph, string instanceId, WorkflowStatus status,
         Dictionary<string, JsonNode?> variables, IReadOnlyDictionary<string, JsonNode?> inputs, ExecutionState state, List<Bookmark> bookmarks, string? error,
@@ -86,7 +89,8 @@ internal sealed partial class InstanceDriver
             driver.Schedule(start, resuming: null);
         var record = new WorkflowInstanceRecord(instanceId, graph.Definition.DefinitionId, graph.Definition.Version, graph.Definition.Name,
             graph.DefinitionJson, WorkflowStatus.Running, driver.SnapshotVariables(), ToObject(inputs), driver._state.Serialize(), null, now, now, null, correlationId);
-        var stored = await services.Instances.CreateAsync(record, driver.TakeJournal(), cancellationToken);
+        var stored = await services.Instances.CreateAsync(record, driver.TakeJournal(), services.Leases.Claim(takes: true), cancellationToken);
+        driver._holdsLease = true;
         host.OnOpened(driver);
         await driver._gate.WaitAsync(cancellationToken);
         try
@@ -104,9 +108,11 @@ internal sealed partial class InstanceDriver
     }
 
     /// <summary>Loads an instance from the database. Executions the record says were running belong to a process that
-    /// died: they are recovered by their activity's policy (see <c>RecoverInterrupted</c>) and the result committed.</summary>
+    /// died: they are recovered by their activity's policy (see <c>RecoverInterrupted</c>) and the result committed,
+    /// with <paramref name="takeover"/> (why this process may take the instance) journaled in the same commit, which
+    /// also takes the instance's lease.</summary>
     public static async Task<InstanceDriver> LoadAsync(RuntimeServices services, IInstanceHost host, FlowGraph graph, WorkflowInstanceRecord record,
-        CancellationToken cancellationToken)
+        string? takeover, CancellationToken cancellationToken)
     {
         var bookmarks = await services.Instances.GetBookmarksAsync(record.Id, cancellationToken);
         var variables = record.Variables.ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
@@ -119,8 +125,19 @@ internal sealed partial class InstanceDriver
             await driver._gate.WaitAsync(cancellationToken);
             try
             {
+                if (takeover is not null)
+                {
+                    var me = services.Leases.Identity;
+                    driver.Journal(JournalKind.Message, null, $"Taken over by {me.HostName} pid {me.Pid} ({me.Id}): {takeover}.",
+                        data: new() { ["event"] = JournalEvents.TakenOver, ["host"] = me.Id, ["reason"] = takeover });
+                }
                 driver.RecoverInterrupted();
                 await driver.CommitAndLaunchAsync();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                driver.Break(ex);
+                throw;
             }
             finally
             {
@@ -327,9 +344,10 @@ internal sealed partial class InstanceDriver
         }
         var commit = new InstanceCommit(InstanceId, status, SnapshotVariables(), stateJson, _error, now,
             status.IsTerminal() ? now : null, _bookmarksDirty ? [.. _bookmarks] : null, TakeJournal(),
-            correlationId != _committedCorrelationId ? correlationId : null);
+            correlationId != _committedCorrelationId ? correlationId : null, Services.Leases.Claim(takes: !_holdsLease));
         // Not cancellable: a transition that has begun is committed whole (a short local transaction).
         var stored = await Services.Instances.CommitAsync(commit, CancellationToken.None);
+        _holdsLease = status == WorkflowStatus.Running; // the store holds a running instance for this process, releases any other
         _bookmarksDirty = false;
         _committedCorrelationId = correlationId;
         Status = status;
@@ -361,7 +379,10 @@ internal sealed partial class InstanceDriver
 
     private void Break(Exception error)
     {
-        _logger.LogError(error, "Workflow instance {InstanceId}: committing its state failed; it stops here and recovery at the next start resumes it from the last commit", InstanceId);
+        if (error is InstanceHeldException held)
+            _logger.LogWarning("Workflow instance {InstanceId} is {HeldBy}: this process stops executing it", InstanceId, held.HeldBy);
+        else
+            _logger.LogError(error, "Workflow instance {InstanceId}: committing its state failed; it stops here and recovery at the next start resumes it from the last commit", InstanceId);
         _closed = true;
         foreach (var handle in _handles.Values)
             handle.Cancellation.Cancel();

@@ -26,6 +26,13 @@ public sealed class MigrationEngineOptions
     /// timers of instances this process started or loaded, so a CLI run never takes over the server's instances.</summary>
     public bool ResumeTimersOfAllInstances { get; set; } = true;
 
+    /// <summary>How often a process that executes instances renews its leases on them (and its <c>runtime_hosts</c> row).</summary>
+    public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a lease holds without renewal: another process's recovery takes an instance whose holder has
+    /// not renewed for this long. Keep it several renewal intervals, so a slow renewal does not lose an instance.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// The database path when none is configured: <c>$ELSA_MIGRATION_DB</c>, else
     /// <c>${XDG_DATA_HOME:-~/.local/share}/elsa-migration/state.db</c> (the CLI and the server use the same default).

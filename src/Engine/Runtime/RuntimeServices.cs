@@ -18,6 +18,7 @@ internal sealed record RuntimeServices(
     MigrationEngineOptions Options,
     ILoggerFactory LoggerFactory,
     WorkflowActivityResolver WorkflowActivities,
+    LeaseKeeper Leases,
     CancellationToken Stopping);
 
 /// <summary>What a driver tells the runtime that owns it.</summary>

@@ -10,8 +10,9 @@ namespace Elsa.Migration.Engine.Runtime;
 
 /// <summary>
 /// The durable flowchart runtime (see <see cref="IWorkflowRuntime"/>). Keeps a driver in memory only while an instance
-/// executes; suspended and ended instances live in the database alone. One runtime process per database: SQLite has
-/// no leases, so two processes must not execute the same instances (the CLI's <c>run</c> only resumes its own timers).
+/// executes; suspended and ended instances live in the database alone. Every write of a running instance carries this
+/// process's lease (<see cref="LeaseKeeper"/>), so an instance another live process holds is never taken: recovery
+/// leaves it alone and reports who holds it (the CLI's <c>run</c> also only resumes its own timers).
 /// </summary>
 public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDisposable
 {
@@ -20,6 +21,8 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     private readonly RuntimeServices _services;
     private readonly DefinitionCache _definitions;
     private readonly DurableTimerScheduler _timers;
+    private readonly LeaseKeeper _leases;
+    private readonly IInstanceLeaseStore _leaseStore;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, InstanceDriver> _drivers = new(StringComparer.Ordinal);
@@ -29,15 +32,17 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     private int _disposed;
 
     /// <summary>Creates the runtime; prefer <c>services.AddMigrationEngine()</c>.</summary>
-    public WorkflowRuntime(IWorkflowInstanceStore instances, IJournalStore journal, ILedgerStore ledger, IActivityRegistry registry,
+    public WorkflowRuntime(IWorkflowInstanceStore instances, IInstanceLeaseStore leases, IJournalStore journal, ILedgerStore ledger, IActivityRegistry registry,
         IWorkflowDefinitionLoader loader, IExpressionEvaluator evaluator, WorkflowEventHub events, TimeProvider time,
         IServiceProvider serviceProvider, MigrationEngineOptions options, ILoggerFactory loggerFactory, WorkflowActivityResolver? workflowActivities = null)
     {
         workflowActivities ??= new WorkflowActivityResolver(null, registry);
-        _services = new RuntimeServices(instances, journal, ledger, registry, evaluator, events, time, serviceProvider, options, loggerFactory,
-            workflowActivities, _stopping.Token);
-        _definitions = new DefinitionCache(loader, registry, workflowActivities);
         _logger = loggerFactory.CreateLogger<WorkflowRuntime>();
+        _leaseStore = leases;
+        _leases = new LeaseKeeper(leases, time, options, _logger);
+        _services = new RuntimeServices(instances, journal, ledger, registry, evaluator, events, time, serviceProvider, options, loggerFactory,
+            workflowActivities, _leases, _stopping.Token);
+        _definitions = new DefinitionCache(loader, registry, workflowActivities);
         _timers = new DurableTimerScheduler(instances, time, options.TimerPollInterval,
             timer => options.ResumeTimersOfAllInstances || IsOwned(timer.InstanceId),
             (timer, ct) => ResumeBookmarkAsync(timer.InstanceId, timer.Bookmark.Id, null, ct),
@@ -51,6 +56,7 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
         var graph = _definitions.Get(definition);
         var resolvedInputs = ResolveInputs(definition, inputs ?? new Dictionary<string, JsonNode?>());
         var instanceId = options?.InstanceId ?? Guid.NewGuid().ToString("N");
+        await _leases.EnsureStartedAsync(cancellationToken);
         lock (_lock)
             _owned.Add(instanceId);
         _timers.Start();
@@ -81,6 +87,8 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
     {
         var recovered = new List<string>();
         var failed = new List<(string, string)>();
+        var held = new List<(string, string)>();
+        await _leases.EnsureStartedAsync(cancellationToken);
         foreach (var instanceId in await _services.Instances.ListIdsAsync(WorkflowStatus.Running, cancellationToken))
         {
             lock (_lock)
@@ -95,6 +103,13 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
                 recovered.Add(instanceId);
                 _logger.LogInformation("Recovered workflow instance {InstanceId}", instanceId);
             }
+            catch (InstanceHeldException ex)
+            {
+                lock (_lock)
+                    _owned.Remove(instanceId);
+                held.Add((instanceId, ex.HeldBy));
+                _logger.LogInformation("Left workflow instance {InstanceId} alone: it is {HeldBy}", instanceId, ex.HeldBy);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 failed.Add((instanceId, ex.Message));
@@ -102,7 +117,7 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
             }
         }
         _timers.Start();
-        return new RecoveryReport(recovered, failed);
+        return new RecoveryReport(recovered, failed, held);
     }
 
     /// <summary>Stops executing: running activities see their token cancelled and nothing more is committed, so the
@@ -118,6 +133,7 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
         lock (_lock)
             executions = [.. _drivers.Values.SelectMany(d => d.ExecutionTasks)];
         await Task.WhenAny(Task.WhenAll(executions), Task.Delay(TimeSpan.FromSeconds(10)));
+        await _leases.DisposeAsync();
     }
 
     void IInstanceHost.OnOpened(InstanceDriver driver)
@@ -204,10 +220,27 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
             ?? throw new KeyNotFoundException($"Workflow instance '{instanceId}' does not exist in {nameof(IWorkflowInstanceStore)}.");
         if (record.Status.IsTerminal())
             return null;
+        string? takeover = null;
+        if (record.Status == WorkflowStatus.Running)
+        {
+            // Left Running: another live process may still execute it. Its lease decides; the commit that recovers it
+            // takes the lease in the same conditional UPDATE, so a race between two recoveries has one winner.
+            await _leases.EnsureStartedAsync(cancellationToken);
+            var lease = await _leaseStore.GetAsync(instanceId, cancellationToken);
+            var now = _services.Time.GetUtcNow();
+            var gone = lease is not null && LocalProcesses.IsGone(lease.HostName, lease.Pid);
+            if (lease is not null && !gone && LeaseRules.IsHeldByOther(lease, _leases.Identity.Id, now))
+                throw new InstanceHeldException(instanceId, LeaseRules.DescribeHolder(lease, now));
+            takeover = lease is null ? null : LeaseRules.TakeoverReason(lease, _leases.Identity.Id, now, gone);
+            if (gone)
+                await _leaseStore.ReleaseAsync(lease!.Holder!, cancellationToken); // on its behalf: it cannot renew any more
+        }
         if (Json.DefinitionReader.Read(record.DefinitionJson).Definition is { } stored)
             await _services.WorkflowActivities.PrepareAsync(stored, cancellationToken);
         var graph = _definitions.Get(record.DefinitionJson);
-        return await InstanceDriver.LoadAsync(_services, this, graph, record, cancellationToken);
+        if (record.Status != WorkflowStatus.Running)
+            await _leases.EnsureStartedAsync(cancellationToken);
+        return await InstanceDriver.LoadAsync(_services, this, graph, record, takeover, cancellationToken);
     }
 
     private async Task<WorkflowStatus> WaitForStatusAsync(string instanceId, Func<WorkflowStatus, bool> predicate, CancellationToken cancellationToken)

@@ -10,8 +10,9 @@ namespace Elsa.Migration.Host.Cli;
 /// <summary>
 /// <c>recover</c>: recovers the instances a dead process left Running in the database (the same path <c>serve</c> takes at
 /// start-up: <see cref="InterruptedInstanceRecovery"/>), prints what it decided per instance and their journal live,
-/// and waits for them. Exit 0 when every recovered instance ended Finished or compensated cleanly (also when there was
-/// nothing to recover), 1 otherwise (a compensation that faulted, an instance that could not be loaded or is suspended).
+/// and waits for them. Instances another live process holds (its lease is renewed) are left alone and listed. Exit 0 when
+/// every recovered instance ended Finished or compensated cleanly (also when there was nothing to recover), 1 otherwise
+/// (a compensation that faulted, an instance that could not be loaded or is suspended).
 /// </summary>
 internal static class RecoverCommand
 {
@@ -20,7 +21,7 @@ internal static class RecoverCommand
         var command = new Command("recover", "Recover workflow instances that were running when their process died (e.g. a killed `run`): " +
             "each interrupted activity is re-run when its recovery policy says it is safe, otherwise the workflow's compensation " +
             "(Rollback) runs. Prints the decisions and the journal, waits for the instances. Exit code: 0 every instance Finished " +
-            "or compensated cleanly, 1 otherwise. Do not run it while another process (serve, run) executes on the same database.");
+            "or compensated cleanly, 1 otherwise. Instances a live process (serve, run) holds by lease are left alone and listed.");
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(database), cancellationToken));
         return command;
     }
@@ -39,13 +40,17 @@ internal static class RecoverCommand
         IReadOnlyList<(string InstanceId, string Error)> failed;
         try
         {
-            (recovered, failed) = await recovery.RecoverAsync(cancellationToken);
+            var outcome = await recovery.RecoverAsync(cancellationToken);
+            (recovered, failed) = (outcome.Recovered, outcome.Failed);
+            foreach (var (instanceId, heldBy) in outcome.Held)
+                Console.Out.WriteLine($"Left {instanceId} alone: {heldBy} (a live process runs it).");
             foreach (var instance in recovered)
                 Console.Out.WriteLine($"Recovering {instance.InstanceId} ({instance.DefinitionName}): {instance.Summary}");
             foreach (var (instanceId, error) in failed)
                 await Console.Error.WriteLineAsync($"Could not recover {instanceId}: {error} (it stays Running in the database)");
             if (recovered.Count == 0 && failed.Count == 0)
-                Console.Out.WriteLine("Nothing to recover: no instance was left Running.");
+                Console.Out.WriteLine(outcome.Held.Count == 0 ? "Nothing to recover: no instance was left Running."
+                    : "Nothing to recover: every Running instance is held by a live process.");
 
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => Cancel(signal, runtime, recovered));
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => Cancel(signal, runtime, recovered));

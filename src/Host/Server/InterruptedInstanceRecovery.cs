@@ -37,6 +37,11 @@ public sealed record RecoveredInstance(string InstanceId, string DefinitionName,
         string.Join(", ", entries.Select(e => $"activity '{e.ActivityId}' ({e.ActivityType})"));
 }
 
+/// <summary>What one recovery pass did: instances taken and recovered, instances that could not be loaded, instances left
+/// alone because another live process holds them (with who: "held by HOST pid N, lease renewed 1.2 s ago").</summary>
+public sealed record RecoveryOutcome(IReadOnlyList<RecoveredInstance> Recovered, IReadOnlyList<(string InstanceId, string Error)> Failed,
+    IReadOnlyList<(string InstanceId, string HeldBy)> Held);
+
 /// <summary>How a recovered instance ended.</summary>
 /// <param name="Clean">Finished, or ended Faulted/Cancelled after its compensation completed without a fault.</param>
 public sealed record RecoveredInstanceEnd(RecoveredInstance Instance, WorkflowStatus Status, bool Clean, string Description);
@@ -44,16 +49,16 @@ public sealed record RecoveredInstanceEnd(RecoveredInstance Instance, WorkflowSt
 /// <summary>
 /// The one recovery path of the host: <c>serve</c> runs it at start-up, <c>recover</c> on demand. Recovers the instances
 /// left Running by a dead process (<see cref="IWorkflowRuntime.RecoverAsync"/>: each interrupted activity by its recovery
-/// policy) and reads back from the journal what was decided for each, so an operator sees "re-run X" or "compensate
+/// policy; an instance a live process holds by lease is left alone) and reads back from the journal what was decided for each, so an operator sees "re-run X" or "compensate
 /// because X is not idempotent" instead of a bare list of ids.
 /// </summary>
 public sealed class InterruptedInstanceRecovery(IWorkflowRuntime runtime, IWorkflowInstanceStore instances, IJournalStore journal)
 {
     private const int JournalPage = 10_000;
 
-    /// <summary>Recovers every instance left Running; returns what was decided per instance and which could not be loaded.</summary>
-    public async Task<(IReadOnlyList<RecoveredInstance> Recovered, IReadOnlyList<(string InstanceId, string Error)> Failed)> RecoverAsync(
-        CancellationToken cancellationToken)
+    /// <summary>Recovers every instance left Running whose lease expired or has no holder; returns what was decided per
+    /// instance, which could not be loaded and which a live process holds.</summary>
+    public async Task<RecoveryOutcome> RecoverAsync(CancellationToken cancellationToken)
     {
         // Where each interrupted instance's journal ends now: the decisions are the ActivityRecovered entries after it.
         var marks = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -72,7 +77,7 @@ public sealed class InterruptedInstanceRecovery(IWorkflowRuntime runtime, IWorkf
                 : RecoveryAction.Continue;
             recovered.Add(new RecoveredInstance(id, record?.DefinitionName ?? "?", action, decisions, CompensationActivityOf(record), mark));
         }
-        return (recovered, report.Failed);
+        return new RecoveryOutcome(recovered, report.Failed, report.Held);
     }
 
     /// <summary>Waits until the recovered instance is idle (ended, or suspended on a bookmark) and judges how it ended.</summary>

@@ -72,11 +72,13 @@ public sealed class RuntimeRecovery(InterruptedInstanceRecovery recovery, ILogge
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var (recovered, failed) = await recovery.RecoverAsync(cancellationToken);
-        foreach (var instance in recovered)
+        var outcome = await recovery.RecoverAsync(cancellationToken);
+        foreach (var instance in outcome.Recovered)
             logger.LogInformation("Recovered interrupted instance {InstanceId} ({Definition}): {Decision}", instance.InstanceId, instance.DefinitionName, instance.Summary);
-        foreach (var (instanceId, error) in failed)
+        foreach (var (instanceId, error) in outcome.Failed)
             logger.LogError("Could not recover instance {InstanceId}: {Error}", instanceId, error);
+        foreach (var (instanceId, heldBy) in outcome.Held)
+            logger.LogInformation("Left instance {InstanceId} alone: it is {HeldBy}", instanceId, heldBy);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -57,7 +57,7 @@ public abstract class StoreTests(PostgreSqlServer? server, DatabaseEngine engine
         var ct = CancellationToken.None;
         var now = _time.GetUtcNow();
         await store.CreateAsync(new WorkflowInstanceRecord("i1", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null, "vm-100"),
-            [new JournalEntry(0, "i1", now, JournalKind.Status, Message: "Running")], ct);
+            [new JournalEntry(0, "i1", now, JournalKind.Status, Message: "Running")], null, ct);
         var timer = new Bookmark("b1", "delay", "Delay", new JsonObject { ["k"] = 1 }, now.AddMinutes(5));
 
         var stored = await store.CommitAsync(new InstanceCommit("i1", WorkflowStatus.Suspended, new JsonObject { ["v"] = "x" }, """{"running":[]}""", null, now,
@@ -86,7 +86,7 @@ public abstract class StoreTests(PostgreSqlServer? server, DatabaseEngine engine
         var ledger = new SqlLedgerStore(Database);
         var ct = CancellationToken.None;
         var now = _time.GetUtcNow();
-        await instances.CreateAsync(new WorkflowInstanceRecord("i3", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null), [], ct);
+        await instances.CreateAsync(new WorkflowInstanceRecord("i3", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null), [], null, ct);
         var withDetails = await ledger.RecordAsync("i3", "a1", "target-qemu", "node-b", "vm-100", new JsonObject { ["pidFile"] = "/run/q.pid" }, now, ct);
         var withoutDetails = await ledger.RecordAsync("i3", "a2", "snapshot", "node-a", "tank/vm-100@mig", null, now, ct);
         var released = await ledger.RecordAsync("i3", "a3", "snapshot", "node-a", "tank/vm-100@old", null, now, ct);
@@ -112,7 +112,7 @@ public abstract class StoreTests(PostgreSqlServer? server, DatabaseEngine engine
         var ledger = new SqlLedgerStore(Database);
         var ct = CancellationToken.None;
         var now = _time.GetUtcNow();
-        await instances.CreateAsync(new WorkflowInstanceRecord("i2", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null), [], ct);
+        await instances.CreateAsync(new WorkflowInstanceRecord("i2", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null), [], null, ct);
 
         var bitmap = await ledger.RecordAsync("i2", "a1", "dirty-bitmap", "node-a", "drive0/mig", new JsonObject { ["node"] = "drive0" }, now, ct);
         await ledger.RecordAsync("i2", "a2", "snapshot", "node-a", "tank/vm-100@mig", null, now, ct);

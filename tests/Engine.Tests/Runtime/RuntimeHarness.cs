@@ -94,7 +94,7 @@ public sealed class RuntimeHarness : IAsyncDisposable
     }
 
     private WorkflowRuntime CreateRuntime() =>
-        new(Instances, Journal, Ledger, Registry, Loader, Evaluator, Events, _time, new Services(this), _options, NullLoggerFactory.Instance);
+        new(Instances, new SqlInstanceLeaseStore(Database), Journal, Ledger, Registry, Loader, Evaluator, Events, _time, new Services(this), _options, NullLoggerFactory.Instance);
 
     private sealed class Services(RuntimeHarness harness) : IServiceProvider
     {

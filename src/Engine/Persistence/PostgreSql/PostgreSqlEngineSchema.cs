@@ -95,5 +95,17 @@ internal static class PostgreSqlEngineSchema
             CREATE INDEX ix_ledger_instance ON ledger (instance_id, id);
             CREATE INDEX ix_ledger_unreleased ON ledger (instance_id) WHERE released_at IS NULL;
             """),
+        new(2, "leases: runtime_hosts (each executing process) and instances.lease_holder/lease_expires_at (SQLite's 4)", """
+            CREATE TABLE runtime_hosts (
+                id         TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+                host_name  TEXT COLLATE "C" NOT NULL,
+                pid        BIGINT NOT NULL,
+                started_at TEXT COLLATE "C" NOT NULL,
+                renewed_at TEXT COLLATE "C" NOT NULL
+            );
+            ALTER TABLE instances ADD COLUMN lease_holder TEXT COLLATE "C" NULL;
+            ALTER TABLE instances ADD COLUMN lease_expires_at TEXT COLLATE "C" NULL;
+            CREATE INDEX ix_instances_lease_holder ON instances (lease_holder) WHERE lease_holder IS NOT NULL;
+            """),
     ]);
 }

@@ -9,14 +9,16 @@ namespace Elsa.Migration.Engine.Persistence.Sql;
 /// <summary><see cref="IWorkflowInstanceStore"/> on SQLite or PostgreSQL.</summary>
 public sealed class SqlWorkflowInstanceStore(StoreDatabase database) : IWorkflowInstanceStore
 {
-    public async Task<IReadOnlyList<JournalEntry>> CreateAsync(WorkflowInstanceRecord instance, IReadOnlyList<JournalEntry> journal, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JournalEntry>> CreateAsync(WorkflowInstanceRecord instance, IReadOnlyList<JournalEntry> journal, LeaseClaim? lease,
+        CancellationToken cancellationToken)
     {
         const string sql = """
             INSERT INTO instances (id, definition_id, definition_version, definition_name, definition_hash, status, variables, inputs,
-                                   state, error, created_at, updated_at, finished_at, correlation_id)
+                                   state, error, created_at, updated_at, finished_at, correlation_id, lease_holder, lease_expires_at)
             VALUES (@Id, @DefinitionId, @DefinitionVersion, @DefinitionName, @DefinitionHash, @Status, @Variables, @Inputs,
-                    @State, @Error, @CreatedAt, @UpdatedAt, @FinishedAt, @CorrelationId);
+                    @State, @Error, @CreatedAt, @UpdatedAt, @FinishedAt, @CorrelationId, @LeaseHolder, @LeaseExpiresAt);
             """;
+        var held = instance.Status == WorkflowStatus.Running ? lease : null;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(instance.DefinitionJson)));
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
@@ -39,6 +41,8 @@ public sealed class SqlWorkflowInstanceStore(StoreDatabase database) : IWorkflow
             instance.UpdatedAt,
             instance.FinishedAt,
             instance.CorrelationId,
+            LeaseHolder = held?.Holder,
+            LeaseExpiresAt = held?.ExpiresAt,
         }, transaction, cancellationToken: cancellationToken));
         var stored = await InsertJournalAsync(connection, transaction, journal, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -47,12 +51,14 @@ public sealed class SqlWorkflowInstanceStore(StoreDatabase database) : IWorkflow
 
     public async Task<IReadOnlyList<JournalEntry>> CommitAsync(InstanceCommit commit, CancellationToken cancellationToken)
     {
-        const string update = """
-            UPDATE instances SET status = @Status, variables = @Variables, state = @State, error = @Error,
-                                 updated_at = @UpdatedAt, finished_at = @FinishedAt,
-                                 correlation_id = COALESCE(@CorrelationId, correlation_id)
-            WHERE id = @InstanceId;
-            """;
+        // With a lease, taking (or keeping) the instance is this same conditional UPDATE: no separate lock statement.
+        var update = commit.Lease is null
+            ? $"UPDATE instances SET {UpdatedColumns} WHERE id = @InstanceId;"
+            : $"""
+              UPDATE instances SET {UpdatedColumns}, lease_holder = @LeaseHolder, lease_expires_at = @LeaseExpiresAt
+              WHERE id = @InstanceId AND {(commit.Lease.Takes ? SqlInstanceLeaseStore.Claimable : "lease_holder = @Holder")};
+              """;
+        var held = commit.Status == WorkflowStatus.Running ? commit.Lease : null;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var rows = await connection.ExecuteAsync(new CommandDefinition(update, new
@@ -65,7 +71,15 @@ public sealed class SqlWorkflowInstanceStore(StoreDatabase database) : IWorkflow
             commit.UpdatedAt,
             commit.FinishedAt,
             commit.CorrelationId,
+            commit.Lease?.Holder,
+            commit.Lease?.Now,
+            LeaseHolder = held?.Holder,
+            LeaseExpiresAt = held?.ExpiresAt,
         }, transaction, cancellationToken: cancellationToken));
+        if (rows != 1 && commit.Lease is not null && await new SqlInstanceLeaseStore(database).GetAsync(commit.InstanceId, cancellationToken) is { } lease)
+            throw new InstanceHeldException(commit.InstanceId, lease.Holder is null
+                ? "no longer held by this process (another process took it over meanwhile)"
+                : LeaseRules.DescribeHolder(lease, commit.Lease.Now));
         if (rows != 1)
             throw new InvalidOperationException($"Cannot commit the state of workflow instance '{commit.InstanceId}': it is not in the database (deleted while running?).");
         if (commit.Bookmarks is not null)
@@ -74,6 +88,11 @@ public sealed class SqlWorkflowInstanceStore(StoreDatabase database) : IWorkflow
         await transaction.CommitAsync(cancellationToken);
         return stored;
     }
+
+    private const string UpdatedColumns = """
+        status = @Status, variables = @Variables, state = @State, error = @Error, updated_at = @UpdatedAt, finished_at = @FinishedAt,
+        correlation_id = COALESCE(@CorrelationId, correlation_id)
+        """;
 
     public async Task<WorkflowInstanceRecord?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {

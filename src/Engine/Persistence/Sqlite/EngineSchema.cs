@@ -98,5 +98,17 @@ internal static class EngineSchema
         new(3, "ledger.confirmed_at: the create succeeded (undo checks the ownership mark of unconfirmed entries)", """
             ALTER TABLE ledger ADD COLUMN confirmed_at TEXT NULL;
             """),
+        new(4, "leases: runtime_hosts (each executing process) and instances.lease_holder/lease_expires_at", """
+            CREATE TABLE runtime_hosts (
+                id         TEXT    NOT NULL PRIMARY KEY,
+                host_name  TEXT    NOT NULL,
+                pid        INTEGER NOT NULL,
+                started_at TEXT    NOT NULL,
+                renewed_at TEXT    NOT NULL
+            );
+            ALTER TABLE instances ADD COLUMN lease_holder TEXT NULL;
+            ALTER TABLE instances ADD COLUMN lease_expires_at TEXT NULL;
+            CREATE INDEX ix_instances_lease_holder ON instances (lease_holder) WHERE lease_holder IS NOT NULL;
+            """),
     ]);
 }
