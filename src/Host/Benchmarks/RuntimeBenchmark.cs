@@ -11,7 +11,7 @@ namespace Elsa.Migration.Host.Benchmarks;
 /// <summary>
 /// Measures the runtime on a fresh SQLite file (or the database <c>--db</c> names, e.g. PostgreSQL, whose instances
 /// stay): the cost of one activity step (execute + transition + one committed transaction) over a chain of trivial
-/// activities, and the managed memory an instance costs while it is suspended.
+/// activities, a lease renewal, and the managed memory an instance costs while it is suspended.
 /// </summary>
 internal sealed class RuntimeBenchmark(int steps, int runs, int suspended, string? database, TextWriter output)
 {
@@ -53,6 +53,7 @@ internal sealed class RuntimeBenchmark(int steps, int runs, int suspended, strin
                              $"wall time {wall.Average():0.000} ms per step including start and end");
 
             await new CompositionBenchmark(output).RunAsync(services, runs, cancellationToken);
+            await new LeaseRenewalBenchmark(output).RunAsync(services, cancellationToken);
             var bytesPerInstance = await MeasureSuspendedAsync(runtime, loader, cancellationToken);
             output.WriteLine($"  {suspended} instances suspended on a durable timer: {bytesPerInstance / 1024.0:0.00} KiB managed heap per suspended instance");
             output.WriteLine($"  target < 1 ms per step: {(median < 1.0 ? "met" : "MISSED")}");
