@@ -48,6 +48,9 @@ public interface IInstanceLeaseStore
 
     /// <summary>The instance's lease, or null when the instance is unknown.</summary>
     Task<InstanceLease?> GetAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>The leases of every Running instance <paramref name="me"/> does not hold (what a takeover poll looks at).</summary>
+    Task<IReadOnlyList<(string InstanceId, InstanceLease Lease)>> ListRunningNotHeldByAsync(string me, CancellationToken cancellationToken);
 }
 
 /// <summary>The lease rules, as pure functions of a stored <see cref="InstanceLease"/> and the time (the SQL condition

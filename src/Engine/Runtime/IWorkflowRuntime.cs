@@ -46,6 +46,14 @@ public interface IWorkflowRuntime
     /// bookmarks; due timers are resumed by the timer scheduler, which this call starts.
     /// </summary>
     Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Recovers only <paramref name="instanceIds"/> (those still Running, by the same rules as
+    /// <see cref="RecoverAsync"/>): what a live host's takeover poll runs on <see cref="ListTakeableAsync"/>'s answer.</summary>
+    Task<RecoveryReport> RecoverInstancesAsync(IReadOnlyCollection<string> instanceIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Running instances this runtime does not execute whose lease expired, that no one holds, or whose holder
+    /// ran on this machine and is gone: the ones a takeover may take now (one query; cheap enough to poll).</summary>
+    Task<IReadOnlyList<string>> ListTakeableAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Options of one start.</summary>

@@ -85,11 +85,35 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
 
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default)
     {
+        await _leases.EnsureStartedAsync(cancellationToken);
+        return await RecoverInstancesAsync(await _services.Instances.ListIdsAsync(WorkflowStatus.Running, cancellationToken), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> ListTakeableAsync(CancellationToken cancellationToken = default)
+    {
+        await _leases.EnsureStartedAsync(cancellationToken);
+        var now = _services.Time.GetUtcNow();
+        var takeable = new List<string>();
+        foreach (var (instanceId, lease) in await _leaseStore.ListRunningNotHeldByAsync(_leases.Identity.Id, cancellationToken))
+        {
+            lock (_lock)
+            {
+                if (_drivers.ContainsKey(instanceId) || _loading.ContainsKey(instanceId))
+                    continue;
+            }
+            if (!LeaseRules.IsHeldByOther(lease, _leases.Identity.Id, now) || LocalProcesses.IsGone(lease.HostName, lease.Pid))
+                takeable.Add(instanceId);
+        }
+        return takeable;
+    }
+
+    public async Task<RecoveryReport> RecoverInstancesAsync(IReadOnlyCollection<string> instanceIds, CancellationToken cancellationToken = default)
+    {
         var recovered = new List<string>();
         var failed = new List<(string, string)>();
         var held = new List<(string, string)>();
         await _leases.EnsureStartedAsync(cancellationToken);
-        foreach (var instanceId in await _services.Instances.ListIdsAsync(WorkflowStatus.Running, cancellationToken))
+        foreach (var instanceId in instanceIds)
         {
             lock (_lock)
             {
@@ -99,7 +123,12 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
             }
             try
             {
-                await GetDriverAsync(instanceId, cancellationToken);
+                if (await GetDriverAsync(instanceId, cancellationToken) is null)
+                {
+                    lock (_lock)
+                        _owned.Remove(instanceId);
+                    continue; // it ended since it was listed
+                }
                 recovered.Add(instanceId);
                 _logger.LogInformation("Recovered workflow instance {InstanceId}", instanceId);
             }

@@ -42,7 +42,12 @@ public static class MigrationServer
         var configuration = builder.Configuration;
         services.AddSingleton(TimeProvider.System);
         services.AddMigrationRuntime(settings.DatabasePath ?? configuration["Database:ConnectionString"] ?? configuration["Database:Path"],
-            o => o.ActivityAssemblies.AddRange(settings.ActivityAssemblies ?? []));
+            o =>
+            {
+                o.ActivityAssemblies.AddRange(settings.ActivityAssemblies ?? []);
+                o.LeaseRenewInterval = configuration.GetValue<TimeSpan?>("Leases:RenewInterval") ?? o.LeaseRenewInterval;
+                o.LeaseDuration = configuration.GetValue<TimeSpan?>("Leases:Duration") ?? o.LeaseDuration;
+            });
         services.AddHostPersistence();
         services.AddDefinitionTriggers();
         services.AddSites(configuration);

@@ -58,13 +58,27 @@ public sealed class InterruptedInstanceRecovery(IWorkflowRuntime runtime, IWorkf
 
     /// <summary>Recovers every instance left Running whose lease expired or has no holder; returns what was decided per
     /// instance, which could not be loaded and which a live process holds.</summary>
-    public async Task<RecoveryOutcome> RecoverAsync(CancellationToken cancellationToken)
+    public async Task<RecoveryOutcome> RecoverAsync(CancellationToken cancellationToken) =>
+        await RecoverAsync(await instances.ListIdsAsync(WorkflowStatus.Running, cancellationToken), () => runtime.RecoverAsync(cancellationToken), cancellationToken);
+
+    /// <summary>A live host's takeover: recovers, the same way, only the Running instances whose lease expired, that no
+    /// one holds, or whose holder ran on this machine and is gone (<see cref="IWorkflowRuntime.ListTakeableAsync"/>);
+    /// one query and nothing else when there are none.</summary>
+    public async Task<RecoveryOutcome> TakeOverExpiredAsync(CancellationToken cancellationToken)
+    {
+        var takeable = await runtime.ListTakeableAsync(cancellationToken);
+        if (takeable.Count == 0)
+            return new RecoveryOutcome([], [], []);
+        return await RecoverAsync(takeable, () => runtime.RecoverInstancesAsync(takeable, cancellationToken), cancellationToken);
+    }
+
+    private async Task<RecoveryOutcome> RecoverAsync(IReadOnlyList<string> candidates, Func<Task<RecoveryReport>> recover, CancellationToken cancellationToken)
     {
         // Where each interrupted instance's journal ends now: the decisions are the ActivityRecovered entries after it.
         var marks = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var id in await instances.ListIdsAsync(WorkflowStatus.Running, cancellationToken))
+        foreach (var id in candidates)
             marks[id] = await LastJournalIdAsync(id, cancellationToken);
-        var report = await runtime.RecoverAsync(cancellationToken);
+        var report = await recover();
         var recovered = new List<RecoveredInstance>();
         foreach (var id in report.Recovered)
         {

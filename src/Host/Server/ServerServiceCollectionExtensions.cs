@@ -26,6 +26,7 @@ public static class ServerServiceCollectionExtensions
         // Hosted services start in registration order: schema first, then recovery of interrupted instances.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, HostSchemaInitializer>());
         services.AddHostedService<RuntimeRecovery>();
+        services.AddHostedService<ExpiredLeaseTakeover>(); // after the start-up recovery, then every poll
         return services;
     }
 

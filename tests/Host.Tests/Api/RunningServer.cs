@@ -35,19 +35,22 @@ public sealed class RunningServer : IAsyncDisposable
     /// <summary>Starts a server on <paramref name="databasePath"/> (null: the configuration's database). Without <paramref name="token"/> the database must be
     /// new: the first start's token is captured from the announcer (the console in production).</summary>
     public static Task<RunningServer> StartAsync(string? databasePath, string? token = null,
-        IReadOnlyDictionary<string, string?>? configuration = null, CancellationToken cancellationToken = default) =>
-        StartAtAsync("http://127.0.0.1:0", databasePath, token, configuration, cancellationToken);
+        IReadOnlyDictionary<string, string?>? configuration = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<System.Reflection.Assembly>? activityAssemblies = null) =>
+        StartAtAsync("http://127.0.0.1:0", databasePath, token, configuration, cancellationToken, activityAssemblies);
 
     /// <summary>As <see cref="StartAsync"/>, listening on <paramref name="urls"/> (one address; port 0 picks a free one).</summary>
     public static async Task<RunningServer> StartAtAsync(string urls, string? databasePath, string? token = null,
-        IReadOnlyDictionary<string, string?>? configuration = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string?>? configuration = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<System.Reflection.Assembly>? activityAssemblies = null)
     {
         var announcer = new CapturingAnnouncer();
         var settings = new MigrationServerSettings(
             Urls: urls,
             DatabasePath: databasePath,
             Configuration: configuration,
-            ConfigureServices: services => services.AddSingleton<ITokenAnnouncer>(announcer));
+            ConfigureServices: services => services.AddSingleton<ITokenAnnouncer>(announcer),
+            ActivityAssemblies: activityAssemblies);
         var app = MigrationServer.Build(settings);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

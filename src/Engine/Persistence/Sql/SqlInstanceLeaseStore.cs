@@ -54,4 +54,18 @@ public sealed class SqlInstanceLeaseStore(StoreDatabase database) : IInstanceLea
             WHERE i.id = @instanceId;
             """, new { instanceId }, cancellationToken: cancellationToken));
     }
+
+    public async Task<IReadOnlyList<(string InstanceId, InstanceLease Lease)>> ListRunningNotHeldByAsync(string me, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RunningLease>(new CommandDefinition("""
+            SELECT i.id AS instance_id, i.lease_holder AS holder, i.lease_expires_at AS expires_at, h.host_name, h.pid, h.renewed_at
+            FROM instances i LEFT JOIN runtime_hosts h ON h.id = i.lease_holder
+            WHERE i.status = 'Running' AND (i.lease_holder IS NULL OR i.lease_holder <> @me)
+            ORDER BY i.created_at;
+            """, new { me }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => (r.InstanceId, new InstanceLease(r.Holder, r.ExpiresAt, r.HostName, r.Pid, r.RenewedAt)))];
+    }
+
+    private sealed record RunningLease(string InstanceId, string? Holder, DateTimeOffset? ExpiresAt, string? HostName, long? Pid, DateTimeOffset? RenewedAt);
 }
