@@ -119,7 +119,7 @@ public sealed class ScheduleRebuilder(
                     schedule.Id, scheduledFor, schedule.Misfire);
                 await triggers.FireNowAsync(schedule, scheduledFor, cancellationToken);
             }
-            else
+            else if (await store.ClaimFireAsync(schedule.Id, scheduledFor, ScheduleFireClaims.ThisHost, cancellationToken) is null)
             {
                 await store.RecordRunAsync(schedule.Id, scheduledFor, ScheduleRunOutcomes.Missed, null,
                     $"{count} fire time(s) missed while the host was down (last {scheduledFor:O}); misfire policy {schedule.Misfire} " +

@@ -72,8 +72,29 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE host_schedules SET last_fire_time = @fired, completed = CASE WHEN @completed = 1 THEN 1 ELSE completed END WHERE id = @id",
+            // Never backwards: with several hosts a slower host's earlier fire time may be marked after a later one.
+            "UPDATE host_schedules SET last_fire_time = CASE WHEN last_fire_time IS NULL OR last_fire_time < @fired THEN @fired ELSE last_fire_time END, " +
+            "completed = CASE WHEN @completed = 1 THEN 1 ELSE completed END WHERE id = @id",
             new { id, fired = scheduledFor, completed = completed ? 1 : 0 }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Claims one fire time for <paramref name="host"/>: of several hosts on one database exactly one claim
+    /// succeeds (the row's primary key), and only that host records and starts it. Returns null when this host won,
+    /// else the host that claimed it first.</summary>
+    public async Task<string?> ClaimFireAsync(string scheduleId, DateTimeOffset scheduledFor, string host, CancellationToken cancellationToken)
+    {
+        var claimedAt = time.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO host_schedule_fires (schedule_id, scheduled_for, host, claimed_at) VALUES (@scheduleId, @scheduledFor, @host, @claimedAt)
+            ON CONFLICT (schedule_id, scheduled_for) DO NOTHING
+            """, new { scheduleId, scheduledFor, host, claimedAt }, cancellationToken: cancellationToken));
+        if (inserted == 1)
+            return null;
+        return await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT host FROM host_schedule_fires WHERE schedule_id = @scheduleId AND scheduled_for = @scheduledFor",
+            new { scheduleId, scheduledFor }, cancellationToken: cancellationToken)) ?? "another host";
     }
 
     /// <summary>Marks a stored schedule unusable with the reason (it stays listed, and is no longer registered).</summary>
@@ -109,4 +130,11 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
             """, new { scheduleId }, cancellationToken: cancellationToken));
         return runs.AsList();
     }
+}
+
+/// <summary>Who claims a fire time (<see cref="ScheduleStore.ClaimFireAsync"/>): this process, as an operator reads it.</summary>
+public static class ScheduleFireClaims
+{
+    /// <summary>"HOST pid N".</summary>
+    public static string ThisHost { get; } = $"{Environment.MachineName} pid {Environment.ProcessId}";
 }

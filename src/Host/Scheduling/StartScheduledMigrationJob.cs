@@ -25,6 +25,11 @@ public sealed class StartScheduledMigrationJob(
         var schedule = await store.FindAsync(scheduleId, cancellationToken);
         if (schedule is null)
             return; // deleted while its trigger was pending
+        if (await store.ClaimFireAsync(scheduleId, scheduledFor, ScheduleFireClaims.ThisHost, cancellationToken) is { } firedOn)
+        {
+            logger.LogInformation("Schedule {ScheduleId}: fire time {ScheduledFor:O} fired on {Host}", scheduleId, scheduledFor, firedOn);
+            return; // another host on this database handles (handled) it
+        }
         var once = schedule.Kind == ScheduleKind.Once;
         var now = time.GetUtcNow();
         if (!MisfireRule.ShouldRun(schedule, scheduledFor, now, options.Value.OnTimeTolerance))

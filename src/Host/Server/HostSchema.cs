@@ -74,6 +74,14 @@ public sealed class HostSchema(HostDatabase database)
             instance_id TEXT NOT NULL,
             PRIMARY KEY (source_node, target_node));
         """),
+        new(6, "host_schedule_fires: the host that claimed each fire time of a schedule, so several hosts on one database start it once", """
+        CREATE TABLE host_schedule_fires (
+            schedule_id TEXT NOT NULL,
+            scheduled_for TEXT NOT NULL,
+            host TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            PRIMARY KEY (schedule_id, scheduled_for));
+        """),
     ]);
 
     /// <summary>The host's tables in PostgreSQL (version 1 is SQLite's 1 to 5). Never edit a released script: add the next version.</summary>
@@ -130,6 +138,14 @@ public sealed class HostSchema(HostDatabase database)
             measured_at TEXT COLLATE "C" NOT NULL,
             instance_id TEXT COLLATE "C" NOT NULL,
             PRIMARY KEY (source_node, target_node));
+        """),
+        new(2, "host_schedule_fires: the host that claimed each fire time of a schedule (SQLite's 6)", """
+        CREATE TABLE host_schedule_fires (
+            schedule_id TEXT COLLATE "C" NOT NULL,
+            scheduled_for TEXT COLLATE "C" NOT NULL,
+            host TEXT COLLATE "C" NOT NULL,
+            claimed_at TEXT COLLATE "C" NOT NULL,
+            PRIMARY KEY (schedule_id, scheduled_for));
         """),
     ]);
 
