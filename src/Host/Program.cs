@@ -13,6 +13,7 @@ root.Add(RunCommand.Create(database));
 root.Add(PlanCommand.Create(database));
 root.Add(RecoverCommand.Create(database));
 root.Add(InstancesCommand.Create(database));
+root.Add(HostsCommand.Create(database));
 root.Add(ShowCommand.Create(database));
 root.Add(MigrationDemoCommand.Create());
 var bench = BenchCommand.Create(database);

@@ -13,6 +13,10 @@ public sealed record RuntimeHostIdentity(string Id, string HostName, long Pid)
     }
 }
 
+/// <summary>One row of <c>runtime_hosts</c>: a process that executes instances, its last renewal and the Running
+/// instances it holds.</summary>
+public sealed record RuntimeHostRow(string Id, string HostName, long Pid, DateTimeOffset StartedAt, DateTimeOffset RenewedAt, long Instances);
+
 /// <summary>
 /// What a write of an instance claims: <see cref="Holder"/> holds the instance until <see cref="ExpiresAt"/>. With
 /// <see cref="Takes"/> (the first write after loading it) the write is refused while another holder's lease is valid at
@@ -48,6 +52,10 @@ public interface IInstanceLeaseStore
 
     /// <summary>The instance's lease, or null when the instance is unknown.</summary>
     Task<InstanceLease?> GetAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>Every registered process (<c>runtime_hosts</c>) with how many Running instances it holds, oldest first.
+    /// Rows of processes that died are kept (a clean stop removes its row): their renewal is old.</summary>
+    Task<IReadOnlyList<RuntimeHostRow>> ListHostsAsync(CancellationToken cancellationToken);
 
     /// <summary>The leases of every Running instance <paramref name="me"/> does not hold (what a takeover poll looks at).</summary>
     Task<IReadOnlyList<(string InstanceId, InstanceLease Lease)>> ListRunningNotHeldByAsync(string me, CancellationToken cancellationToken);

@@ -55,6 +55,17 @@ public sealed class SqlInstanceLeaseStore(StoreDatabase database) : IInstanceLea
             """, new { instanceId }, cancellationToken: cancellationToken));
     }
 
+    public async Task<IReadOnlyList<RuntimeHostRow>> ListHostsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RuntimeHostRow>(new CommandDefinition("""
+            SELECT h.id, h.host_name, h.pid, h.started_at, h.renewed_at,
+                   (SELECT COUNT(*) FROM instances i WHERE i.lease_holder = h.id AND i.status = 'Running') AS instances
+            FROM runtime_hosts h ORDER BY h.started_at, h.id;
+            """, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
     public async Task<IReadOnlyList<(string InstanceId, InstanceLease Lease)>> ListRunningNotHeldByAsync(string me, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
