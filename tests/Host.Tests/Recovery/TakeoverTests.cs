@@ -70,6 +70,49 @@ public abstract class TakeoverTests(PostgreSqlServer? server, DatabaseEngine eng
         Assert.DoesNotContain(entries, e => e.Kind == JournalKind.ActivityCompleted && e.ActivityId == "gated" && e.Id < takeover.Id);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task LiveServer_ShouldTakeOverTheInstanceOfASigkilledRunWithinOnePoll()
+    {
+        // Default leases (2 s renewal and poll, 10 s expiry): a holder on this machine whose process is gone is taken at the next poll.
+        await using var hostB = await RunningServer.StartAsync(Store.Setting);
+        var file = Path.Combine(Path.GetTempPath(), $"takeover-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, HoldingWorkflow);
+        try
+        {
+            using var run = Cli.CliProcess.Start(Store.Setting, "run", file, "--db", Store.Setting);
+            await run.WaitForOutputAsync("as instance ", TimeSpan.FromSeconds(60));
+            var id = System.Text.RegularExpressions.Regex.Match(run.Output, "as instance ([0-9a-f]{32})").Groups[1].Value;
+            var leases = hostB.Services.GetRequiredService<IInstanceLeaseStore>();
+            var lease = await WaitForAsync(async () => await leases.GetAsync(id, default) is { Pid: { } pid } l && pid == run.Id ? l : null, TimeSpan.FromSeconds(30));
+
+            run.Crash();
+            var killedAt = DateTimeOffset.UtcNow;
+            var journal = hostB.Services.GetRequiredService<IJournalStore>();
+            var takeover = await WaitForAsync(async () => (await journal.ReadAsync(id, 0, 1000, default))
+                .SingleOrDefault(e => e.Data?["event"]?.GetValue<string>() == JournalEvents.TakenOver), TimeSpan.FromSeconds(30));
+
+            var afterKill = takeover.At - killedAt;
+            output.WriteLine($"{Store.Engine}: taken over {afterKill.TotalSeconds:0.00} s after the SIGKILL (poll 2 s; the lease would have expired {(lease.ExpiresAt!.Value - killedAt).TotalSeconds:0.0} s after it)");
+            Assert.True(afterKill <= TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(3), $"taken over {afterKill.TotalSeconds:0.00} s after the kill: more than one poll");
+            Assert.Contains($"pid {run.Id} ({lease.Holder}) no longer runs on this machine", takeover.Message);
+            // The sequence's policy is Compensate: B ends it Faulted (nothing to undo).
+            var runtimeB = hostB.Services.GetRequiredService<IWorkflowRuntime>();
+            Assert.Equal(WorkflowStatus.Faulted, await runtimeB.WaitForEndAsync(id).WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    // Running until cancelled: a Delay inside a container waits in-process, so the instance stays Running.
+    private const string HoldingWorkflow = """
+        {"id": "hold-v1", "definitionId": "hold", "name": "Hold", "version": 1,
+         "root": {"id": "seq", "type": "Elsa.Sequence", "version": 1, "activities": [
+           {"id": "wait", "type": "Elsa.Delay", "version": 1, "timeSpan": {"typeName": "TimeSpan", "expression": {"type": "Literal", "value": "01:00:00"}}}
+         ]}}
+        """;
+
     private static string GatedWorkflow(string gate) => TestWorkflows.Build("takeover",
     [
         TestWorkflows.Activity("start1", "Elsa.Start", 0),
