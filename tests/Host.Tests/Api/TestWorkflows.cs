@@ -6,6 +6,15 @@ namespace Elsa.Migration.Host.Tests.Api;
 /// <summary>Elsa 3 definitions made of built-in activities, for host tests.</summary>
 public static class TestWorkflows
 {
+    /// <summary>Running until cancelled: a Delay inside a container waits in-process, so the instance stays Running
+    /// (held by the lease of the process that runs it).</summary>
+    public const string Holding = """
+        {"id": "hold-v1", "definitionId": "hold", "name": "Hold", "version": 1,
+         "root": {"id": "seq", "type": "Elsa.Sequence", "version": 1, "activities": [
+           {"id": "wait", "type": "Elsa.Delay", "version": 1, "timeSpan": {"typeName": "TimeSpan", "expression": {"type": "Literal", "value": "01:00:00"}}}
+         ]}}
+        """;
+
     /// <summary>Start → WriteLine → Delay(<paramref name="delay"/>) → WriteLine → Finish, with a VmId workflow input.</summary>
     public static string Delaying(string definitionId, string delay = "00:00:30") => Build(definitionId,
     [

@@ -12,20 +12,13 @@ namespace Elsa.Migration.Host.Tests.Cli;
 /// one running instance; a process that died without a clean stop (an old row) only with <c>--all</c>, as expired.</summary>
 public abstract class HostsCommandTests(PostgreSqlServer? server, DatabaseEngine engine) : StoreTestBase(server, engine)
 {
-    // Running until cancelled: a Delay inside a container waits in-process, so the instance stays Running.
-    private const string HoldingWorkflow = """
-        {"id": "hold-v1", "definitionId": "hold", "name": "Hold", "version": 1,
-         "root": {"id": "seq", "type": "Elsa.Sequence", "version": 1, "activities": [
-           {"id": "wait", "type": "Elsa.Delay", "version": 1, "timeSpan": {"typeName": "TimeSpan", "expression": {"type": "Literal", "value": "01:00:00"}}}
-         ]}}
-        """;
 
     [Fact(Timeout = 120_000)]
     public async Task Hosts_ShouldListTheLiveServerWithItsInstancesAndADeadProcessOnlyWithAll()
     {
         await using var host = await RunningServer.StartAsync(Store.Setting);
         var runtime = host.Services.GetRequiredService<IWorkflowRuntime>();
-        var id = await runtime.StartAsync(host.Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(HoldingWorkflow));
+        var id = await runtime.StartAsync(host.Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(TestWorkflows.Holding));
         var leases = host.Services.GetRequiredService<IInstanceLeaseStore>();
         var serverId = (await leases.GetAsync(id, default))!.Holder!;
         var dead = new RuntimeHostIdentity("deadbox-4242-0badf00d", "deadbox", 4242);

@@ -14,13 +14,6 @@ namespace Elsa.Migration.Host.Tests.Recovery;
 /// </summary>
 public sealed class RecoverBesideServeTests : IDisposable
 {
-    // Running until cancelled: a Delay inside a container waits in-process, so the instance stays Running.
-    private const string HoldingWorkflow = """
-        {"id": "hold-v1", "definitionId": "hold", "name": "Hold", "version": 1,
-         "root": {"id": "seq", "type": "Elsa.Sequence", "version": 1, "activities": [
-           {"id": "wait", "type": "Elsa.Delay", "version": 1, "timeSpan": {"typeName": "TimeSpan", "expression": {"type": "Literal", "value": "01:00:00"}}}
-         ]}}
-        """;
 
     private readonly TempDatabase _db = new();
 
@@ -31,7 +24,7 @@ public sealed class RecoverBesideServeTests : IDisposable
     {
         await using var server = await RunningServer.StartAsync(_db.Path);
         var runtime = server.Services.GetRequiredService<IWorkflowRuntime>();
-        var id = await runtime.StartAsync(server.Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(HoldingWorkflow));
+        var id = await runtime.StartAsync(server.Services.GetRequiredService<IWorkflowDefinitionLoader>().Load(TestWorkflows.Holding));
 
         var (exitCode, output, error) = await CliProcess.RunAsync(_db.Path, "recover", "--db", _db.Path);
 

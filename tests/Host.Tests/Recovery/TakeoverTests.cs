@@ -76,7 +76,7 @@ public abstract class TakeoverTests(PostgreSqlServer? server, DatabaseEngine eng
         // Default leases (2 s renewal and poll, 10 s expiry): a holder on this machine whose process is gone is taken at the next poll.
         await using var hostB = await RunningServer.StartAsync(Store.Setting);
         var file = Path.Combine(Path.GetTempPath(), $"takeover-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, HoldingWorkflow);
+        await File.WriteAllTextAsync(file, TestWorkflows.Holding);
         try
         {
             using var run = Cli.CliProcess.Start(Store.Setting, "run", file, "--db", Store.Setting);
@@ -105,13 +105,6 @@ public abstract class TakeoverTests(PostgreSqlServer? server, DatabaseEngine eng
         }
     }
 
-    // Running until cancelled: a Delay inside a container waits in-process, so the instance stays Running.
-    private const string HoldingWorkflow = """
-        {"id": "hold-v1", "definitionId": "hold", "name": "Hold", "version": 1,
-         "root": {"id": "seq", "type": "Elsa.Sequence", "version": 1, "activities": [
-           {"id": "wait", "type": "Elsa.Delay", "version": 1, "timeSpan": {"typeName": "TimeSpan", "expression": {"type": "Literal", "value": "01:00:00"}}}
-         ]}}
-        """;
 
     private static string GatedWorkflow(string gate) => TestWorkflows.Build("takeover",
     [
