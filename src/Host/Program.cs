@@ -26,5 +26,6 @@ root.Add(ScheduleCommand.Create(database));
 root.Add(TokenCommand.Create(database));
 root.Add(VmCommands.Build(database));
 root.Add(SiteCommand.Create(database));
+CliServices.CheckEnvironmentDatabase(root, database);
 // No process-termination timeout: `run` handles SIGINT/SIGTERM itself and exits after the compensation.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -36,6 +36,31 @@ internal static class CliServices
         return option;
     }
 
+    /// <summary>
+    /// The same check for <c>$ELSA_MIGRATION_DB</c> when <c>--db</c> is not given (on every command, the one invoked
+    /// validates: an option's validators run only when it is given), so a bad connection string there is a usage
+    /// error, not a stack trace. Call it once every command is added.
+    /// </summary>
+    public static void CheckEnvironmentDatabase(Command command, Option<string?> database)
+    {
+        foreach (var sub in command.Subcommands) CheckEnvironmentDatabase(sub, database);
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(database) is not null
+                || Environment.GetEnvironmentVariable("ELSA_MIGRATION_DB") is not { Length: > 0 } value
+                || !PostgreSqlConnectionString.IsConnectionString(value))
+                return;
+            try
+            {
+                PostgreSqlConnectionString.Parse(value);
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError($"$ELSA_MIGRATION_DB: {e.Message}");
+            }
+        });
+    }
+
     /// <summary>Builds the engine services for <paramref name="databasePath"/> (null: the default path).</summary>
     /// <param name="databasePath">The SQLite file or PostgreSQL connection string; null for the default.</param>
     /// <param name="resumeAllTimers">False for one-shot commands: resume only timers of instances this process runs.</param>

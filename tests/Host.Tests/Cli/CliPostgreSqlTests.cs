@@ -42,4 +42,15 @@ public sealed class CliPostgreSqlTests(PostgreSqlServer server) : IAsyncLifetime
         Assert.Contains("Host=", output + error);
         Assert.DoesNotContain("Unhandled exception", output + error);
     }
+
+    [Fact]
+    public async Task A_bad_connection_string_in_ELSA_MIGRATION_DB_is_refused_naming_the_variable()
+    {
+        // Without --db: the environment's value is what the command would open.
+        var (exitCode, output, error) = await CliProcess.RunAsync("Host=127.0.0.1;Databse=elsa", "schedule", "list");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("$ELSA_MIGRATION_DB: 'Databse'", output + error, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Unhandled exception", output + error);
+    }
 }
