@@ -134,7 +134,7 @@ public sealed class MigrateVm : CodeActivity<object>
             var cancelled = await MigrationInstanceResult.ReadAsync(context.Services, move, instanceId, CancellationToken.None);
             await context.Services.GetRequiredService<IJournalStore>().AppendAsync(new JournalEntry(0, context.InstanceId, context.Time.GetUtcNow(),
                 JournalKind.Message, context.Activity.Id, context.Activity.Type, Message: cancelled.Describe(),
-                Data: new JsonObject { [EvacuationReport.ResultKey] = cancelled.ToJson() }), CancellationToken.None);
+                Data: new JsonObject { [EvacuationReport.ResultKey] = cancelled.ToJson() }, Host: context.HostId), CancellationToken.None);
             throw;
         }
         // The server releases the lock of every instance its runtime ends; a process without it (the CLI) does it here.

@@ -115,6 +115,10 @@ public abstract class ActivityExecutionContext
     /// An activity that started work elsewhere (e.g. another instance) cancels that work only in the second case.</summary>
     public virtual bool IsHostStopping => false;
 
+    /// <summary>The executing process (<c>HOST-PID-SUFFIX</c>, its <c>runtime_hosts</c> id), for a journal entry an
+    /// activity writes through <see cref="IJournalStore"/> itself; null outside the runtime.</summary>
+    public virtual string? HostId => null;
+
     /// <summary>True when this activity is the trigger the instance started from (a Cron, Timer or StartAt at the start completes at once).</summary>
     public virtual bool IsTriggerOfWorkflow => false;
 

@@ -48,6 +48,8 @@ public static class JournalEvents
 /// <param name="Message">The error, message or new status.</param>
 /// <param name="DurationMs">For completed/faulted activities: how long the execution took.</param>
 /// <param name="Data">Structured details (progress numbers, outputs, error type, ...).</param>
+/// <param name="Host">The process that wrote it (<see cref="RuntimeHostIdentity.Id"/>, <c>HOST-PID-SUFFIX</c>): with several
+/// hosts on one database it shows which one acted when. Null on entries written before the column existed.</param>
 public sealed record JournalEntry(
     long Id,
     string InstanceId,
@@ -58,7 +60,8 @@ public sealed record JournalEntry(
     string? Outcome = null,
     double? DurationMs = null,
     string? Message = null,
-    JsonObject? Data = null)
+    JsonObject? Data = null,
+    string? Host = null)
 {
     /// <summary>A one-line human-readable form (the CLI prints these while a workflow runs).</summary>
     public override string ToString()

@@ -223,7 +223,8 @@ internal sealed partial class InstanceDriver
     /// <summary>Appends an activity's message or progress line (its own transaction) and publishes it.</summary>
     public async ValueTask AppendJournalAsync(JournalKind kind, Activity activity, string message, JsonObject? data, CancellationToken cancellationToken)
     {
-        var entry = new JournalEntry(0, InstanceId, Services.Time.GetUtcNow(), kind, activity.Id, activity.Type, Message: message, Data: data);
+        var entry = new JournalEntry(0, InstanceId, Services.Time.GetUtcNow(), kind, activity.Id, activity.Type, Message: message, Data: data,
+            Host: Services.Leases.Identity.Id);
         var stored = await Services.Journal.AppendAsync(entry, cancellationToken);
         Services.Events.Publish(new JournalAppended(stored));
     }
@@ -392,7 +393,7 @@ internal sealed partial class InstanceDriver
 
     private void Journal(JournalKind kind, string? activityId, string? message, string? outcome = null, TimeSpan? duration = null, JsonObject? data = null) =>
         _pendingJournal.Add(new JournalEntry(0, InstanceId, Services.Time.GetUtcNow(), kind, activityId,
-            activityId is null ? null : Graph.Nodes[activityId].Type, outcome, duration?.TotalMilliseconds, message, data));
+            activityId is null ? null : Graph.Nodes[activityId].Type, outcome, duration?.TotalMilliseconds, message, data, Services.Leases.Identity.Id));
 
     private List<JournalEntry> TakeJournal()
     {

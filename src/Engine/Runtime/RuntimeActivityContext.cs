@@ -72,6 +72,8 @@ internal sealed class RuntimeActivityContext(InstanceDriver driver, RunningActiv
 
     public override bool IsHostStopping => driver.Services.Stopping.IsCancellationRequested;
 
+    public override string? HostId => driver.Services.Leases.Identity.Id;
+
     public override bool IsTriggerOfWorkflow =>
         !isChild && execution.Resuming is null && activity.Id == driver.Graph.StartActivityId && driver.IsFirstExecution;
 

@@ -80,6 +80,26 @@ public abstract class StoreTests(PostgreSqlServer? server, DatabaseEngine engine
     }
 
     [Fact]
+    public async Task JournalStore_ShouldKeepTheHostThatWroteEachEntry_NullWhereNoneWasGiven()
+    {
+        var instances = new SqlWorkflowInstanceStore(Database);
+        var journal = new SqlJournalStore(Database);
+        var ct = CancellationToken.None;
+        var now = _time.GetUtcNow();
+        await instances.CreateAsync(new WorkflowInstanceRecord("i1", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, now, now, null, null),
+            [new JournalEntry(0, "i1", now, JournalKind.Status, Message: "Running", Host: "a-11-aaaa")], null, ct);
+        await journal.AppendAsync(new JournalEntry(0, "i1", now, JournalKind.Progress, "copy", "T.Copy", Message: "1 MiB", Host: "a-11-aaaa"), ct);
+        await instances.CommitAsync(new InstanceCommit("i1", WorkflowStatus.Running, [], "{}", null, now, null, null,
+            [new JournalEntry(0, "i1", now, JournalKind.Message, Message: "Taken over", Host: "b-22-bbbb")]), ct);
+        await journal.AppendAsync(new JournalEntry(0, "i1", now, JournalKind.Message, Message: "no host"), ct);
+
+        var entries = await journal.ReadAsync("i1", 0, 100, ct);
+
+        Assert.Equal(["a-11-aaaa", "a-11-aaaa", "b-22-bbbb", null], entries.Select(e => e.Host));
+        Assert.Equal(["Running", "1 MiB", "Taken over", "no host"], entries.Select(e => e.Message));
+    }
+
+    [Fact]
     public async Task LedgerStore_Confirm_ShouldMergeTheMarkIntoTheDetailsOfAnUnreleasedEntryOnly()
     {
         var instances = new SqlWorkflowInstanceStore(Database);

@@ -57,6 +57,7 @@ public abstract class TakeoverTests(PostgreSqlServer? server, DatabaseEngine eng
         Assert.True(afterExpiry <= Poll + TimeSpan.FromSeconds(3), $"B took the instance {afterExpiry.TotalSeconds:0.00} s after A's lease expired: more than one poll");
         var takerId = takeover.Data!["host"]!.GetValue<string>();
         Assert.NotEqual(leaseA.Holder, takerId);
+        Assert.Equal(takerId, takeover.Host); // the journal's host column names the writer of each entry
         Assert.Contains($"the lease of {Environment.MachineName} pid {Environment.ProcessId} ({leaseA.Holder}) expired", takeover.Message);
         var recovered = Assert.Single(await journal.ReadAsync(id, takeover.Id, 1000, default), e => e.Kind == JournalKind.ActivityRecovered);
         Assert.Equal("gated", recovered.ActivityId);
@@ -68,6 +69,7 @@ public abstract class TakeoverTests(PostgreSqlServer? server, DatabaseEngine eng
         Assert.Single(entries, e => e.Data?["event"]?.GetValue<string>() == JournalEvents.TakenOver);
         Assert.Single(entries, e => e.Kind == JournalKind.ActivityCompleted && e.ActivityId == "gated");
         Assert.DoesNotContain(entries, e => e.Kind == JournalKind.ActivityCompleted && e.ActivityId == "gated" && e.Id < takeover.Id);
+        Assert.All(entries, e => Assert.Equal(e.Id < takeover.Id ? leaseA.Holder : takerId, e.Host));
     }
 
     [Fact(Timeout = 120_000)]

@@ -107,5 +107,8 @@ internal static class PostgreSqlEngineSchema
             ALTER TABLE instances ADD COLUMN lease_expires_at TEXT COLLATE "C" NULL;
             CREATE INDEX ix_instances_lease_holder ON instances (lease_holder) WHERE lease_holder IS NOT NULL;
             """),
+        new(3, "journal.host: the process (runtime_hosts id) that wrote each entry; null on older rows (SQLite's 5)", """
+            ALTER TABLE journal ADD COLUMN host TEXT COLLATE "C" NULL;
+            """),
     ]);
 }

@@ -9,8 +9,8 @@ internal static class JournalSql
     public static async Task<JournalEntry> InsertAsync(IDbConnection connection, IDbTransaction transaction, JournalEntry entry, CancellationToken cancellationToken)
     {
         const string sql = """
-            INSERT INTO journal (instance_id, at, kind, activity_id, activity_type, outcome, duration_ms, message, data)
-            VALUES (@InstanceId, @At, @Kind, @ActivityId, @ActivityType, @Outcome, @DurationMs, @Message, @Data)
+            INSERT INTO journal (instance_id, at, kind, activity_id, activity_type, outcome, duration_ms, message, data, host)
+            VALUES (@InstanceId, @At, @Kind, @ActivityId, @ActivityType, @Outcome, @DurationMs, @Message, @Data, @Host)
             RETURNING id;
             """;
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(sql, new
@@ -24,10 +24,11 @@ internal static class JournalSql
             entry.DurationMs,
             entry.Message,
             entry.Data,
+            entry.Host,
         }, transaction, cancellationToken: cancellationToken));
         return entry with { Id = id };
     }
 
     /// <summary>In <see cref="JournalEntry"/>'s constructor order.</summary>
-    public const string Columns = "id, instance_id, at, kind, activity_id, activity_type, outcome, duration_ms, message, data";
+    public const string Columns = "id, instance_id, at, kind, activity_id, activity_type, outcome, duration_ms, message, data, host";
 }

@@ -110,5 +110,8 @@ internal static class EngineSchema
             ALTER TABLE instances ADD COLUMN lease_expires_at TEXT NULL;
             CREATE INDEX ix_instances_lease_holder ON instances (lease_holder) WHERE lease_holder IS NOT NULL;
             """),
+        new(5, "journal.host: the process (runtime_hosts id) that wrote each entry; null on older rows", """
+            ALTER TABLE journal ADD COLUMN host TEXT NULL;
+            """),
     ]);
 }
