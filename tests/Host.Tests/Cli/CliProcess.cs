@@ -50,6 +50,22 @@ internal sealed class CliProcess : IDisposable
     /// <summary>Starts the CLI; <paramref name="databasePath"/> is passed as ELSA_MIGRATION_DB.</summary>
     public static CliProcess Start(string databasePath, params string[] arguments) => new(arguments, databasePath);
 
+    /// <summary>Starts the CLI with more environment variables (e.g. <c>Leases__Duration</c>).</summary>
+    public static CliProcess Start(string databasePath, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        new(arguments, databasePath, environment);
+
+    /// <summary>Starts the CLI as if on another machine named <paramref name="machineName"/>: in a UTS namespace of its own
+    /// with that host name (<c>unshare --uts</c>, as root; pids, network and files stay shared), so other processes cannot
+    /// tell whether it still runs and must wait for its leases to expire. It leads a process group of its own: <c>setsid</c>,
+    /// <c>unshare</c> and the shell all exec (a child of this process leads no group, so setsid does not fork), so its pid
+    /// is the group's id (<see cref="CrashProcessGroupAsync"/>).</summary>
+    public static CliProcess StartAsOtherMachine(string machineName, string databasePath, IReadOnlyDictionary<string, string> environment,
+        params string[] arguments) =>
+        new(arguments, databasePath, environment, launcher:
+        [
+            File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "setsid", "unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \"$@\"", machineName,
+        ]);
+
     /// <summary>Starts the CLI inside network namespace <paramref name="networkNamespace"/> (<c>ip netns exec</c>).</summary>
     public static CliProcess StartInNetworkNamespace(string networkNamespace, string databasePath, params string[] arguments) =>
         new(arguments, databasePath, launcher: [File.Exists("/usr/sbin/ip") ? "/usr/sbin/ip" : "ip", "netns", "exec", networkNamespace]);
@@ -105,15 +121,27 @@ internal sealed class CliProcess : IDisposable
     }
 
     /// <summary>Sends SIGINT (what Ctrl-C sends) with the system's <c>kill</c>.</summary>
-    public async Task InterruptAsync()
+    public Task InterruptAsync() => KillAsync("-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>SIGKILL to the whole process group of a CLI started by <see cref="StartAsOtherMachine"/>: the host and
+    /// every child it started in its group die at once, nothing runs on the way out (daemonized QEMUs have left the group).</summary>
+    public async Task CrashProcessGroupAsync()
+    {
+        var group = File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[2];
+        if (group != _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            throw new InvalidOperationException($"The CLI (pid {_process.Id}) is in process group {group}, not its own: start it with StartAsOtherMachine.");
+        await KillAsync("-KILL", "--", "-" + group);
+    }
+
+    private static async Task KillAsync(params string[] arguments)
     {
         var kill = new ProcessStartInfo("kill") { UseShellExecute = false };
-        kill.ArgumentList.Add("-INT");
-        kill.ArgumentList.Add(_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var argument in arguments)
+            kill.ArgumentList.Add(argument);
         using var process = Process.Start(kill) ?? throw new InvalidOperationException("Could not run kill.");
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"kill -INT {_process.Id} exited {process.ExitCode}.");
+            throw new InvalidOperationException($"kill {string.Join(' ', arguments)} exited {process.ExitCode}.");
     }
 
     /// <summary>SIGKILL to the CLI process alone (not its tree): a crash, nothing runs on the way out.</summary>

@@ -4,6 +4,7 @@ using Elsa.Migration.Activities.Inventory;
 using Elsa.Migration.Lab;
 using Elsa.Migration.Engine.Model;
 using Elsa.Migration.Engine.Persistence;
+using Elsa.Migration.Engine.Persistence.PostgreSql;
 using Elsa.Migration.Engine.Runtime;
 using Elsa.Migration.Host.Tests.Cli;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,7 +79,7 @@ internal static class CliMigrationRun
         while (deadline.Elapsed < TimeSpan.FromMinutes(3))
         {
             Assert.False(run.HasExited, $"run exited before the moment came:\n{run.Output}\n{run.Error}");
-            var summaries = File.Exists(db) ? await instances.ListAsync(new InstanceQuery(), ct) : [];
+            var summaries = File.Exists(db) || PostgreSqlConnectionString.IsConnectionString(db) ? await instances.ListAsync(new InstanceQuery(), ct) : [];
             if (summaries.FirstOrDefault() is { } instance)
             {
                 var ledger = await store.GetRequiredService<ILedgerStore>().ListAsync(instance.Id, ct);

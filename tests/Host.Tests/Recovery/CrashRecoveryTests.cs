@@ -42,7 +42,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             output.WriteLine("run (killed):\n" + run.Output + run.Error);
             var record = await store.GetRequiredService<IWorkflowInstanceStore>().GetAsync(instanceId, ct);
             Assert.Equal(WorkflowStatus.Running, record!.Status); // the dead process left it Running: recovery's job
-            Assert.True(MigrationLabAlive(lab, MigrationLab.Target), "the target QEMU must still run after the crash (it is daemonized), else rollback has nothing to prove");
+            Assert.True(MigrationLabChecks.QemuAlive(lab, VmId, MigrationLab.Target), "the target QEMU must still run after the crash (it is daemonized), else rollback has nothing to prove");
 
             var (exitCode, recoverOutput, _) = await RecoverAsync(db);
 
@@ -78,7 +78,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
                 Assert.Contains(ledger, e => e.Kind == kind);
             Assert.All(ledger, e => Assert.True(e.ReleasedAt is not null, $"ledger entry {e.Kind} {e.Name} not released"));
 
-            await AssertVmOnSourceOnlyAsync(lab, ct);
+            await MigrationLabChecks.AssertVmOnSourceOnlyAsync(lab, VmId, ct);
         }
         finally
         {
@@ -128,15 +128,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
                 e => Assert.True(e.ReleasedAt is not null, $"ledger entry {e.Kind} {e.Name} not released"));
             output.WriteLine($"recover: {seconds:0.00} s including the rest of the throttled copy and the migration");
 
-            // The VM runs on the target only, on disks equal to the source's.
-            var inventory = lab.Lab.Inventory;
-            Assert.False(MigrationLabAlive(lab, MigrationLab.Source), "the source QEMU is still alive");
-            var target = await lab.Pool.GetAsync(inventory.RuntimePaths(VmId, MigrationLab.Target).QmpSocket, ct);
-            Assert.Equal(RunState.Running, (await target.Client.QueryStatusAsync(ct)).Status);
-            var replicated = await lab.CompareAsync(VmId, 0, ct);
-            Assert.True(replicated.Identical, $"drive0: {replicated.Output}");
-            var local = await lab.CompareAsync(lab.KeptSourcePath(VmId, 1, instanceId), lab.Disk(VmId, 1, MigrationLab.Target).Path, ct);
-            Assert.True(local.Identical, $"drive1 (against the kept source copy): {local.Output}");
+            await MigrationLabChecks.AssertVmOnTargetOnlyAsync(lab, VmId, instanceId, ct);
         }
         finally
         {
@@ -152,44 +144,5 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         var exitCode = await recover.WaitForExitAsync(TimeSpan.FromMinutes(3));
         output.WriteLine($"recover exit {exitCode} after {clock.Elapsed.TotalSeconds:0.00} s:\n{recover.Output}\n{recover.Error}");
         return (exitCode, recover.Output, clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>The VM runs on the source on its own disks; no migration leftovers on the source; no QEMU or non-replicated volume on the target; the replica is kept.</summary>
-    private static async Task AssertVmOnSourceOnlyAsync(MigrationLab lab, CancellationToken ct)
-    {
-        var inventory = lab.Lab.Inventory;
-        var source = await lab.Pool.GetAsync(inventory.RuntimePaths(VmId, MigrationLab.Source).QmpSocket, ct);
-        Assert.Equal(RunState.Running, (await source.Client.QueryStatusAsync(ct)).Status);
-        var block = await source.Client.QueryBlockAsync(ct);
-        Assert.Equal(inventory.ResolveDisk(VmId, "drive0", MigrationLab.Source).Path, block.Single(b => b.Device == "drive0").Inserted!.File);
-        Assert.Equal(inventory.ResolveDisk(VmId, "drive1", MigrationLab.Source).Path, block.Single(b => b.Device == "drive1").Inserted!.File);
-        var nodes = await source.Client.QueryNamedBlockNodesAsync(ct);
-        Assert.DoesNotContain(nodes, n => n.DirtyBitmaps.Count > 0);
-        Assert.DoesNotContain(nodes, n => n.NodeName.StartsWith("mig-", StringComparison.Ordinal));
-        Assert.Empty(await source.Client.QueryBlockJobsAsync(ct));
-        Assert.False((await source.Client.QueryMigrateAsync(ct)).Status is MigrationStatus.Active or MigrationStatus.PreSwitchover or MigrationStatus.Setup);
-
-        var target = inventory.RuntimePaths(VmId, MigrationLab.Target);
-        Assert.False(MigrationLabAlive(lab, MigrationLab.Target), "a target QEMU is still alive");
-        Assert.False(File.Exists(target.QmpSocket), "the target QMP socket is left behind");
-        Assert.False(File.Exists(target.NbdSocket), "the target NBD socket is left behind");
-        Assert.False(await lab.Lab.Zfs(MigrationLab.Target).ExistsAsync(inventory.ResolveDisk(VmId, "drive1", MigrationLab.Target).Dataset!, ct),
-            "the local disk's target volume is left behind");
-        Assert.True(await lab.Lab.Zfs(MigrationLab.Target).ExistsAsync(inventory.ResolveDisk(VmId, "drive0", MigrationLab.Target).Dataset!, ct),
-            "the replica must be kept");
-    }
-
-    private static bool MigrationLabAlive(MigrationLab lab, string node)
-    {
-        var pidFile = lab.Lab.Inventory.RuntimePaths(VmId, node).PidFile;
-        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) return false;
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(pidFile, StringComparison.Ordinal);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false; // no such process
-        }
     }
 }
