@@ -90,6 +90,8 @@ public sealed class EvacuationAdmissionTests : IAsyncLifetime
         var journal = await _server.Services.GetRequiredService<IJournalStore>().ReadAsync(evacuation, 0, 1000, _timeout.Token);
         var row = journal.Select(e => e.Data?["vmMigrationResult"]).OfType<JsonObject>().Single();
         Assert.Equal(("vm-y", child), (row["vmId"]!.GetValue<string>(), row["instanceId"]!.GetValue<string>()));
+        // The end row is appended by the activity itself, past the runtime: it names the server as its writer all the same.
+        Assert.StartsWith($"{Environment.MachineName}-{Environment.ProcessId}-", Assert.Single(journal.Select(e => e.Host).Distinct()));
         var view = await _server.Client.GetFromJsonAsync<JsonObject>($"/api/migrations/{evacuation}", _timeout.Token);
         Assert.Equal("RolledBack", view!["outcome"]!.GetValue<string>());
         Assert.Empty(await _server.Services.GetRequiredService<VmLockStore>().ListAsync(_timeout.Token));
