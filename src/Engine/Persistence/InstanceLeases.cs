@@ -69,6 +69,10 @@ public static class LeaseRules
     public static bool IsHeldByOther(InstanceLease lease, string me, DateTimeOffset now) =>
         lease.Holder is not null && lease.Holder != me && lease.ExpiresAt is { } expires && expires >= now;
 
+    /// <summary>True while a process's row was renewed within <paramref name="leaseDuration"/> of <paramref name="now"/>
+    /// (the leases it renews with the row have not expired); <c>hosts</c> shows the others as expired.</summary>
+    public static bool HostIsLive(RuntimeHostRow host, DateTimeOffset now, TimeSpan leaseDuration) => now - host.RenewedAt <= leaseDuration;
+
     /// <summary>"held by HOST pid N, lease renewed 1.2 s ago", for an operator.</summary>
     public static string DescribeHolder(InstanceLease lease, DateTimeOffset now)
     {
