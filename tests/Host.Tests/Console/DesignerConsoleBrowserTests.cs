@@ -114,8 +114,7 @@ public sealed class DesignerConsoleBrowserTests() : ServerTest(TimeSpan.FromMinu
     public async Task The_migrations_list_names_the_host_running_each_migration_and_a_dash_for_an_ended_one()
     {
         await TestWorkflows.ImportAsync(Server.Client, TestWorkflows.Holding, Timeout.Token);
-        await TestWorkflows.ImportAsync(Server.Client, TestWorkflows.Build("quick-flow",
-            [TestWorkflows.Activity("start1", "Elsa.Start", 0), TestWorkflows.Activity("finish1", "Elsa.Finish", 200)], ["start1", "finish1"]), Timeout.Token);
+        await TestWorkflows.ImportAsync(Server.Client, TestWorkflows.Quick(), Timeout.Token);
         var running = await StartAsync("hold");
         var ended = await StartAsync("quick-flow");
         await Server.Services.GetRequiredService<Engine.Runtime.IWorkflowRuntime>().WaitForEndAsync(ended, Timeout.Token);

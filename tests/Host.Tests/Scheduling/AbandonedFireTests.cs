@@ -28,8 +28,7 @@ public abstract class AbandonedFireTests(PostgreSqlServer? server, DatabaseEngin
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await using var hostA = await RunningServer.StartAsync(Store.Setting, configuration: Settings, cancellationToken: timeout.Token);
         await using var hostB = await RunningServer.StartAsync(Store.Setting, hostA.Token, Settings, timeout.Token);
-        await TestWorkflows.ImportAsync(hostA.Client, TestWorkflows.Build("quick-flow",
-            [TestWorkflows.Activity("start1", "Elsa.Start", 0), TestWorkflows.Activity("finish1", "Elsa.Finish", 200)], ["start1", "finish1"]), timeout.Token);
+        await TestWorkflows.ImportAsync(hostA.Client, TestWorkflows.Quick(), timeout.Token);
         // A yearly cron: Quartz never fires it during the test, only the claims below exist.
         var created = await hostA.Client.PostAsJsonAsync("/api/schedules",
             new JsonObject { ["definitionId"] = "quick-flow", ["cron"] = "0 0 3 1 1 ?" }, timeout.Token);
