@@ -69,6 +69,19 @@ public static class LeaseRules
     public static bool IsHeldByOther(InstanceLease lease, string me, DateTimeOffset now) =>
         lease.Holder is not null && lease.Holder != me && lease.ExpiresAt is { } expires && expires >= now;
 
+    /// <summary>True while a process's row was renewed within <paramref name="leaseDuration"/> of <paramref name="now"/>
+    /// (the leases it renews with the row have not expired); <c>hosts</c> shows the others as expired.</summary>
+    public static bool HostIsLive(RuntimeHostRow host, DateTimeOffset now, TimeSpan leaseDuration) => now - host.RenewedAt <= leaseDuration;
+
+    /// <summary>The process that runs the instance, "HOST pid N" (its id when its <c>runtime_hosts</c> row is gone), while its
+    /// lease is valid at <paramref name="now"/>; null when no one holds it or the lease expired (no live process runs it).</summary>
+    public static string? RunningOn(InstanceLease lease, DateTimeOffset now)
+    {
+        if (lease.Holder is null || !(lease.ExpiresAt >= now))
+            return null;
+        return lease.HostName is null ? lease.Holder : $"{lease.HostName} pid {lease.Pid}";
+    }
+
     /// <summary>"held by HOST pid N, lease renewed 1.2 s ago", for an operator.</summary>
     public static string DescribeHolder(InstanceLease lease, DateTimeOffset now)
     {

@@ -54,6 +54,16 @@ public interface IWorkflowRuntime
     /// <summary>Running instances this runtime does not execute whose lease expired, that no one holds, or whose holder
     /// ran on this machine and is gone: the ones a takeover may take now (one query; cheap enough to poll).</summary>
     Task<IReadOnlyList<string>> ListTakeableAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Registers this process in <c>runtime_hosts</c> (and starts renewing its row) if it has not yet; returns its
+    /// id, which other processes judge alive or gone by <see cref="GoneHostsAsync"/>. The host records it next to work it
+    /// claims outside an instance (a schedule's fire time), so that work is taken over by the same rule as instances.</summary>
+    Task<string> RegisterHostAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Of <paramref name="hostIds"/> (ids from <see cref="RegisterHostAsync"/>), those whose process is gone: its row's
+    /// renewal is older than the lease duration, its row was removed (a clean stop), or it ran on this machine and its pid no
+    /// longer exists. Never this process. One query.</summary>
+    Task<IReadOnlySet<string>> GoneHostsAsync(IReadOnlyCollection<string> hostIds, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Options of one start.</summary>

@@ -107,6 +107,30 @@ public sealed class WorkflowRuntime : IWorkflowRuntime, IInstanceHost, IAsyncDis
         return takeable;
     }
 
+    public async Task<string> RegisterHostAsync(CancellationToken cancellationToken = default)
+    {
+        await _leases.EnsureStartedAsync(cancellationToken);
+        return _leases.Identity.Id;
+    }
+
+    public async Task<IReadOnlySet<string>> GoneHostsAsync(IReadOnlyCollection<string> hostIds, CancellationToken cancellationToken = default)
+    {
+        var gone = new HashSet<string>(StringComparer.Ordinal);
+        if (hostIds.Count == 0)
+            return gone;
+        var now = _services.Time.GetUtcNow();
+        var rows = (await _leaseStore.ListHostsAsync(cancellationToken)).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        foreach (var id in hostIds)
+        {
+            if (id == _leases.Identity.Id)
+                continue;
+            if (!rows.TryGetValue(id, out var row) || !LeaseRules.HostIsLive(row, now, _services.Options.LeaseDuration)
+                || LocalProcesses.IsGone(row.HostName, row.Pid))
+                gone.Add(id);
+        }
+        return gone;
+    }
+
     public async Task<RecoveryReport> RecoverInstancesAsync(IReadOnlyCollection<string> instanceIds, CancellationToken cancellationToken = default)
     {
         var recovered = new List<string>();

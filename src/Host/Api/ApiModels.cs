@@ -23,14 +23,16 @@ public sealed record MigrationView(
     IReadOnlyList<JournalEntry> Journal, IReadOnlyList<ProgressView> Progress, string? Outcome = null, string? Reason = null,
     IReadOnlyList<LedgerEntry>? Ledger = null);
 
-/// <summary>A row of the migration list: the instance summary with its outcome and reason.</summary>
+/// <summary>A row of the migration list: the instance summary with its outcome and reason, and <c>Host</c>, the process
+/// that runs it ("MACHINE pid N", its lease holder; null when none does: ended, or its host died and no one took it yet).</summary>
 public sealed record MigrationSummaryView(
     string Id, string DefinitionId, int DefinitionVersion, string DefinitionName, WorkflowStatus Status, string? Error,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt, string? CorrelationId, string? Outcome, string? Reason)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt, string? CorrelationId, string? Outcome, string? Reason,
+    string? Host = null)
 {
-    public static MigrationSummaryView From(WorkflowInstanceSummary s, Activities.Migration.MigrationOutcome? outcome) =>
+    public static MigrationSummaryView From(WorkflowInstanceSummary s, Activities.Migration.MigrationOutcome? outcome, string? host) =>
         new(s.Id, s.DefinitionId, s.DefinitionVersion, s.DefinitionName, s.Status, s.Error, s.CreatedAt, s.UpdatedAt, s.FinishedAt, s.CorrelationId,
-            outcome?.Name, outcome?.Reason);
+            outcome?.Name, outcome?.Reason, host);
 }
 
 /// <summary>A definition version as listed by the API.</summary>

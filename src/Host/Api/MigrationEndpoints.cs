@@ -44,12 +44,18 @@ public static class MigrationEndpoints
     }
 
     private static async Task<Ok<IReadOnlyList<MigrationSummaryView>>> ListAsync(
-        IWorkflowInstanceStore instances, MigrationOutcomeReader outcomes, WorkflowStatus? status, string? definitionId, int? limit, int? offset, CancellationToken ct)
+        IWorkflowInstanceStore instances, IInstanceLeaseStore leases, TimeProvider time, MigrationOutcomeReader outcomes,
+        WorkflowStatus? status, string? definitionId, int? limit, int? offset, CancellationToken ct)
     {
         var rows = await instances.ListAsync(new InstanceQuery(status, definitionId, null, Math.Clamp(limit ?? 100, 1, 1000), Math.Max(0, offset ?? 0)), ct);
         var views = new List<MigrationSummaryView>(rows.Count);
+        var now = time.GetUtcNow();
         foreach (var row in rows)
-            views.Add(MigrationSummaryView.From(row, await outcomes.ReadAsync(row, ct)));
+        {
+            // Only a running instance has a host running it; ended ones cost no lease query.
+            var host = row.Status.IsTerminal() ? null : await leases.GetAsync(row.Id, ct) is { } lease ? LeaseRules.RunningOn(lease, now) : null;
+            views.Add(MigrationSummaryView.From(row, await outcomes.ReadAsync(row, ct), host));
+        }
         return TypedResults.Ok<IReadOnlyList<MigrationSummaryView>>(views);
     }
 

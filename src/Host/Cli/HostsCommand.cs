@@ -26,13 +26,13 @@ internal static class HostsCommand
                 ?? services.GetRequiredService<MigrationEngineOptions>().LeaseDuration;
             var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
             var rows = await services.GetRequiredService<IInstanceLeaseStore>().ListHostsAsync(cancellationToken);
-            var live = rows.Where(r => now - r.RenewedAt <= duration).ToList();
+            var live = rows.Where(r => LeaseRules.HostIsLive(r, now, duration)).ToList();
             var shown = parse.GetValue(all) ? rows : live;
             Console.Out.WriteLine($"{"HOST",-40}  {"MACHINE",-20}  {"PID",8}  {"LEASE AGE",9}  {"STATE",-7}  {"INSTANCES",9}  STARTED (UTC)");
             foreach (var row in shown)
             {
                 var age = now - row.RenewedAt;
-                Console.Out.WriteLine($"{row.Id,-40}  {row.HostName,-20}  {row.Pid,8}  {Seconds(age),9}  {(age <= duration ? "live" : "expired"),-7}  {row.Instances,9}  {row.StartedAt:yyyy-MM-dd HH:mm:ss}");
+                Console.Out.WriteLine($"{row.Id,-40}  {row.HostName,-20}  {row.Pid,8}  {Seconds(age),9}  {(LeaseRules.HostIsLive(row, now, duration) ? "live" : "expired"),-7}  {row.Instances,9}  {row.StartedAt:yyyy-MM-dd HH:mm:ss}");
             }
             Console.Out.WriteLine($"{live.Count} live host(s), holding {live.Sum(r => r.Instances)} Running instance(s)" +
                 (rows.Count > live.Count ? $"; {rows.Count - live.Count} expired (--all lists them)." : "."));

@@ -1,3 +1,4 @@
+using Elsa.Migration.Engine.Runtime;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -18,6 +19,7 @@ namespace Elsa.Migration.Host.Scheduling;
 public sealed class ScheduleRebuilder(
     ScheduleStore store,
     ScheduleTriggers triggers,
+    IWorkflowRuntime runtime,
     TimeProvider time,
     IOptions<SchedulingOptions> options,
     ILogger<ScheduleRebuilder> logger) : IHostedService, IDisposable
@@ -119,7 +121,8 @@ public sealed class ScheduleRebuilder(
                     schedule.Id, scheduledFor, schedule.Misfire);
                 await triggers.FireNowAsync(schedule, scheduledFor, cancellationToken);
             }
-            else if (await store.ClaimFireAsync(schedule.Id, scheduledFor, ScheduleFireClaims.ThisHost, cancellationToken) is null)
+            else if (await store.ClaimFireAsync(schedule.Id, scheduledFor, ScheduleFireClaims.ThisHost,
+                         await runtime.RegisterHostAsync(cancellationToken), cancellationToken) is null)
             {
                 await store.RecordRunAsync(schedule.Id, scheduledFor, ScheduleRunOutcomes.Missed, null,
                     $"{count} fire time(s) missed while the host was down (last {scheduledFor:O}); misfire policy {schedule.Misfire} " +

@@ -78,23 +78,47 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
             new { id, fired = scheduledFor, completed = completed ? 1 : 0 }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Claims one fire time for <paramref name="host"/>: of several hosts on one database exactly one claim
-    /// succeeds (the row's primary key), and only that host records and starts it. Returns null when this host won,
-    /// else the host that claimed it first.</summary>
-    public async Task<string?> ClaimFireAsync(string scheduleId, DateTimeOffset scheduledFor, string host, CancellationToken cancellationToken)
+    /// <summary>Claims one fire time for <paramref name="host"/> (<paramref name="holder"/>: its runtime_hosts id): of several
+    /// hosts on one database exactly one claim succeeds (the row's primary key), and only that host records and starts it.
+    /// Returns null when this host won, else the host that claimed it first. The holder stays on the row until the fire
+    /// time's run is recorded (<see cref="RecordRunAsync"/>), so a claim whose host died first is found (<see cref="ListPendingClaimsAsync"/>).</summary>
+    public async Task<string?> ClaimFireAsync(string scheduleId, DateTimeOffset scheduledFor, string host, string holder, CancellationToken cancellationToken)
     {
         var claimedAt = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO host_schedule_fires (schedule_id, scheduled_for, host, claimed_at) VALUES (@scheduleId, @scheduledFor, @host, @claimedAt)
+            INSERT INTO host_schedule_fires (schedule_id, scheduled_for, host, claimed_at, holder) VALUES (@scheduleId, @scheduledFor, @host, @claimedAt, @holder)
             ON CONFLICT (schedule_id, scheduled_for) DO NOTHING
-            """, new { scheduleId, scheduledFor, host, claimedAt }, cancellationToken: cancellationToken));
+            """, new { scheduleId, scheduledFor, host, claimedAt, holder }, cancellationToken: cancellationToken));
         if (inserted == 1)
             return null;
         return await connection.ExecuteScalarAsync<string>(new CommandDefinition(
             "SELECT host FROM host_schedule_fires WHERE schedule_id = @scheduleId AND scheduled_for = @scheduledFor",
             new { scheduleId, scheduledFor }, cancellationToken: cancellationToken)) ?? "another host";
+    }
+
+    /// <summary>Fire times claimed and not yet recorded (a host starting them now, or one that died before it recorded).</summary>
+    public async Task<IReadOnlyList<PendingFireClaim>> ListPendingClaimsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var claims = await connection.QueryAsync<PendingFireClaim>(new CommandDefinition(
+            "SELECT schedule_id, scheduled_for, host, holder, claimed_at FROM host_schedule_fires WHERE holder IS NOT NULL ORDER BY scheduled_for",
+            cancellationToken: cancellationToken));
+        return claims.AsList();
+    }
+
+    /// <summary>Takes a pending claim whose holder is gone for <paramref name="holder"/>: one conditional UPDATE, so
+    /// of several live hosts exactly one succeeds, and none once the claim was recorded. True when this host took it.</summary>
+    public async Task<bool> ReclaimFireAsync(PendingFireClaim claim, string host, string holder, CancellationToken cancellationToken)
+    {
+        var claimedAt = time.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE host_schedule_fires SET host = @host, holder = @holder, claimed_at = @claimedAt
+            WHERE schedule_id = @ScheduleId AND scheduled_for = @ScheduledFor AND holder = @goneHolder
+            """, new { host, holder, claimedAt, claim.ScheduleId, claim.ScheduledFor, goneHolder = claim.Holder }, cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>Marks a stored schedule unusable with the reason (it stays listed, and is no longer registered).</summary>
@@ -105,18 +129,25 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
             "UPDATE host_schedules SET broken_reason = @reason WHERE id = @id", new { id, reason }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Records what became of a fire time and settles its claim (in one transaction: a recorded fire time is never
+    /// re-claimed, a claim is never settled without its record).</summary>
     public async Task<ScheduleRun> RecordRunAsync(
         string scheduleId, DateTimeOffset scheduledFor, string outcome, string? instanceId, string? message, CancellationToken cancellationToken)
     {
         var happenedAt = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await database.BeginWriteAsync(connection, cancellationToken);
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             """
             INSERT INTO host_schedule_runs (schedule_id, scheduled_for, happened_at, outcome, instance_id, message)
             VALUES (@scheduleId, @scheduledFor, @happenedAt, @outcome, @instanceId, @message) RETURNING id
             """,
-            new { scheduleId, scheduledFor, happenedAt, outcome, instanceId, message },
+            new { scheduleId, scheduledFor, happenedAt, outcome, instanceId, message }, transaction,
             cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE host_schedule_fires SET holder = NULL WHERE schedule_id = @scheduleId AND scheduled_for = @scheduledFor",
+            new { scheduleId, scheduledFor }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
         return new ScheduleRun(id, scheduleId, scheduledFor, happenedAt, outcome, instanceId, message);
     }
 
@@ -131,6 +162,9 @@ public sealed class ScheduleStore(HostDatabase database, TimeProvider time)
         return runs.AsList();
     }
 }
+
+/// <summary>A claimed fire time without its run record: <see cref="Holder"/> (a runtime_hosts id) is starting it, or died first.</summary>
+public sealed record PendingFireClaim(string ScheduleId, DateTimeOffset ScheduledFor, string Host, string Holder, DateTimeOffset ClaimedAt);
 
 /// <summary>Who claims a fire time (<see cref="ScheduleStore.ClaimFireAsync"/>): this process, as an operator reads it.</summary>
 public static class ScheduleFireClaims

@@ -31,6 +31,7 @@ public static class SchedulingServiceCollectionExtensions
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<ScheduleTriggers>();
         services.AddSingleton<ScheduleService>();
+        services.AddSingleton<ScheduledFireStarter>();
         services.AddQuartz(q =>
         {
             // Quartz asks for an instance name unique within the process: tests run several hosts in one.
@@ -41,6 +42,7 @@ public static class SchedulingServiceCollectionExtensions
         // Rebuild before Quartz starts, so catch-up triggers and regular ones are in place when it does.
         services.AddHostedService<ScheduleRebuilder>();
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddHostedService<AbandonedFireReclaimer>();
         return services;
     }
 }

@@ -1,19 +1,18 @@
 using System.Globalization;
-using Elsa.Migration.Host.Server;
-using Microsoft.Extensions.Options;
+using Elsa.Migration.Engine.Runtime;
 using Quartz;
 
 namespace Elsa.Migration.Host.Scheduling;
 
 /// <summary>
-/// Thin Quartz job: reads the schedule, applies its misfire policy to the fire time, starts the migration through
-/// <see cref="IMigrationStarter"/> (so the VM lock and node limit hold) and records what happened.
+/// Thin Quartz job: reads the schedule, claims the fire time for this host (every host on the database fires it; one
+/// claim wins) and hands it to <see cref="ScheduledFireStarter"/>.
 /// </summary>
 public sealed class StartScheduledMigrationJob(
     ScheduleStore store,
-    IMigrationStarter starter,
+    ScheduledFireStarter fires,
+    IWorkflowRuntime runtime,
     TimeProvider time,
-    IOptions<SchedulingOptions> options,
     ILogger<StartScheduledMigrationJob> logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
@@ -25,43 +24,14 @@ public sealed class StartScheduledMigrationJob(
         var schedule = await store.FindAsync(scheduleId, cancellationToken);
         if (schedule is null)
             return; // deleted while its trigger was pending
-        if (await store.ClaimFireAsync(scheduleId, scheduledFor, ScheduleFireClaims.ThisHost, cancellationToken) is { } firedOn)
+        // Registered (and renewing) before the claim names it: another host judges the claim by this host's row.
+        var holder = await runtime.RegisterHostAsync(cancellationToken);
+        if (await store.ClaimFireAsync(scheduleId, scheduledFor, ScheduleFireClaims.ThisHost, holder, cancellationToken) is { } firedOn)
         {
             logger.LogInformation("Schedule {ScheduleId}: fire time {ScheduledFor:O} fired on {Host}", scheduleId, scheduledFor, firedOn);
             return; // another host on this database handles (handled) it
         }
-        var once = schedule.Kind == ScheduleKind.Once;
-        var now = time.GetUtcNow();
-        if (!MisfireRule.ShouldRun(schedule, scheduledFor, now, options.Value.OnTimeTolerance))
-        {
-            await store.RecordRunAsync(scheduleId, scheduledFor, ScheduleRunOutcomes.Missed, null,
-                $"Fired {now - scheduledFor:g} late; misfire policy {schedule.Misfire} (window {schedule.MisfireWindow:g}) skips it.", cancellationToken);
-            await store.MarkFiredAsync(scheduleId, scheduledFor, once, cancellationToken);
-            logger.LogWarning("Schedule {ScheduleId}: fire time {ScheduledFor:O} skipped by its misfire policy {Policy}", scheduleId, scheduledFor, schedule.Misfire);
-            return;
-        }
-        try
-        {
-            var inputs = schedule.Inputs.ToDictionary(p => p.Key, p => p.Value?.DeepClone());
-            var result = await starter.StartAsync(new StartMigrationRequest(schedule.DefinitionId, inputs, "schedule:" + scheduleId), cancellationToken);
-            switch (result)
-            {
-                case StartMigrationResult.Started started:
-                    await store.RecordRunAsync(scheduleId, scheduledFor, ScheduleRunOutcomes.Started, started.InstanceId, null, cancellationToken);
-                    logger.LogInformation("Schedule {ScheduleId} started instance {InstanceId} of {DefinitionId}", scheduleId, started.InstanceId, schedule.DefinitionId);
-                    break;
-                case StartMigrationResult.Refused refused:
-                    await store.RecordRunAsync(scheduleId, scheduledFor, ScheduleRunOutcomes.Refused, null, $"{refused.Code}: {refused.Reason}", cancellationToken);
-                    logger.LogWarning("Schedule {ScheduleId} could not start {DefinitionId}: {Code} {Reason}", scheduleId, schedule.DefinitionId, refused.Code, refused.Reason);
-                    break;
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Recorded where operators look (the schedule's runs) and logged; the next fire time is unaffected.
-            await store.RecordRunAsync(scheduleId, scheduledFor, ScheduleRunOutcomes.Failed, null, e.Message, CancellationToken.None);
-            logger.LogError(e, "Schedule {ScheduleId} failed to start {DefinitionId}", scheduleId, schedule.DefinitionId);
-        }
-        await store.MarkFiredAsync(scheduleId, scheduledFor, once, CancellationToken.None);
+        logger.LogInformation("Schedule {ScheduleId}: claimed fire time {ScheduledFor:O}", scheduleId, scheduledFor);
+        await fires.HandleAsync(schedule, scheduledFor, reclaimedFrom: null, cancellationToken);
     }
 }

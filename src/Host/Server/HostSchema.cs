@@ -82,6 +82,10 @@ public sealed class HostSchema(HostDatabase database)
             claimed_at TEXT NOT NULL,
             PRIMARY KEY (schedule_id, scheduled_for));
         """),
+        new(7, "host_schedule_fires.holder: the runtime host (runtime_hosts id) that claimed a fire time and has not recorded it yet, so a live host re-claims it when that host is gone", """
+        ALTER TABLE host_schedule_fires ADD COLUMN holder TEXT NULL;
+        CREATE INDEX ix_host_schedule_fires_pending ON host_schedule_fires(holder) WHERE holder IS NOT NULL;
+        """),
     ]);
 
     /// <summary>The host's tables in PostgreSQL (version 1 is SQLite's 1 to 5). Never edit a released script: add the next version.</summary>
@@ -146,6 +150,10 @@ public sealed class HostSchema(HostDatabase database)
             host TEXT COLLATE "C" NOT NULL,
             claimed_at TEXT COLLATE "C" NOT NULL,
             PRIMARY KEY (schedule_id, scheduled_for));
+        """),
+        new(3, "host_schedule_fires.holder: the runtime host that claimed a fire time and has not recorded it yet (SQLite's 7)", """
+        ALTER TABLE host_schedule_fires ADD COLUMN holder TEXT COLLATE "C" NULL;
+        CREATE INDEX ix_host_schedule_fires_pending ON host_schedule_fires(holder) WHERE holder IS NOT NULL;
         """),
     ]);
 

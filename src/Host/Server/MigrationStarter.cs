@@ -33,6 +33,6 @@ public sealed class MigrationStarter(IWorkflowDefinitionStore definitions, IWork
             return new StartMigrationResult.Refused("invalid-definition",
                 $"Version {stored.Version} of '{request.DefinitionId}' is not valid: " + string.Join("; ", e.Problems.Select(p => p.ToString())));
         }
-        return await admission.StartAsync(definition, request.Inputs, request.StartedBy, new StartWorkflowOptions(CorrelationId: request.CorrelationId), cancellationToken);
+        return await admission.StartAsync(definition, request.Inputs, request.StartedBy, new StartWorkflowOptions(request.InstanceId, request.CorrelationId), cancellationToken);
     }
 }

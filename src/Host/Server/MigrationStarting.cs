@@ -13,12 +13,14 @@ public enum StartVersion
 
 /// <summary>A request to start a migration, from the API, Studio's Run button or a schedule.</summary>
 /// <param name="StartedBy">Who asked, for the lock table and logs: <c>api</c>, <c>studio</c>, <c>schedule:ID</c>.</param>
+/// <param name="InstanceId">The id the instance gets (null: a new one); a schedule derives it from the fire time.</param>
 public sealed record StartMigrationRequest(
     string DefinitionId,
     IReadOnlyDictionary<string, JsonNode?> Inputs,
     string StartedBy,
     StartVersion Version = StartVersion.Published,
-    string? CorrelationId = null);
+    string? CorrelationId = null,
+    string? InstanceId = null);
 
 /// <summary>What became of a start request.</summary>
 public abstract record StartMigrationResult

@@ -28,4 +28,18 @@ public sealed class LeaseRulesTests
         Assert.Null(LeaseRules.TakeoverReason(HeldByA, "a-1-x", Now));
         Assert.StartsWith("it had no holder", LeaseRules.TakeoverReason(new InstanceLease(null, null, null, null, null), "b-2-y", Now));
     }
+
+    [Fact]
+    public void A_host_is_live_while_renewed_within_the_lease_duration_and_runs_an_instance_only_while_its_lease_is_valid()
+    {
+        var host = new RuntimeHostRow("a-1-x", "node-a", 1, Now.AddMinutes(-5), Now.AddSeconds(-1.2), 1);
+        Assert.True(LeaseRules.HostIsLive(host, Now, TimeSpan.FromSeconds(10)));
+        Assert.True(LeaseRules.HostIsLive(host, Now.AddSeconds(8.8), TimeSpan.FromSeconds(10)));
+        Assert.False(LeaseRules.HostIsLive(host, Now.AddSeconds(8.9), TimeSpan.FromSeconds(10)));
+
+        Assert.Equal("node-a pid 1", LeaseRules.RunningOn(HeldByA, Now));
+        Assert.Null(LeaseRules.RunningOn(HeldByA, Now.AddSeconds(8.9))); // expired: no live process runs it
+        Assert.Equal("a-1-x", LeaseRules.RunningOn(HeldByA with { HostName = null, Pid = null }, Now)); // its host row is gone
+        Assert.Null(LeaseRules.RunningOn(new InstanceLease(null, null, null, null, null), Now));
+    }
 }

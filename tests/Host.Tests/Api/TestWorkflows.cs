@@ -15,6 +15,10 @@ public static class TestWorkflows
          ]}}
         """;
 
+    /// <summary>Start → Finish: a workflow that ends at once (schedules, starts across hosts).</summary>
+    public static string Quick(string definitionId = "quick-flow") =>
+        Build(definitionId, [Activity("start1", "Elsa.Start", 0), Activity("finish1", "Elsa.Finish", 200)], ["start1", "finish1"]);
+
     /// <summary>Start → WriteLine → Delay(<paramref name="delay"/>) → WriteLine → Finish, with a VmId workflow input.</summary>
     public static string Delaying(string definitionId, string delay = "00:00:30") => Build(definitionId,
     [

@@ -13,7 +13,8 @@ namespace Elsa.Migration.Host.Tests.Console;
 /// The designer fixes in Debian's headless Chromium with the real Elsa Studio 3.8.2: the shipped sample whose Fork
 /// branches are comma text draws every node; the editor and the instance viewer addresses survive a reload; a draft
 /// with a dangling connection is repaired and published; Run on a procedure with required inputs shows the missing
-/// inputs and leads to the start form; the create dialog offers only the roots the runtime runs.
+/// inputs and leads to the start form; the create dialog offers only the roots the runtime runs. And the migrations list
+/// (the console's start page) names the host that runs each migration.
 /// </summary>
 public sealed class DesignerConsoleBrowserTests() : ServerTest(TimeSpan.FromMinutes(6))
 {
@@ -107,6 +108,34 @@ public sealed class DesignerConsoleBrowserTests() : ServerTest(TimeSpan.FromMinu
             await page.WaitForSelectorAsync("#in-DiskBandwidth");
         });
         browser.AssertNoErrors("The workflow cannot be started");
+    }
+
+    [Fact]
+    public async Task The_migrations_list_names_the_host_running_each_migration_and_a_dash_for_an_ended_one()
+    {
+        await TestWorkflows.ImportAsync(Server.Client, TestWorkflows.Holding, Timeout.Token);
+        await TestWorkflows.ImportAsync(Server.Client, TestWorkflows.Quick(), Timeout.Token);
+        var running = await StartAsync("hold");
+        var ended = await StartAsync("quick-flow");
+        await Server.Services.GetRequiredService<Engine.Runtime.IWorkflowRuntime>().WaitForEndAsync(ended, Timeout.Token);
+        await using var browser = await ChromiumPage.OpenAsync();
+        await browser.RunAsync("hosts", async page =>
+        {
+            await page.GotoAsync(Url("/") + "#key=" + Server.Token);
+            await page.WaitForSelectorAsync($"#rows tr[data-id='{running}'] td.host");
+            // This test process is the server: its lease holder is this machine and pid.
+            Assert.Equal($"{Environment.MachineName} pid {Environment.ProcessId}", await page.Locator($"#rows tr[data-id='{running}'] td.host").InnerTextAsync());
+            Assert.Equal("—", await page.Locator($"#rows tr[data-id='{ended}'] td.host").InnerTextAsync());
+            Assert.Equal("Host", await page.Locator("thead th").Nth(4).InnerTextAsync());
+        });
+        browser.AssertNoErrors();
+    }
+
+    private async Task<string> StartAsync(string definitionId)
+    {
+        var answer = await Server.Client.PostAsJsonAsync("/api/migrations", new JsonObject { ["definitionId"] = definitionId }, Timeout.Token);
+        Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync(Timeout.Token));
+        return (await answer.Content.ReadFromJsonAsync<JsonObject>(Timeout.Token))!["instanceId"]!.GetValue<string>();
     }
 
     private string Url(string path) => new Uri(Server.BaseAddress, path).ToString();

@@ -24,8 +24,7 @@ public abstract class ClusteredScheduleTests(PostgreSqlServer? server, DatabaseE
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await using var hostA = await RunningServer.StartAsync(Store.Setting, cancellationToken: timeout.Token);
-        var quick = TestWorkflows.Build("quick-flow",
-            [TestWorkflows.Activity("start1", "Elsa.Start", 0), TestWorkflows.Activity("finish1", "Elsa.Finish", 200)], ["start1", "finish1"]);
+        var quick = TestWorkflows.Quick();
         var imported = await hostA.Client.PostAsync("/api/definitions", new StringContent(quick, Encoding.UTF8, "application/json"), timeout.Token);
         Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync(timeout.Token));
         var created = await hostA.Client.PostAsJsonAsync("/api/schedules",
