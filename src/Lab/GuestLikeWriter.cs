@@ -25,7 +25,7 @@ public sealed class GuestLikeWriter : IAsyncDisposable
     /// <param name="session">The migration's QMP session to the source QEMU.</param>
     /// <param name="drives">Device ids and sizes to write to (4-64 KiB at random 4 KiB-aligned offsets).</param>
     /// <param name="pause">Between two writes (default 10 ms).</param>
-    /// <param name="bytesPerSecond">A steady rate instead: 64 KiB writes paced to it (<paramref name="pause"/> is then ignored).</param>
+    /// <param name="bytesPerSecond">A steady rate instead: 64 KiB writes at 64 KiB-aligned offsets paced to it (<paramref name="pause"/> is then ignored).</param>
     public GuestLikeWriter(QmpSession session, IReadOnlyList<(string Drive, long Size)> drives, TimeSpan? pause = null, long? bytesPerSecond = null)
     {
         if (bytesPerSecond is <= 0) throw new ArgumentOutOfRangeException(nameof(bytesPerSecond), bytesPerSecond, "The write rate must be positive.");
@@ -60,8 +60,12 @@ public sealed class GuestLikeWriter : IAsyncDisposable
             else
             {
                 var (drive, size) = _drives[_random.Next(_drives.Count)];
-                var length = pace is null ? 4096L * _random.Next(1, 17) : WritePace.BlockBytes; // 4-64 KiB, or steady 64 KiB blocks
-                var offset = 4096L * _random.NextInt64(0, (size - length) / 4096);
+                // 4-64 KiB at 4 KiB-aligned offsets, or steady 64 KiB blocks at 64 KiB-aligned ones: one block of the dirty
+                // bitmap's granularity each, so what a pass copies compares with what was written (an unaligned 64 KiB
+                // write dirties two 64 KiB blocks).
+                var length = pace is null ? 4096L * _random.Next(1, 17) : WritePace.BlockBytes;
+                var unit = pace is null ? 4096L : WritePace.BlockBytes;
+                var offset = unit * _random.NextInt64(0, (size - length) / unit);
                 try
                 {
                     await BlockLayerWriter.WriteAsync(_session.Client, drive, offset, length, (byte)_random.Next(1, 255), _stop.Token);

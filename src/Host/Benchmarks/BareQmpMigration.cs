@@ -71,7 +71,7 @@ internal sealed class BareQmpMigration(MigrationLab lab, string vmId, long ramBa
             await target.Client.ContAsync(ct);
             var resume = await target.WaitForEventAsync<ResumeEvent>(resumeMark, _ => true, Timeout, "RESUME on the target", ct);
 
-            var info = await source.Client.QueryMigrateAsync(ct);
+            var info = await CompletedMigrationFigures.ReadAsync(source.Client, ct);
             var stop = source.EventsSince(0).OfType<StopEvent>().LastOrDefault();
             return new BareQmpResult(ramMs, reactionMs, info.DowntimeMs, stop is null ? null : (resume.Timestamp - stop.Timestamp).TotalMilliseconds);
         }

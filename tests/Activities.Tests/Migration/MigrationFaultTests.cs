@@ -214,6 +214,9 @@ public sealed class MigrationFaultTests(ITestOutputHelper output)
     private static async Task AssertRolledBackAsync(MigrationHarness h, string instanceId, IReadOnlyList<JournalEntry> journal, CancellationToken ct)
     {
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
+        // The monitor is the operator's again: QEMU greets one client at a time, so a session the migration kept would make this time out.
+        await using (var operatorClient = await QmpClient.ConnectAsync(h.SourcePaths.QmpSocket, new QmpClientOptions { ConnectTimeout = TimeSpan.FromSeconds(5) }, cancellationToken: ct))
+            Assert.Equal(RunState.Running, (await operatorClient.QueryStatusAsync(ct)).Status);
         var source = await h.Pool.GetAsync(h.SourcePaths.QmpSocket, ct);
         Assert.Equal(RunState.Running, (await source.Client.QueryStatusAsync(ct)).Status);
         var block = await source.Client.QueryBlockAsync(ct);

@@ -143,7 +143,9 @@ public sealed class SshMigrationTests(ITestOutputHelper output)
         Assert.Contains(journal, e => e.ActivityId == "rollback" && e.Message?.StartsWith("Rollback complete", StringComparison.Ordinal) == true);
         await OutcomeAssert.RolledBackAsync(h, id, journal, "target QEMU on lab-b exited while the disks were being copied", ct);
 
-        // The VM runs on the source on its own disks, with nothing of the migration left on it.
+        // The VM runs on the source on its own disks, with nothing of the migration left on it (a fresh session: the
+        // rollback closed the migration's, handing the monitor back).
+        source = await h.SourceSessionAsync(ct);
         Assert.Equal(RunState.Running, (await source.Client.QueryStatusAsync(ct)).Status);
         var block = await source.Client.QueryBlockAsync(ct);
         Assert.Equal(h.SourceDisk(0).Path, block.Single(b => b.Device == "drive0").Inserted!.File);

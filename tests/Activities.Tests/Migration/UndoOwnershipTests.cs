@@ -60,6 +60,7 @@ public sealed class UndoOwnershipTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var ct = cts.Token;
         await using var h = await MigrationHarness.CreateAsync(output, ct);
+        // A rollback hands the source's monitor back (closes the migration's session): ask for the session again after each run.
         var source = await h.SourceSessionAsync(ct);
 
         // 1. A dirty bitmap named like the migration's, added by someone else: refused, never removed.
@@ -69,23 +70,27 @@ public sealed class UndoOwnershipTests(ITestOutputHelper output)
         var fault = OutcomeAssert.SingleFailure(journal);
         Assert.Equal("addDirtyBitmap", fault.ActivityId);
         Assert.Contains("this migration did not create it", fault.Message);
+        source = await h.SourceSessionAsync(ct);
         Assert.Contains((await source.Client.QueryNamedBlockNodesAsync(ct)).Single(n => n.NodeName == "disk0").DirtyBitmaps, b => b.Name == "mig-vd0");
         await source.Client.BlockDirtyBitmapRemoveAsync("disk0", "mig-vd0", ct);
 
         // 2. A block node named like the migration's NBD client of the local disk: refused at DriveMirror, never deleted.
         await source.Client.BlockdevAddAsync(new JsonObject { ["driver"] = "null-co", ["node-name"] = "mig-tgt-vd1", ["size"] = MigrationHarness.LocalSize }, ct);
         await AssertRefusedAndKeptAsync(h, "driveMirror", async () =>
-            (await source.Client.QueryNamedBlockNodesAsync(ct)).Any(n => n.NodeName == "mig-tgt-vd1"), ct);
+            (await (await h.SourceSessionAsync(ct)).Client.QueryNamedBlockNodesAsync(ct)).Any(n => n.NodeName == "mig-tgt-vd1"), ct);
 
+        source = await h.SourceSessionAsync(ct);
         await source.Client.BlockdevDelAsync("mig-tgt-vd1", ct);
 
         // 3. A block job named like the migration's (someone's slow backup of the local disk): refused, never cancelled.
         await source.Client.BlockdevAddAsync(new JsonObject { ["driver"] = "null-co", ["node-name"] = "someones-backup", ["size"] = MigrationHarness.LocalSize }, ct);
         await source.Client.BlockdevBackupAsync(new BlockdevBackupOptions("mig-job-vd1", "disk1", "someones-backup", SyncMode.Full) { Speed = 1024 }, ct);
         await AssertRefusedAndKeptAsync(h, "driveMirror", async () =>
-            (await source.Client.QueryBlockJobsAsync(ct)).Any(j => j.Device == "mig-job-vd1"), ct);
+            (await (await h.SourceSessionAsync(ct)).Client.QueryBlockJobsAsync(ct)).Any(j => j.Device == "mig-job-vd1"), ct);
+        source = await h.SourceSessionAsync(ct);
+        var mark = source.LastSequence;
         await source.Client.BlockJobCancelAsync("mig-job-vd1", force: true, ct);
-        await source.WaitForEventAsync<BlockJobCancelledEvent>(0, e => e.Device == "mig-job-vd1", TimeSpan.FromSeconds(30), "the foreign job's end", ct);
+        await source.WaitForEventAsync<BlockJobCancelledEvent>(mark, e => e.Device == "mig-job-vd1", TimeSpan.FromSeconds(30), "the foreign job's end", ct);
         await source.Client.BlockdevDelAsync("someones-backup", ct);
 
         // 4. Rollback replayed over entries naming foreign resources, with the plan of that migration.

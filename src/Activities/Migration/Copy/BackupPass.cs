@@ -10,6 +10,11 @@ namespace Elsa.Migration.Activities.Migration.Copy;
 internal sealed record PassResult(long DirtyBefore, long BytesCopied, TimeSpan Elapsed)
 {
     public double Rate => BytesCopied / Math.Max(Elapsed.TotalSeconds, 1e-4);
+
+    /// <summary>The final pass of a disk whose bitmap was empty: not run, nothing copied.</summary>
+    public static readonly PassResult Skipped = new(0, 0, TimeSpan.Zero);
+
+    public bool WasSkipped => ReferenceEquals(this, Skipped);
 }
 
 /// <summary>

@@ -1,9 +1,16 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Migration.Ledger;
 using Elsa.Migration.Activities.Migration.Planning;
 using Elsa.Migration.Activities.Qemu;
+using Elsa.Migration.Engine.Model;
 
 namespace Elsa.Migration.Activities.Migration.Copy;
+
+/// <summary>What <see cref="FollowMirror.StartAsync"/> left: the event mark taken before the mirror started (its READY
+/// comes after it), the bytes left in the disabled bitmap, the final pass's size (0: the switchover skips it), and how long
+/// the mirror's start and the bitmap's disable took (writes in that time are in the final pass).</summary>
+internal sealed record FollowMirrorStart(string EventMark, long LeftInBitmap, double HandOverMs);
 
 /// <summary>
 /// Keeps a converged replicated disk in sync during the RAM migration: a <c>blockdev-mirror sync:none</c> job (it copies
@@ -15,15 +22,20 @@ namespace Elsa.Migration.Activities.Migration.Copy;
 /// </summary>
 internal static class FollowMirror
 {
-    /// <summary>Starts the mirror (in the ledger as the disk's block job) and disables the bitmap; returns the event mark
-    /// taken before the job started (its READY comes after it).</summary>
-    public static async Task<string> StartAsync(MigrationScope scope, QmpSession qmp, DiskPlan disk, long? speed)
+    /// <summary>The ledger entry of the mirror, written before the pass loop hands the disk over (the undo cancels a job of
+    /// this disk by its id, so an entry whose mirror never started is harmless).</summary>
+    public static ValueTask<LedgerEntry> RecordAsync(MigrationScope scope, DiskPlan disk) =>
+        scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "follow-mirror" });
+
+    /// <summary>Starts the mirror and disables the bitmap: QMP only, so it can run on the pass loop the moment its last pass
+    /// ends; then reads what the frozen bitmap holds.</summary>
+    public static async Task<FollowMirrorStart> StartAsync(QmpSession qmp, DiskPlan disk, long? speed, CancellationToken ct)
     {
         var mark = qmp.Mark();
-        var entry = await scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "follow-mirror" });
-        await qmp.Client.BlockdevMirrorAsync(new BlockdevMirrorOptions(disk.JobId, disk.NodeName, disk.NbdClientNode, SyncMode.None) { Speed = speed }, scope.Token);
-        await scope.ConfirmAsync(entry);
-        await qmp.Client.BlockDirtyBitmapDisableAsync(disk.NodeName, disk.BitmapName, scope.Token);
-        return mark;
+        var watch = Stopwatch.StartNew();
+        await qmp.Client.BlockdevMirrorAsync(new BlockdevMirrorOptions(disk.JobId, disk.NodeName, disk.NbdClientNode, SyncMode.None) { Speed = speed }, ct);
+        await qmp.Client.BlockDirtyBitmapDisableAsync(disk.NodeName, disk.BitmapName, ct);
+        var handOver = watch.Elapsed.TotalMilliseconds;
+        return new FollowMirrorStart(mark, await BackupPass.DirtyBytesAsync(qmp, disk, ct), handOver);
     }
 }

@@ -7,7 +7,7 @@ namespace Elsa.Migration.Activities.Migration.Copy;
 /// Backup passes of one replicated disk, one after the other in the background while WaitConvergence waits for every
 /// disk: each pass copies what the one before left dirty, so the disk stays close to converged while the mirrors of
 /// the other disks catch up. When nothing is dirty it looks again after <see cref="IdleInterval"/>. WaitConvergence
-/// stops it at convergence and hands the disk to a <see cref="FollowMirror"/> for the RAM migration (a backup job that
+/// stops it at convergence and the loop itself hands the disk to a <see cref="FollowMirror"/> for the RAM migration (a backup job that
 /// ends during the RAM migration can crash QEMU 7.2: README, "Keeping replicated disks in sync during the RAM
 /// migration"). No database work here: the step reads <see cref="Passes"/> and counts them.
 /// </summary>
@@ -25,6 +25,7 @@ internal sealed class PassLoop
     private readonly List<PassRecord> _passes = [];
     private TaskCompletionSource _passed = NewSignal();
     private Task _loop = Task.CompletedTask;
+    private Func<CancellationToken, Task>? _handOver;
 
     /// <summary>A loop for <paramref name="disk"/> on <paramref name="source"/>, each pass limited to <paramref name="speed"/>
     /// bytes/s (null: unlimited) and <paramref name="passTimeout"/>.</summary>
@@ -82,6 +83,7 @@ internal sealed class PassLoop
                 var pass = await BackupPass.RunAsync(_source, Disk, _speed, _passTimeout, _abort.Token, measureDirty: false);
                 Signal(new PassRecord(DateTimeOffset.UtcNow, dirty, pass.BytesCopied, pass.Elapsed));
             }
+            if (_handOver is { } handOver) await handOver(_abort.Token);
         }
         finally
         {
@@ -113,9 +115,15 @@ internal sealed class PassLoop
         done.TrySetResult();
     }
 
-    /// <summary>Lets the pass in flight finish and starts no other.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Converged: lets the pass in flight finish, starts no other, and runs <paramref name="handOver"/> on the loop itself
+    /// the moment that pass ends. What is written from the pass's start until the hand-over's first command stays dirty
+    /// for the switchover's final pass, so no decision, thread hop or database write may sit in between. The returned
+    /// task ends with the hand-over (faulted when it failed).
+    /// </summary>
+    public async Task HandOverAsync(Func<CancellationToken, Task> handOver)
     {
+        _handOver = handOver;
         await _stop.CancelAsync();
         await _loop;
     }

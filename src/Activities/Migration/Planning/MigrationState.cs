@@ -105,6 +105,9 @@ public sealed class DiskCopy
     /// <summary>A replicated disk followed by a mirror since convergence (<see cref="Copy.FollowMirror"/>): its bitmap is
     /// disabled and the switchover cancels the mirror before the final pass.</summary>
     public bool FollowMirror { get; set; }
+    /// <summary>Bytes left in the disabled bitmap when the follow mirror took over: what the final pass will copy
+    /// (0: nothing, the switchover skips the pass; null: not known, e.g. after a host restart, so it runs).</summary>
+    public long? LeftForFinalPass { get; set; }
     /// <summary>The measured rate of the last copy pass (bytes/s).</summary>
     public double? LastPassRate { get; set; }
     /// <summary>The final pass at switchover: bytes and ms.</summary>

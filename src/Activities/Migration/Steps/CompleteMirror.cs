@@ -43,7 +43,7 @@ public sealed class CompleteMirror : CodeActivity
             copy.FinalPassMs = final.Elapsed.TotalMilliseconds;
         }
         foreach (var disk in result.Disks)
-            if (disk.FinalPass is { } final) state.Copies[disk.DeviceId].Count(final);
+            if (disk.FinalPass is { WasSkipped: false } final) state.Copies[disk.DeviceId].Count(final);
         state.Switchover = new SwitchoverDone(result.ReactionMs, result.DisksMs, result.WorkMs);
         scope.SaveState();
     }

@@ -99,10 +99,23 @@ public sealed class LiveMigrate : CodeActivity
             switchovers.Disarm(context.InstanceId);
             throw;
         }
-        // The guest is paused from now on: no journal here (ResumeTarget reports the RAM figures once the VM runs); the
-        // switchover is already under way (armed above), so the instance commit after this step is not in its path.
+        // The guest is paused from now on: no journal here (ResumeTarget reports the RAM figures once the VM runs).
         scope.State.Ram = new RamMigration(context.Time.GetUtcNow(), source.Mark(),
             source.EventsSince(mark).OfType<MigrationPassEvent>().Count(), context.Time.GetElapsedTime(started).TotalMilliseconds);
         scope.SaveState();
+        // The switchover the event started (armed above) runs without this step; this step's commit waits until it ended,
+        // so no database write competes with it for the host's cores while the guest is paused. Its result, good or bad,
+        // is CompleteMirror's to report; a host that dies meanwhile finds this step interrupted and rolls back (policy).
+        if (switchovers.Started(context.InstanceId) is { } switchover)
+        {
+            try
+            {
+                await switchover.WaitAsync(scope.Token);
+            }
+            catch (Exception) when (!scope.Token.IsCancellationRequested)
+            {
+                // CompleteMirror takes the same task and reports how it ended.
+            }
+        }
     }
 }

@@ -43,7 +43,7 @@ public sealed class ResumeTarget : CodeActivity<long>
         scope.SaveState();
 
         var source = await scope.SourceAsync();
-        var info = await source.Client.QueryMigrateAsync(scope.Token);
+        var info = await CompletedMigrationFigures.ReadAsync(source.Client, scope.Token);
         var stop = source.EventsSince(0).OfType<StopEvent>().LastOrDefault(); // the switchover stop: S stays stopped after it
         var resume = target.EventsSince(0).OfType<ResumeEvent>().LastOrDefault();
         scope.State.Resumed = scope.State.Resumed with

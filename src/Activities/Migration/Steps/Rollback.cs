@@ -85,6 +85,10 @@ public sealed class Rollback : CodeActivity
                 [MigrationOutcome.OnTargetKey] = onTarget,
                 ["vmRunsOn"] = problems.Count > 0 ? null : onTarget ? scope.Plan.TargetNode : scope.Plan.SourceNode,
             });
+        // The migration is over with these QEMUs: a monitor serves one client at a time, so holding the session would lock the
+        // operator's tools (and any other host) out of the VM's monitor until this process stops. A second Rollback reconnects.
+        await scope.DropSourceAsync();
+        await scope.DropTargetAsync();
         if (problems.Count > 0)
             throw new InvalidOperationException($"Rollback did not end cleanly: {string.Join("; ", problems)}. Fix the cause, then run the rollback again " +
                 "(it is safe twice) or finish by hand.");

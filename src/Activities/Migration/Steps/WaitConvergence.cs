@@ -1,4 +1,5 @@
 using Elsa.Migration.Activities.Migration.Verification;
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Elsa.Migration.Activities.Qemu;
 using Elsa.Migration.Engine.Model;
@@ -58,6 +59,7 @@ public sealed class WaitConvergence : CodeActivity
         Task? tick = null;
         using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
         var deadlineReached = Task.Delay(timeout, stopWaiting.Token);
+        var followed = new ConcurrentDictionary<PassLoop, FollowMirrorStart>(); // filled by the loops at the hand-over
         try
         {
             while (true)
@@ -94,12 +96,16 @@ public sealed class WaitConvergence : CodeActivity
                 tick = null;
                 await ReportAsync(context, qmp, state, loops, disks, scope.Token);
             }
-            // Converged: each replicated disk goes over to a follow mirror for the RAM migration (its pass in flight ends first).
-            await Task.WhenAll(loops.Select(l => l.StopAsync()));
-            foreach (var loop in loops)
+            // Converged: each replicated disk goes over to a follow mirror for the RAM migration, started by its loop the
+            // moment the pass in flight ends (the ledger entries first, while that pass still copies).
+            var entries = new List<LedgerEntry>();
+            foreach (var loop in loops) entries.Add(await FollowMirror.RecordAsync(scope, loop.Disk));
+            await Task.WhenAll(loops.Select(l => l.HandOverAsync(async ct => followed[l] = await FollowMirror.StartAsync(qmp, l.Disk, speed, ct))));
+            foreach (var (loop, entry) in loops.Zip(entries))
             {
+                await scope.ConfirmAsync(entry);
                 var copy = state.CopyOf(loop.Disk);
-                copy.JobEventMark = await FollowMirror.StartAsync(scope, qmp, loop.Disk, speed);
+                (copy.JobEventMark, copy.LeftForFinalPass) = (followed[loop].EventMark, followed[loop].LeftInBitmap);
                 copy.FollowMirror = true;
             }
             await Task.WhenAll(loops.Select(l => WaitReadyAsync(scope, qmp, l.Disk, deadline + TimeSpan.FromSeconds(30))));
@@ -136,6 +142,8 @@ public sealed class WaitConvergence : CodeActivity
                     ["bytesCopied"] = state.CopyOf(d).BytesCopied,
                     ["passes"] = state.CopyOf(d).Passes,
                     ["followMirror"] = state.CopyOf(d).FollowMirror,
+                    ["leftForFinalPass"] = state.CopyOf(d).LeftForFinalPass,
+                    ["handOverMs"] = loops.FirstOrDefault(l => l.Disk == d) is { } l && followed.TryGetValue(l, out var f) ? Math.Round(f.HandOverMs, 2) : null,
                     ["history"] = History(loops.FirstOrDefault(l => l.Disk == d)),
                 }).ToArray())
             });

@@ -25,6 +25,7 @@ internal sealed class SwitchoverWork
     private readonly List<DiskPlan> _disks;
     private readonly List<DiskPlan> _mirrors;
     private readonly HashSet<string> _passes;
+    private readonly HashSet<string> _emptyBitmaps;
     private readonly QmpSession _source;
     private readonly TimeSpan _timeout;
 
@@ -34,7 +35,9 @@ internal sealed class SwitchoverWork
         var state = scope.State;
         _disks = scope.Plan.AttachedDisks.Where(d => d.Kind != MigrationDiskKind.Shared).ToList();
         _mirrors = _disks.Where(d => state.CopyOf(d) is var c && (c.Strategy != BitmapStrategy.BackupPasses || c.FollowMirror)).ToList();
-        _passes = _disks.Where(d => state.CopyOf(d).Strategy == BitmapStrategy.BackupPasses).Select(d => d.DeviceId).ToHashSet();
+        // A follow mirror's frozen bitmap that was empty at the hand-over stays empty: no final pass (one job less in the pause).
+        _passes = _disks.Where(d => state.CopyOf(d) is { Strategy: BitmapStrategy.BackupPasses } c && c.LeftForFinalPass is not 0).Select(d => d.DeviceId).ToHashSet();
+        _emptyBitmaps = _disks.Where(d => state.CopyOf(d) is { Strategy: BitmapStrategy.BackupPasses, LeftForFinalPass: 0 }).Select(d => d.DeviceId).ToHashSet();
         (_source, _timeout) = (source, timeout);
     }
 
@@ -70,7 +73,8 @@ internal sealed class SwitchoverWork
     private async Task<DiskFinish> FinishAsync(DiskPlan disk, CancellationToken ct)
     {
         var mirrored = _mirrors.Contains(disk) ? await SoftCancelAsync(disk, ct) : (long?)null;
-        var final = _passes.Contains(disk.DeviceId) ? await BackupPass.RunAsync(_source, disk, null, _timeout, ct, measureDirty: false) : null;
+        var final = _passes.Contains(disk.DeviceId) ? await BackupPass.RunAsync(_source, disk, null, _timeout, ct, measureDirty: false)
+            : _emptyBitmaps.Contains(disk.DeviceId) ? PassResult.Skipped : null;
         return new DiskFinish(disk.DeviceId, mirrored, final);
     }
 

@@ -33,6 +33,10 @@ public sealed class Switchovers
         return armed.Start(null);
     }
 
+    /// <summary>The switchover of <paramref name="instanceId"/> if its event started it already; null otherwise.</summary>
+    internal Task<SwitchoverResult>? Started(string instanceId) =>
+        _byInstance.TryGetValue(instanceId, out var armed) ? armed.Running : null;
+
     /// <summary>LiveMigrate failed: nothing may react to a later event (one that already started stays for Rollback to abandon).</summary>
     internal void Disarm(string instanceId)
     {
@@ -67,8 +71,33 @@ public sealed class Switchovers
 
         public Task<SwitchoverResult> Start(long? eventAt)
         {
+            TaskCompletionSource<SwitchoverResult> started;
             lock (_gate)
-                return Running ??= Task.Run(() => work(eventAt, _cancel.Token)); // once, whoever comes first
+            {
+                if (Running is { } running) return running; // once, whoever comes first
+                started = new TaskCompletionSource<SwitchoverResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                Running = started.Task;
+            }
+            // On the caller's thread (QMP's reader, for the event) up to the first command's send: a thread-pool hop would
+            // wait for a free thread on a busy host, with the guest paused. The work only awaits from there on.
+            _ = RunAsync(started, eventAt);
+            return started.Task;
+        }
+
+        private async Task RunAsync(TaskCompletionSource<SwitchoverResult> started, long? eventAt)
+        {
+            try
+            {
+                started.SetResult(await work(eventAt, _cancel.Token));
+            }
+            catch (OperationCanceledException ex)
+            {
+                started.SetCanceled(ex.CancellationToken);
+            }
+            catch (Exception ex)
+            {
+                started.SetException(ex);
+            }
         }
 
         public Task CancelAsync() => _cancel.CancelAsync();
