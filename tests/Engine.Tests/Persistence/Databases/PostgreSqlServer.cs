@@ -10,21 +10,35 @@ namespace Elsa.Migration.Engine.Tests.Persistence;
 /// free loopback port (Debian's postgresql package; never the system cluster), one per test collection; each test gets
 /// a database of its own (<see cref="CreateDatabaseAsync"/>). initdb refuses root, so as root the cluster runs as the
 /// package's unprivileged <c>postgres</c> user (<c>runuser</c>). The server is stopped and its folder removed when the
-/// collection ends, whatever its tests did. When it cannot start, every test that needs it fails with the reason.
+/// collection ends, whatever its tests did; one a killed test run left behind is removed by the next run. When it cannot start, every test that needs it fails with the reason.
 /// </summary>
 public sealed class PostgreSqlServer : IAsyncLifetime
 {
     private const string Superuser = "elsa";
-    private readonly string _folder = Path.Combine("/tmp", "elsa-pg-" + Guid.NewGuid().ToString("N")[..12]);
+    private const string FolderPrefix = "elsa-pg-";
+    // The test process's pid in the name: a later run removes the cluster of a run that was killed (SIGKILL, a lost CI
+    // runner) before its collection could stop it.
+    private readonly string _folder;
     private string? _binaries;
     private bool _started;
 
+    public PostgreSqlServer() : this(Environment.ProcessId)
+    {
+    }
+
+    /// <param name="ownerPid">The test process the cluster belongs to (another pid only to test the removal of a dead run's).</param>
+    internal PostgreSqlServer(int ownerPid) =>
+        _folder = Path.Combine("/tmp", $"{FolderPrefix}{ownerPid}-{Guid.NewGuid().ToString("N")[..12]}");
+
+    /// <summary>The cluster's folder (data directory, socket and server.log).</summary>
+    internal string Folder => _folder;
     /// <summary>The loopback port the server listens on.</summary>
     public int Port { get; private set; }
 
     public async Task InitializeAsync()
     {
         _binaries = FindBinaries();
+        await RemoveClustersOfDeadRunsAsync();
         Port = FreePort();
         var (initExit, initOutput) = await RunAsync("initdb", "-D", _folder, "-U", Superuser, "--auth=trust", "-E", "UTF8", "--no-sync");
         if (initExit != 0)
@@ -76,6 +90,25 @@ public sealed class PostgreSqlServer : IAsyncLifetime
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Stops and removes the clusters whose test process is gone (its pid in the folder's name no longer runs).</summary>
+    private async Task RemoveClustersOfDeadRunsAsync()
+    {
+        foreach (var folder in Directory.GetDirectories("/tmp", FolderPrefix + "*"))
+        {
+            var owner = Path.GetFileName(folder)[FolderPrefix.Length..].Split('-')[0];
+            if (!int.TryParse(owner, out var pid) || Directory.Exists($"/proc/{pid}")) continue; // an older name, or a live run's
+            await RunAsync("pg_ctl", "stop", "-w", "-m", "immediate", "-D", folder); // fails harmlessly when it is not running
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Another test process starting at the same moment removed it first.
+            }
+        }
     }
 
     private string ConnectionString(string database) => $"Host=127.0.0.1;Port={Port};Username={Superuser};Database={database}";
