@@ -57,7 +57,7 @@ public sealed class MigrationEndpoints
     /// The endpoints for migrating <paramref name="vmId"/> from <paramref name="source"/> to <paramref name="target"/>.
     /// TCP ports are a pair (NBD, migration) starting at a slot derived from the VM id, so concurrent migrations of
     /// different VMs to one node tend not to collide; <paramref name="busyPorts"/> (e.g. from
-    /// <see cref="ListeningTcpPortsAsync"/> on the target) are skipped. Throws <see cref="InvalidOperationException"/>
+    /// <see cref="TcpPortsInUseAsync"/> on the target) are skipped. Throws <see cref="InvalidOperationException"/>
     /// with what to configure when no endpoint can work.
     /// </summary>
     public MigrationEndpointSet Resolve(NodeDefinition source, NodeDefinition target, string vmId, IReadOnlyCollection<int>? busyPorts = null)
@@ -86,14 +86,18 @@ public sealed class MigrationEndpoints
             "to an address of that node the source can connect to.");
     }
 
-    /// <summary>TCP ports some process listens on, on <paramref name="node"/> (<c>ss -H -t -l -n</c>, iproute2).</summary>
-    public static async Task<IReadOnlySet<int>> ListeningTcpPortsAsync(NodeExecutor node, CancellationToken cancellationToken = default)
+    /// <summary>TCP ports some socket holds on <paramref name="node"/>, in any state (<c>ss -H -t -a -n</c>, iproute2): not
+    /// only listeners, since QEMU cannot listen on a port an outgoing connection or its TIME-WAIT holds ("Address already
+    /// in use"), and the default ephemeral range overlaps the migration range (setup reserves it: scripts/setup.d).
+    /// With <c>listenersOnly</c>, only listening sockets (<c>-l</c>): what still serves after a migration ended.</summary>
+    public static async Task<IReadOnlySet<int>> TcpPortsInUseAsync(NodeExecutor node, CancellationToken cancellationToken = default, bool listenersOnly = false)
     {
-        var result = await node.RunAsync(new NodeCommand("ss", "-H", "-t", "-l", "-n"), cancellationToken).ConfigureAwait(false);
+        var result = await node.RunAsync(new NodeCommand("ss", "-H", "-t", listenersOnly ? "-l" : "-a", "-n"), cancellationToken).ConfigureAwait(false);
         var ports = new HashSet<int>();
         foreach (var line in result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            // "LISTEN 0 4096 127.0.0.1:60000 0.0.0.0:*": the fourth column is the local address, its port after the last ':'.
+            // "LISTEN 0 4096 127.0.0.1:60000 0.0.0.0:*", "TIME-WAIT 0 0 127.0.0.1:60006 127.0.0.1:22": the fourth column is
+            // the local address, its port after the last ':'.
             var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (columns.Length < 4) continue;
             var local = columns[3];

@@ -72,7 +72,7 @@ public sealed class SshMigrationTests(ITestOutputHelper output)
         Assert.Equal(RunState.Running, (await target.Client.QueryStatusAsync(ct)).Status);
         Assert.DoesNotContain(await target.Client.QueryNamedBlockNodesAsync(ct), n => n.DirtyBitmaps.Count > 0);
         Assert.Contains(ProcessProbe.Find(h.TargetPaths.QmpSocket), p => p.Program == "socat");
-        var ports = await MigrationEndpoints.ListeningTcpPortsAsync(h.Node(MigrationHarness.Target), ct);
+        var ports = await MigrationEndpoints.TcpPortsInUseAsync(h.Node(MigrationHarness.Target), ct, listenersOnly: true);
         Assert.DoesNotContain(PortOf(prepare.Data["nbd"]!.GetValue<string>()), ports);
         Assert.DoesNotContain(PortOf(prepare.Data["migrationUri"]!.GetValue<string>()), ports);
 
@@ -164,7 +164,7 @@ public sealed class SshMigrationTests(ITestOutputHelper output)
         Assert.False(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(2).Dataset!, ct), "the unused disk's target copy is left behind");
         Assert.True(await h.DatasetExistsAsync(MigrationHarness.Target, h.TargetDisk(0).Dataset!, ct), "the replica must be kept");
         Assert.All(await h.LedgerAsync(id, ct), e => Assert.NotNull(e.ReleasedAt));
-        var ports = await MigrationEndpoints.ListeningTcpPortsAsync(targetNode, ct);
+        var ports = await MigrationEndpoints.TcpPortsInUseAsync(targetNode, ct, listenersOnly: true);
         Assert.DoesNotContain(PortOf(prepare.Data["nbd"]!.GetValue<string>()), ports);
         // No relay to the dead target's QMP socket survives the rollback.
         Assert.Empty(await ProcessProbe.WaitGoneAsync(h.TargetPaths.QmpSocket, TimeSpan.FromSeconds(5), ct));

@@ -18,7 +18,7 @@ public sealed class MigrationEndpointsQemuTests(ITestOutputHelper output)
         var src = await fixture.StartAsync("src", incoming: false, cts.Token);
         var dst = await fixture.StartAsync("dst", incoming: true, cts.Token);
         var target = fixture.Inventory.GetNode("dst") with { MigrationAddress = tcp ? "127.0.0.1" : null };
-        var busy = await MigrationEndpoints.ListeningTcpPortsAsync(NodeExecutor.Local("dst"), cts.Token);
+        var busy = await MigrationEndpoints.TcpPortsInUseAsync(NodeExecutor.Local("dst"), cts.Token);
 
         var endpoints = new MigrationEndpoints().Resolve(fixture.Inventory.GetNode("src"), target, fixture.VmId, busy);
 

@@ -128,7 +128,7 @@ public sealed class MigrationEndpointsTests
     }
 
     [Fact(Timeout = 30000)]
-    public async Task ListeningTcpPortsAsync_ShouldSeeAPortThisTestListensOn_AndResolveShouldAvoidIt()
+    public async Task TcpPortsInUseAsync_ShouldSeeAPortThisTestListensOn_AndResolveShouldAvoidIt()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -136,12 +136,29 @@ public sealed class MigrationEndpointsTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var range = new MigrationPortRange(port - port % 2, port - port % 2 + 3);
 
-        var busy = await MigrationEndpoints.ListeningTcpPortsAsync(NodeExecutor.Local("node-b"), cts.Token);
+        var busy = await MigrationEndpoints.TcpPortsInUseAsync(NodeExecutor.Local("node-b"), cts.Token);
         var endpoints = new MigrationEndpoints(range).Resolve(Local("node-a"), Local("node-b", "127.0.0.1"), "vm1", busy);
 
         Assert.Contains(port, busy);
         var nbd = Assert.IsType<InetSocketAddress>(endpoints.NbdServer);
         Assert.NotEqual(port, nbd.Port);
         Assert.NotEqual($"tcp:127.0.0.1:{port}", endpoints.MigrationUri);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task TcpPortsInUseAsync_ShouldSeeTheLocalPortOfAnOutgoingConnection_WhichQemuCouldNotListenOn()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port, cts.Token);
+        var outgoing = ((IPEndPoint)client.Client.LocalEndPoint!).Port; // an ephemeral port, as an ssh to a node gets one
+
+        var busy = await MigrationEndpoints.TcpPortsInUseAsync(NodeExecutor.Local("node-b"), cts.Token);
+        var listening = await MigrationEndpoints.TcpPortsInUseAsync(NodeExecutor.Local("node-b"), cts.Token, listenersOnly: true);
+
+        Assert.Contains(outgoing, busy);
+        Assert.DoesNotContain(outgoing, listening);
     }
 }

@@ -87,7 +87,7 @@ public sealed class InventoryMigrationSite(ILoggerFactory? loggers = null) : IMi
     private static async Task<MigrationEndpointSet> ResolveEndpointsAsync(NodeDefinition source, NodeDefinition target, NodeExecutor targetNode, string vmId, CancellationToken ct)
     {
         var resolver = new MigrationEndpoints();
-        var busy = target.MigrationAddress is null ? null : await MigrationEndpoints.ListeningTcpPortsAsync(targetNode, ct);
+        var busy = target.MigrationAddress is null ? null : await MigrationEndpoints.TcpPortsInUseAsync(targetNode, ct);
         try
         {
             return resolver.Resolve(source, target, vmId, busy);
