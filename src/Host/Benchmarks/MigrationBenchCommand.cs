@@ -27,13 +27,26 @@ internal static class MigrationBenchCommand
         };
         var concurrent = new Option<int>("--concurrent") { Description = "VMs migrating at once in each switchover round (e.g. 4 or 8).", DefaultValueFactory = _ => 1 };
         var vmDisk = new Option<int>("--vm-disk-mib") { Description = "The replicated disk of each switchover VM, in MiB.", DefaultValueFactory = _ => 128 };
+        var realGuest = new Option<bool>("--real-guest")
+        {
+            Description = "Add one round with the lab guest (real Linux, its own writer of fsync'ed 64 KiB blocks; built by ./scripts/setup.sh): the product, then bare QMP.",
+        };
+        var guestRate = new Option<int>("--guest-blocks-per-second") { Description = "The real guest's writer: fsync'ed 64 KiB blocks per second (16 = ~1 MB/s).", DefaultValueFactory = _ => 16 };
+        var guestRam = new Option<int>("--guest-ram-kb-per-second")
+        {
+            Description = "The real guest's RAM migration limit in KB/s (0 = QEMU's default): 20000 makes its RAM migration take a few seconds.",
+            DefaultValueFactory = _ => 20000,
+        };
         var command = new Command("migration",
             "Migrate the same disk incrementally (ZFS replica + dirty bitmap) and by full copy on the two-node lab; then migrate guest-less VMs with a steady writer " +
-            "and a slowed RAM migration by the product and by bare QMP commands; print bytes, times, downtime and the differences. --db keeps the product's journals.")
-            { size, dirty, rates, ram, concurrent, vmDisk };
+            "and a slowed RAM migration by the product and by bare QMP commands (with --real-guest also the lab guest); print bytes, times, downtime and the differences. " +
+            "--db keeps the product's journals.")
+            { size, dirty, rates, ram, concurrent, vmDisk, realGuest, guestRate, guestRam };
         AtLeast(concurrent, 1);
         AtLeast(vmDisk, 16);
         AtLeast(ram, 0);
+        AtLeast(guestRate, 1);
+        AtLeast(guestRam, 0);
         command.SetAction((parse, _) =>
         {
             var switchover = new SwitchoverSettings(parse.GetValue(rates)!.Select(mb => (long)(mb * 1_000_000)).ToList(), parse.GetValue(ram) * 1000L, parse.GetValue(concurrent), (long)parse.GetValue(vmDisk) << 20);
@@ -43,9 +56,10 @@ internal static class MigrationBenchCommand
                 return Task.FromResult(2);
             }
             var db = parse.GetValue(database) is { } path ? Path.GetFullPath(path) : null;
+            var guest = parse.GetValue(realGuest) ? new RealGuestSettings(parse.GetValue(guestRate), parse.GetValue(guestRam) * 1000L) : null;
             // Redirected output (a file, a test) gets the whole table on one line per row instead of 80-column wrapping.
             if (Console.IsOutputRedirected) AnsiConsole.Console.Profile.Width = 240;
-            return ConsoleInterrupt.RunAsync(ct => new MigrationBenchmark((long)parse.GetValue(size) << 20, parse.GetValue(dirty)!, switchover, db, AnsiConsole.Console).RunAsync(ct));
+            return ConsoleInterrupt.RunAsync(ct => new MigrationBenchmark((long)parse.GetValue(size) << 20, parse.GetValue(dirty)!, switchover, guest, db, AnsiConsole.Console).RunAsync(ct));
         });
         return command;
     }

@@ -10,10 +10,12 @@ namespace Elsa.Migration.Host.Benchmarks;
 /// <c>bench migration</c>: migrates the same size of disk twice per dirty ratio in one run, once replicated (ZFS
 /// incremental + dirty-bitmap copy: what this product does) and once as a plain local disk (full copy: what live
 /// migration does without the replica), and prints bytes moved, wall time and downtime for both, and their ratios;
-/// then the switchover under writes against the bare-QMP floor (<see cref="SwitchoverBenchmark"/>). With a
+/// then the switchover under writes against the bare-QMP floor (<see cref="SwitchoverBenchmark"/>, and with
+/// <paramref name="realGuest"/> one round of the lab guest: <see cref="RealGuestSwitchover"/>). With a
 /// <paramref name="databasePath"/> the product's journals are kept there (each row names its instance). A measurement, not a test.
 /// </summary>
-internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> dirtyPercents, SwitchoverSettings switchover, string? databasePath, IAnsiConsole console)
+internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> dirtyPercents, SwitchoverSettings switchover, RealGuestSettings? realGuest, string? databasePath,
+    IAnsiConsole console)
 {
     private sealed record Result(string Mode, double DirtyPercent, string InstanceId, long ZfsBytes, long QemuBytes, TimeSpan Wall, long? DowntimeMs, double? GuestPauseMs, ImageComparison Compare)
     {
@@ -48,8 +50,9 @@ internal sealed class MigrationBenchmark(long diskBytes, IReadOnlyList<double> d
                 $"wall time = [bold]{full.Wall / inc.Wall:0.0}x[/], downtime = {(double)(full.DowntimeMs ?? 0) / Math.Max(1, inc.DowntimeMs ?? 1):0.0}x");
         }
 
-        var rows = await new SwitchoverBenchmark(lab, switchover, console).RunAsync(ct);
-        SwitchoverTable.Write(console, switchover, rows);
+        var rows = (await new SwitchoverBenchmark(lab, switchover, console).RunAsync(ct)).ToList();
+        if (realGuest is not null) rows.AddRange(await new RealGuestSwitchover(lab, switchover, realGuest, console).RunAsync(ct));
+        SwitchoverTable.Write(console, switchover, realGuest, rows);
         if (databasePath is not null)
             console.MarkupLine($"The product's journals are kept in {Markup.Escape(databasePath)}: ./elsa-migrate show INSTANCE --db {Markup.Escape(databasePath)}");
         return results.All(r => r.Compare.Identical) && rows.All(r => r.Identical != false) ? 0 : 1;

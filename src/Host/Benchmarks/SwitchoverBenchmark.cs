@@ -21,9 +21,7 @@ internal sealed class SwitchoverBenchmark(MigrationLab lab, SwitchoverSettings s
 
     public async Task<IReadOnlyList<SwitchoverRow>> RunAsync(CancellationToken ct)
     {
-        var workflow = JsonNode.Parse(await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), ct))!.AsObject();
-        WorkflowInputs.SetLiteral(workflow, "liveMigrate", "maxBandwidthBytesPerSecond", "Int64", settings.RamBandwidth);
-        var procedure = workflow.ToJsonString();
+        var procedure = await ProcedureAsync(settings.RamBandwidth, ct);
         var rows = new List<SwitchoverRow>();
         var round = 0;
         foreach (var rate in settings.WriteRates)
@@ -39,6 +37,14 @@ internal sealed class SwitchoverBenchmark(MigrationLab lab, SwitchoverSettings s
         return rows;
     }
 
+    /// <summary>The shipped <c>workflows/live-migrate.json</c> with its RAM migration held to <paramref name="ramBandwidth"/> bytes/s (0 = QEMU's default).</summary>
+    internal static async Task<string> ProcedureAsync(long ramBandwidth, CancellationToken ct)
+    {
+        var workflow = JsonNode.Parse(await File.ReadAllTextAsync(MigrationLab.FindRepositoryFile("workflows/live-migrate.json"), ct))!.AsObject();
+        WorkflowInputs.SetLiteral(workflow, "liveMigrate", "maxBandwidthBytesPerSecond", "Int64", ramBandwidth);
+        return workflow.ToJsonString();
+    }
+
     /// <summary>Prepares the VMs one by one (the lab's inventory is one file), then migrates them all at once.</summary>
     private async Task<IReadOnlyList<SwitchoverRow>> AllAtOnceAsync(string prefix, Func<string, Task<SwitchoverRow>> migrate, CancellationToken ct)
     {
@@ -49,7 +55,7 @@ internal sealed class SwitchoverBenchmark(MigrationLab lab, SwitchoverSettings s
             await lab.StartVmAsync(vm, ct);
         }
         var rows = await Task.WhenAll(vms.Select(migrate));
-        foreach (var vm in vms) await FreeAsync(vm, ct);
+        foreach (var vm in vms) await FreeAsync(lab, vm, ct);
         return rows;
     }
 
@@ -83,7 +89,7 @@ internal sealed class SwitchoverBenchmark(MigrationLab lab, SwitchoverSettings s
     }
 
     /// <summary>Frees the lab for the next round: the VM's QEMUs stopped, its datasets gone on both nodes.</summary>
-    private async Task FreeAsync(string vm, CancellationToken ct)
+    internal static async Task FreeAsync(MigrationLab lab, string vm, CancellationToken ct)
     {
         foreach (var node in new[] { MigrationLab.Source, MigrationLab.Target })
         {

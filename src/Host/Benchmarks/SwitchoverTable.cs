@@ -9,11 +9,12 @@ internal static class SwitchoverTable
     /// <summary>Downtime the product may add to the bare-QMP floor; the reaction it must stay under; the final pass against one pass's writes.</summary>
     private const double DowntimeMarginMs = 10, ReactionLimitMs = 1, FinalPassFactor = 2;
 
-    public static void Write(IAnsiConsole console, SwitchoverSettings settings, IReadOnlyList<SwitchoverRow> rows)
+    public static void Write(IAnsiConsole console, SwitchoverSettings settings, RealGuestSettings? realGuest, IReadOnlyList<SwitchoverRow> rows)
     {
         var table = new Table()
             .Title($"[bold]Switchover under writes: the product vs bare QMP ({settings.Concurrent} VM(s) at once, {settings.DiskBytes >> 20} MiB replicated disk, " +
-                   $"RAM limit {(settings.RamBandwidth > 0 ? $"{settings.RamBandwidth / 1000} KB/s" : "none")})[/]")
+                   $"RAM limit {Limit(settings.RamBandwidth)}" +
+                   (realGuest is null ? "" : $"; real guest: {realGuest.BlocksPerSecond} x 64 KiB/s fsync'ed, RAM limit {Limit(realGuest.RamBandwidth)}") + ")[/]")
             .AddColumns("writes", "VM", "run", "instance", "RAM", "final pass", "final-pass ms", "1 pass writes", "reaction", "downtime", "pause", "identical");
         foreach (var r in rows)
         {
@@ -42,6 +43,8 @@ internal static class SwitchoverTable
 
     private static void Target(IAnsiConsole console, string target, bool met, string measured) =>
         console.MarkupLine($"target {Markup.Escape(target)}: {(met ? "[green]met[/]" : "[red]MISSED[/]")} ({Markup.Escape(measured)})");
+
+    private static string Limit(long bytesPerSecond) => bytesPerSecond > 0 ? $"{bytesPerSecond / 1000} KB/s" : "none";
 
     private static string Join(IEnumerable<long?> values) => string.Join(", ", values.Select(v => v?.ToString("+0;-0;0", CultureInfo.InvariantCulture) ?? "-"));
 

@@ -62,6 +62,7 @@ public sealed partial class MigrationBenchCommandTests(ITestOutputHelper output)
     [InlineData("--write-rate", "fast", "--write-rate 'fast' is not a rate in MB/s")]
     [InlineData("--write-rate", "1MB,0MB", "--write-rate '0MB' is not a rate in MB/s")]
     [InlineData("--concurrent", "0", "--concurrent must be at least 1.")]
+    [InlineData("--guest-blocks-per-second", "0", "--guest-blocks-per-second must be at least 1.")]
     public async Task BenchMigration_WithABadSetting_ShouldRefuseBeforeBuildingALab(string option, string value, string expected)
     {
         var (exit, stdout, stderr) = await CliProcess.RunAsync(Path.Combine(Path.GetTempPath(), $"elsa-bench-unused-{Guid.NewGuid():N}.db"),
