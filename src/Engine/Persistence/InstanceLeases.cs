@@ -22,8 +22,12 @@ public sealed record RuntimeHostRow(string Id, string HostName, long Pid, DateTi
 /// <see cref="Takes"/> (the first write after loading it) the write is refused while another holder's lease is valid at
 /// <see cref="Now"/>; without it (a running instance's next write) the holder must still hold it, so a process that
 /// was taken over (it stalled past its lease) can never write again, even after the taker let the instance go.
+/// <see cref="LastSeen"/> (with <see cref="Takes"/>): the instance's <c>updated_at</c> as this process last read or wrote
+/// it; the take is refused when another process committed since. A free lease alone is not enough: two hosts that both
+/// loaded a suspended instance (both resuming its due timer) would otherwise both run it, the second from a stale state
+/// once the first had finished and let the lease go.
 /// </summary>
-public sealed record LeaseClaim(string Holder, DateTimeOffset Now, DateTimeOffset ExpiresAt, bool Takes);
+public sealed record LeaseClaim(string Holder, DateTimeOffset Now, DateTimeOffset ExpiresAt, bool Takes, DateTimeOffset? LastSeen = null);
 
 /// <summary>Who holds an instance, as stored: the holder's id and expiry on the instance row, its host name, pid and
 /// last renewal from <c>runtime_hosts</c> (null when no one holds it, or the holder's row is gone).</summary>

@@ -85,6 +85,12 @@ internal sealed class DurableTimerScheduler(
                     {
                         await resumeAsync(timer, stopping);
                     }
+                    catch (InstanceHeldException held) when (!stopping.IsCancellationRequested)
+                    {
+                        // Several hosts see the same due timer; one resumes it, the others' takes are refused (no error).
+                        logger.LogInformation("Timer {BookmarkId} of workflow instance {InstanceId}: left to another process ({HeldBy})",
+                            timer.Bookmark.Id, timer.InstanceId, held.HeldBy);
+                    }
                     catch (Exception ex) when (!stopping.IsCancellationRequested)
                     {
                         logger.LogError(ex, "Resuming timer {BookmarkId} of workflow instance {InstanceId} failed; retrying shortly",

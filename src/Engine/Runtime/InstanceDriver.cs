@@ -39,6 +39,8 @@ internal sealed partial class InstanceDriver
     // True once this driver's commit (or the create) made this process the instance's lease holder: later commits must
     // still hold it; the first commit of a loaded instance takes it.
     private bool _holdsLease;
+    // The instance row's updated_at as this process last read or wrote it: a take checks nobody committed since.
+    private DateTimeOffset? _lastSeenUpdatedAt;
 
     private InstanceDriver(RuntimeServices services, IInstanceHost host, FlowGraph graph, string instanceId, WorkflowStatus status,
         Dictionary<string, JsonNode?> variables, IReadOnlyDictionary<string, JsonNode?> inputs, ExecutionState state, List<Bookmark> bookmarks, string? error,
@@ -91,6 +93,7 @@ internal sealed partial class InstanceDriver
             graph.DefinitionJson, WorkflowStatus.Running, driver.SnapshotVariables(), ToObject(inputs), driver._state.Serialize(), null, now, now, null, correlationId);
         var stored = await services.Instances.CreateAsync(record, driver.TakeJournal(), services.Leases.Claim(takes: true), cancellationToken);
         driver._holdsLease = true;
+        driver._lastSeenUpdatedAt = record.UpdatedAt;
         host.OnOpened(driver);
         await driver._gate.WaitAsync(cancellationToken);
         try
@@ -119,6 +122,7 @@ internal sealed partial class InstanceDriver
         var inputs = record.Inputs.ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
         var driver = new InstanceDriver(services, host, graph, record.Id, record.Status, variables, inputs,
             ExecutionState.Deserialize(record.StateJson), [.. bookmarks], record.Error, record.CorrelationId);
+        driver._lastSeenUpdatedAt = record.UpdatedAt;
         host.OnOpened(driver);
         if (record.Status == WorkflowStatus.Running)
         {
@@ -345,10 +349,11 @@ internal sealed partial class InstanceDriver
         }
         var commit = new InstanceCommit(InstanceId, status, SnapshotVariables(), stateJson, _error, now,
             status.IsTerminal() ? now : null, _bookmarksDirty ? [.. _bookmarks] : null, TakeJournal(),
-            correlationId != _committedCorrelationId ? correlationId : null, Services.Leases.Claim(takes: !_holdsLease));
+            correlationId != _committedCorrelationId ? correlationId : null, Services.Leases.Claim(takes: !_holdsLease, _lastSeenUpdatedAt));
         // Not cancellable: a transition that has begun is committed whole (a short local transaction).
         var stored = await Services.Instances.CommitAsync(commit, CancellationToken.None);
         _holdsLease = status == WorkflowStatus.Running; // the store holds a running instance for this process, releases any other
+        _lastSeenUpdatedAt = now;
         _bookmarksDirty = false;
         _committedCorrelationId = correlationId;
         Status = status;

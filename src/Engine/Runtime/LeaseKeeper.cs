@@ -19,11 +19,12 @@ internal sealed class LeaseKeeper(IInstanceLeaseStore store, TimeProvider time, 
     public RuntimeHostIdentity Identity { get; } = RuntimeHostIdentity.ForThisProcess();
 
     /// <summary>The claim of a write made now: this process holds the instance for one <see cref="MigrationEngineOptions.LeaseDuration"/>;
-    /// <paramref name="takes"/>: the instance is not (yet) held by this process (see <see cref="LeaseClaim.Takes"/>).</summary>
-    public LeaseClaim Claim(bool takes)
+    /// <paramref name="takes"/>: the instance is not (yet) held by this process (see <see cref="LeaseClaim.Takes"/>);
+    /// <paramref name="lastSeen"/>: its <c>updated_at</c> as this process knows it (see <see cref="LeaseClaim.LastSeen"/>).</summary>
+    public LeaseClaim Claim(bool takes, DateTimeOffset? lastSeen = null)
     {
         var now = time.GetUtcNow();
-        return new LeaseClaim(Identity.Id, now, now + options.LeaseDuration, takes);
+        return new LeaseClaim(Identity.Id, now, now + options.LeaseDuration, takes, takes ? lastSeen : null);
     }
 
     /// <summary>Registers this process and starts renewing (once; before the first instance it executes).</summary>

@@ -80,6 +80,36 @@ public abstract class StoreTests(PostgreSqlServer? server, DatabaseEngine engine
     }
 
     [Fact]
+    public async Task InstanceStore_TakingCommit_ShouldBeRefusedWhenAnotherProcessCommittedSinceItRead()
+    {
+        // Two hosts load the same suspended instance (its timer is due on both); B resumes it, finishes and lets the lease
+        // go; A's take, from the state it read before, must be refused: a free lease alone would let it run again.
+        var store = new SqlWorkflowInstanceStore(Database);
+        var ct = CancellationToken.None;
+        var created = _time.GetUtcNow();
+        await store.CreateAsync(new WorkflowInstanceRecord("i1", "d", 1, "D", "{}", WorkflowStatus.Running, [], [], "{}", null, created, created, null),
+            [], new LeaseClaim("host-a", created, created.AddSeconds(10), Takes: true), ct);
+        var suspendedAt = created.AddSeconds(1);
+        await store.CommitAsync(new InstanceCommit("i1", WorkflowStatus.Suspended, [], "{}", null, suspendedAt, null, null, [],
+            Lease: new LeaseClaim("host-a", suspendedAt, suspendedAt.AddSeconds(10), Takes: false)), ct);
+        var readByBoth = (await store.GetAsync("i1", ct))!.UpdatedAt;
+        Assert.Equal(suspendedAt, readByBoth);
+
+        var finishedAt = created.AddSeconds(2);
+        await store.CommitAsync(new InstanceCommit("i1", WorkflowStatus.Finished, [], "{}", null, finishedAt, finishedAt, null,
+            [new JournalEntry(0, "i1", finishedAt, JournalKind.ActivityCompleted, "delay", "Elsa.Delay", Host: "host-b")],
+            Lease: new LeaseClaim("host-b", finishedAt, finishedAt.AddSeconds(10), Takes: true, LastSeen: readByBoth)), ct);
+        var late = created.AddSeconds(3);
+        var refused = await Assert.ThrowsAsync<InstanceHeldException>(() => store.CommitAsync(new InstanceCommit("i1", WorkflowStatus.Running, [], "{}", null,
+            late, null, null, [new JournalEntry(0, "i1", late, JournalKind.ActivityCompleted, "delay", "Elsa.Delay", Host: "host-a")],
+            Lease: new LeaseClaim("host-a", late, late.AddSeconds(10), Takes: true, LastSeen: readByBoth)), ct));
+
+        Assert.Contains("changed it since this one read it", refused.Message);
+        Assert.Equal(WorkflowStatus.Finished, (await store.GetAsync("i1", ct))!.Status);
+        Assert.Equal(["host-b"], (await new SqlJournalStore(Database).ReadAsync("i1", 0, 100, ct)).Select(e => e.Host));
+    }
+
+    [Fact]
     public async Task JournalStore_ShouldKeepTheHostThatWroteEachEntry_NullWhereNoneWasGiven()
     {
         var instances = new SqlWorkflowInstanceStore(Database);

@@ -56,7 +56,7 @@ public sealed class SqlWorkflowInstanceStore(StoreDatabase database) : IWorkflow
             ? $"UPDATE instances SET {UpdatedColumns} WHERE id = @InstanceId;"
             : $"""
               UPDATE instances SET {UpdatedColumns}, lease_holder = @LeaseHolder, lease_expires_at = @LeaseExpiresAt
-              WHERE id = @InstanceId AND {(commit.Lease.Takes ? SqlInstanceLeaseStore.Claimable : "lease_holder = @Holder")};
+              WHERE id = @InstanceId AND {(commit.Lease.Takes ? SqlInstanceLeaseStore.Claimable + (commit.Lease.LastSeen is null ? "" : " AND updated_at = @LastSeen") : "lease_holder = @Holder")};
               """;
         var held = commit.Status == WorkflowStatus.Running ? commit.Lease : null;
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -73,12 +73,13 @@ public sealed class SqlWorkflowInstanceStore(StoreDatabase database) : IWorkflow
             commit.CorrelationId,
             commit.Lease?.Holder,
             commit.Lease?.Now,
+            commit.Lease?.LastSeen,
             LeaseHolder = held?.Holder,
             LeaseExpiresAt = held?.ExpiresAt,
         }, transaction, cancellationToken: cancellationToken));
         if (rows != 1 && commit.Lease is not null && await new SqlInstanceLeaseStore(database).GetAsync(commit.InstanceId, cancellationToken) is { } lease)
             throw new InstanceHeldException(commit.InstanceId, lease.Holder is null
-                ? "no longer held by this process (another process took it over meanwhile)"
+                ? "no longer held by this process (another process took it over meanwhile, or changed it since this one read it)"
                 : LeaseRules.DescribeHolder(lease, commit.Lease.Now));
         if (rows != 1)
             throw new InvalidOperationException($"Cannot commit the state of workflow instance '{commit.InstanceId}': it is not in the database (deleted while running?).");
