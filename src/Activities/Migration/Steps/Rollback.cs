@@ -47,6 +47,23 @@ public sealed class Rollback : CodeActivity
         MigrationScope.Service<FreezeWatchdog>(context).Disarm(scope.Plan.SourceQmpSocket);
         // Nothing of this migration may keep working while it is undone: a switchover under way ends first (bounded).
         await MigrationScope.Service<Switchovers>(context).AbandonAsync(context.InstanceId, TimeSpan.FromSeconds(30));
+        try
+        {
+            await UndoAsync(context, scope, entries);
+        }
+        finally
+        {
+            // The migration is over with these QEMUs, however the undo ended: a monitor serves one client at a time, so a
+            // kept session would lock the operator's tools (and any other host) out of the VM's monitor until this process
+            // stops. A second Rollback reconnects.
+            await scope.DropSourceAsync();
+            await scope.DropTargetAsync();
+        }
+    }
+
+    /// <summary>Undoes the ledger newest first, then says where the VM runs; throws when something could not be undone.</summary>
+    private static async Task UndoAsync(ActivityExecutionContext context, MigrationScope scope, List<LedgerEntry> entries)
+    {
         scope.CommandTimeout = LedgerUndo.CommandTimeout; // an undo reports a hung command instead of waiting for it
         var undo = new LedgerUndo(scope);
         var done = new JsonArray();
@@ -85,10 +102,6 @@ public sealed class Rollback : CodeActivity
                 [MigrationOutcome.OnTargetKey] = onTarget,
                 ["vmRunsOn"] = problems.Count > 0 ? null : onTarget ? scope.Plan.TargetNode : scope.Plan.SourceNode,
             });
-        // The migration is over with these QEMUs: a monitor serves one client at a time, so holding the session would lock the
-        // operator's tools (and any other host) out of the VM's monitor until this process stops. A second Rollback reconnects.
-        await scope.DropSourceAsync();
-        await scope.DropTargetAsync();
         if (problems.Count > 0)
             throw new InvalidOperationException($"Rollback did not end cleanly: {string.Join("; ", problems)}. Fix the cause, then run the rollback again " +
                 "(it is safe twice) or finish by hand.");
