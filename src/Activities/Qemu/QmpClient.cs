@@ -128,34 +128,70 @@ public sealed class QmpClient : IAsyncDisposable
     public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(command);
+        return (await ExecuteInOrderAsync([new QmpCommand(command, arguments)], timeout, cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>
+    /// Sends <paramref name="commands"/> in one write, without waiting for a reply in between, and returns their results
+    /// in order. QEMU runs one monitor's commands in the order it reads them: each starts the moment the one before ended,
+    /// with no round trip and no other caller's command in between. A failing command does not stop the later ones (QEMU
+    /// runs them anyway): every reply is awaited, then the first error is thrown. Errors and timeouts as
+    /// <see cref="ExecuteAsync"/>, the timeout for all replies together.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonNode?>> ExecuteInOrderAsync(IReadOnlyList<QmpCommand> commands, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(commands.Count);
         ThrowIfClosed();
-        var id = "elsa-" + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var pending = new PendingCommand(command, new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously));
-        _pending[id] = pending;
-        // The loop may have closed between the check and the registration: make sure this call is failed too.
+        var sent = new List<(string Id, PendingCommand Pending)>(commands.Count);
+        var requests = new List<JsonObject>(commands.Count);
+        foreach (var command in commands)
+        {
+            var id = "elsa-" + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var pending = new PendingCommand(command.Name, new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously));
+            _pending[id] = pending;
+            sent.Add((id, pending));
+            var request = new JsonObject { ["execute"] = command.Name, ["id"] = id };
+            if (command.Arguments is not null) request["arguments"] = command.Arguments.DeepClone();
+            requests.Add(request);
+        }
+        // The loop may have closed between the check and the registration: make sure these calls are failed too.
         if (_closedReason is { } closed) FailPending(closed);
 
-        var request = new JsonObject { ["execute"] = command, ["id"] = id };
-        if (arguments is not null) request["arguments"] = arguments.DeepClone();
         var effectiveTimeout = timeout ?? _options.CommandTimeout;
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutCts.CancelAfter(effectiveTimeout);
+        var waiting = commands[0].Name;
         try
         {
-            await WriteAsync(request, timeoutCts.Token).ConfigureAwait(false);
-            return await pending.Completion.Task.WaitAsync(timeoutCts.Token).ConfigureAwait(false);
+            await WriteAsync(requests, timeoutCts.Token).ConfigureAwait(false);
+            var results = new JsonNode?[sent.Count];
+            Exception? firstError = null;
+            for (var i = 0; i < sent.Count; i++)
+            {
+                waiting = sent[i].Pending.Command;
+                try
+                {
+                    results[i] = await sent[i].Pending.Completion.Task.WaitAsync(timeoutCts.Token).ConfigureAwait(false);
+                }
+                catch (QmpException ex)
+                {
+                    firstError ??= ex;
+                }
+            }
+            if (firstError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstError);
+            return results;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !pending.Completion.Task.IsCompleted)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new QmpTimeoutException(command, effectiveTimeout);
+            throw new QmpTimeoutException(waiting, effectiveTimeout);
         }
         catch (IOException ex)
         {
-            throw new QmpDisconnectedException($"QMP connection broke while sending '{command}'.", ex);
+            throw new QmpDisconnectedException($"QMP connection broke while sending '{string.Join("', '", commands.Select(c => c.Name))}'.", ex);
         }
         finally
         {
-            _pending.TryRemove(id, out _);
+            foreach (var (id, _) in sent) _pending.TryRemove(id, out _);
         }
     }
 
@@ -212,14 +248,17 @@ public sealed class QmpClient : IAsyncDisposable
         lock (_sinksLock) _sinks.Remove(sink);
     }
 
-    private async Task WriteAsync(JsonObject message, CancellationToken cancellationToken)
+    private async Task WriteAsync(IReadOnlyList<JsonObject> messages, CancellationToken cancellationToken)
     {
-        // One write with its newline: QEMU runs a command as soon as its JSON object is complete, so after `quit` a
-        // separate newline would hit a closed socket (over SSH the relay's socat then fails and the reply is lost).
-        var json = JsonSerializer.SerializeToUtf8Bytes(message);
-        var bytes = new byte[json.Length + NewLine.Length];
-        json.CopyTo(bytes, 0);
-        NewLine.CopyTo(bytes, json.Length);
+        // One write, each command with its newline: QEMU runs a command as soon as its JSON object is complete, so after
+        // `quit` a separate newline would hit a closed socket (over SSH the relay's socat then fails and the reply is lost).
+        using var buffer = new MemoryStream();
+        foreach (var message in messages)
+        {
+            JsonSerializer.Serialize(buffer, message);
+            buffer.Write(NewLine);
+        }
+        var bytes = buffer.ToArray();
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

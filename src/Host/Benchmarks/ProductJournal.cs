@@ -45,12 +45,20 @@ internal sealed class ProductJournal
     /// WaitConvergence's passes, or BitmapMirror's first when it converged at once.</summary>
     public double? LastPassMs(string deviceId)
     {
-        var converged = _journal.LastOrDefault(e => e.ActivityId == "waitConvergence" && e.Kind == JournalKind.Message && e.Data?["disks"] is not null)?
-            .Data!["disks"]!.AsArray().FirstOrDefault(d => d?["disk"]?.GetValue<string>() == deviceId)?["history"]?.AsArray().LastOrDefault();
+        var converged = Converged(deviceId)?["history"]?.AsArray().LastOrDefault();
         return converged?["ms"]?.GetValue<double>()
             ?? _journal.LastOrDefault(e => e.ActivityId == "bitmapMirror" && e.Data?["passMs"] is not null && e.Data["disk"]?.GetValue<string>() == deviceId)?
                 .Data!["passMs"]!.GetValue<double>();
     }
+
+    /// <summary>How long the writes the final pass copies had to gather: from the last pass's start (or the look that found
+    /// the bitmap empty) to the bitmap's disable at the hand-over; null when the disk had no follow mirror.</summary>
+    public double? FinalPassWindowMs(string deviceId) => Converged(deviceId)?["finalPassWindowMs"]?.GetValue<double?>();
+
+    /// <summary>WaitConvergence's line about one disk at convergence.</summary>
+    private JsonNode? Converged(string deviceId) =>
+        _journal.LastOrDefault(e => e.ActivityId == "waitConvergence" && e.Kind == JournalKind.Message && e.Data?["disks"] is not null)?
+            .Data!["disks"]!.AsArray().FirstOrDefault(d => d?["disk"]?.GetValue<string>() == deviceId);
 
     private JsonObject Report(Func<JournalEntry, bool> match) =>
         _journal.LastOrDefault(e => e.ActivityId == "resumeTarget" && match(e))?.Data

@@ -60,10 +60,15 @@ internal sealed class RealGuestSwitchover(MigrationLab lab, SwitchoverSettings s
         var (ok, detail) = await CheckOnTargetAsync(vm, last, ct);
         console.MarkupLine($"[grey]{vm}: {row.Run}: downtime {row.DowntimeMs} ms; writer at block {before.Sequence} before, {last.Sequence} last on the source; {Markup.Escape(detail)}[/]");
         await SwitchoverBenchmark.FreeAsync(lab, vm, ct);
-        return row with { WriteRate = rate, OnePassWrites = row.OnePassWrites is { } passMs ? rate * passMs / 1000 : null, Identical = ok };
+        return row with
+        {
+            WriteRate = rate, OnePassWrites = row.OnePassWrites is { } passMs ? rate * passMs / 1000 : null,
+            WindowWrites = row.WindowWrites is { } windowMs ? rate * windowMs / 1000 : null, Identical = ok,
+        };
     }
 
-    /// <summary>The product's row; <see cref="SwitchoverRow.OnePassWrites"/> carries the last pass's ms until the rate is known.</summary>
+    /// <summary>The product's row; <see cref="SwitchoverRow.OnePassWrites"/> and <see cref="SwitchoverRow.WindowWrites"/> carry
+    /// the last pass's and the final pass window's ms until the rate is known.</summary>
     private async Task<SwitchoverRow> ProductAsync(string procedure, string vm, CancellationToken ct)
     {
         var id = await lab.StartMigrationAsync(procedure, vm, ct);
@@ -72,7 +77,7 @@ internal sealed class RealGuestSwitchover(MigrationLab lab, SwitchoverSettings s
         var (ram, disk) = (journal.Ram, journal.Disk(Device));
         return new SwitchoverRow(SwitchoverRow.Product, vm, id, 0, ram["ramMs"]!.GetValue<double>(), disk["finalPassBytes"]?.GetValue<long?>(),
             disk["finalPassMs"]?.GetValue<double?>(), journal.LastPassMs(Device), ram["reactionMs"]?.GetValue<double?>(),
-            journal.DowntimeMs, journal.GuestPauseMs, null);
+            journal.DowntimeMs, journal.GuestPauseMs, null, journal.FinalPassWindowMs(Device));
     }
 
     private Func<string, Task<SwitchoverRow>> BaselineAsync(CancellationToken ct) => async vm =>

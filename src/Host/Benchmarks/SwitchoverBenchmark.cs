@@ -79,7 +79,7 @@ internal sealed class SwitchoverBenchmark(MigrationLab lab, SwitchoverSettings s
         var (ram, disk) = (journal.Ram, journal.Disk(Device));
         var row = new SwitchoverRow(SwitchoverRow.Product, vm, id, window.Rate, ram["ramMs"]!.GetValue<double>(), disk["finalPassBytes"]?.GetValue<long?>(),
             disk["finalPassMs"]?.GetValue<double?>(), window.Rate * journal.LastPassMs(Device) / 1000, ram["reactionMs"]?.GetValue<double?>(),
-            journal.DowntimeMs, journal.GuestPauseMs, Identical: null);
+            journal.DowntimeMs, journal.GuestPauseMs, Identical: null, WindowWrites: window.Rate * journal.FinalPassWindowMs(Device) / 1000);
         console.MarkupLine($"[grey]{vm}: product, instance {id}: downtime {row.DowntimeMs} ms[/]");
         return row;
     }

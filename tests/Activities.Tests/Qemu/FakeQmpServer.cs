@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Activities.Tests.Qemu;
 
@@ -40,6 +41,15 @@ internal sealed class FakeQmpServer : IAsyncDisposable
         _reader = new StreamReader(_serverStream, Encoding.UTF8);
         await SendAsync("""{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": "fake"}, "capabilities": ["oob"]}}""");
         return new NetworkStream(client, ownsSocket: true);
+    }
+
+    /// <summary>Connects a <see cref="QmpClient"/> through the handshake and returns it.</summary>
+    public async Task<QmpClient> ConnectQmpClientAsync(CancellationToken ct, QmpClientOptions? options = null)
+    {
+        var stream = await ConnectClientAsync(ct);
+        var connecting = QmpClient.ConnectAsync(stream, options, cancellationToken: ct);
+        await AnswerCapabilitiesAsync(ct);
+        return await connecting;
     }
 
     /// <summary>Answers the handshake command (call after ConnectClientAsync while the client connects).</summary>

@@ -11,10 +11,7 @@ public sealed class QmpClientStreamTests
     private static async Task<(FakeQmpServer Server, QmpClient Client)> ConnectAsync(CancellationToken ct, QmpClientOptions? options = null)
     {
         var server = FakeQmpServer.Create();
-        var stream = await server.ConnectClientAsync(ct);
-        var connecting = QmpClient.ConnectAsync(stream, options, cancellationToken: ct);
-        await server.AnswerCapabilitiesAsync(ct);
-        return (server, await connecting);
+        return (server, await server.ConnectQmpClientAsync(ct, options));
     }
 
     [Fact(Timeout = 20000)]
@@ -103,6 +100,54 @@ public sealed class QmpClientStreamTests
         Assert.Equal("GenericError", ex.ErrorClass);
         Assert.Equal("Parameter 'bitmap' is unexpected", ex.Description);
         Assert.True(client.IsConnected);
+    }
+
+    [Fact(Timeout = 20000)]
+    public async Task MirrorThenDisableBitmap_ShouldSendBothBeforeAnyReply_AndThrowTheMirrorsErrorAfterBothReplies()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        var (server, client) = await ConnectAsync(cts.Token);
+        await using var _ = server;
+        await using var __ = client;
+
+        var handOver = client.BlockdevMirrorThenDisableBitmapAsync(new BlockdevMirrorOptions("job0", "disk0", "tgt0", SyncMode.None), "disk0", "mig-vd0", cts.Token);
+        // Both requests arrive without any reply sent: no round trip between the mirror's start and the bitmap's disable.
+        using var noReply = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+        noReply.CancelAfter(TimeSpan.FromSeconds(5));
+        var mirror = await server.ReadRequestAsync(noReply.Token);
+        var disable = await server.ReadRequestAsync(noReply.Token);
+        Assert.Equal("blockdev-mirror", mirror["execute"]!.GetValue<string>());
+        Assert.Equal("none", mirror["arguments"]!["sync"]!.GetValue<string>());
+        Assert.Equal("block-dirty-bitmap-disable", disable["execute"]!.GetValue<string>());
+        Assert.Equal("disk0", disable["arguments"]!["node"]!.GetValue<string>());
+        Assert.Equal("mig-vd0", disable["arguments"]!["name"]!.GetValue<string>());
+
+        await server.ReplyErrorAsync(mirror, "GenericError", "Node 'disk0' is busy");
+        await Task.Delay(100, cts.Token);
+        Assert.False(handOver.IsCompleted, "the call must wait for every reply, also after the first failed");
+        await server.ReplyAsync(disable, new JsonObject());
+        var ex = await Assert.ThrowsAsync<QmpException>(() => handOver);
+        Assert.Equal("blockdev-mirror", ex.Command);
+        Assert.Equal("Node 'disk0' is busy", ex.Description);
+    }
+
+    [Fact(Timeout = 20000)]
+    public async Task ExecuteInOrderAsync_WhenRepliesArriveReversed_ShouldReturnEachResultInItsCommandsPlace()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        var (server, client) = await ConnectAsync(cts.Token);
+        await using var _ = server;
+        await using var __ = client;
+
+        var both = client.ExecuteInOrderAsync([new QmpCommand("query-status"), new QmpCommand("query-name")], cancellationToken: cts.Token);
+        var first = await server.ReadRequestAsync(cts.Token);
+        var second = await server.ReadRequestAsync(cts.Token);
+        await server.ReplyAsync(second, new JsonObject { ["name"] = "vm-1" });
+        await server.ReplyAsync(first, new JsonObject { ["status"] = "running" });
+
+        var results = await both;
+        Assert.Equal("running", results[0]!["status"]!.GetValue<string>());
+        Assert.Equal("vm-1", results[1]!["name"]!.GetValue<string>());
     }
 
     [Fact(Timeout = 20000)]

@@ -121,6 +121,37 @@ public sealed class QmpRealQemuTests(ITestOutputHelper output)
     }
 
     [Fact(Timeout = 90000)]
+    public async Task MirrorThenDisableBitmap_OnRealQemu_ShouldFollowWritesWithTheMirrorAndFreezeTheBitmap()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var fixture = TwoQemuFixture.Create();
+        var src = await fixture.StartAsync("src", incoming: false, cts.Token);
+        var dst = await fixture.StartAsync("dst", incoming: true, cts.Token);
+        var nbdSocket = fixture.Inventory.RuntimePaths(fixture.VmId, "dst").NbdSocket;
+        await dst.NbdServerStartAsync(new UnixSocketAddress(nbdSocket), cts.Token);
+        await dst.BlockExportAddNbdAsync("exp-drive0", "disk0", "drive0", writable: true, cancellationToken: cts.Token);
+        await src.BlockdevAddNbdAsync("tgt-drive0", new UnixSocketAddress(nbdSocket), "drive0", cts.Token);
+        await src.BlockDirtyBitmapAddAsync("disk0", "mig-vd0", cancellationToken: cts.Token);
+        await BlockLayerWriter.WriteAsync(src, "drive0", 0, 65536, 0x11, cts.Token); // before the hand-over: the bitmap's
+
+        await src.BlockdevMirrorThenDisableBitmapAsync(new BlockdevMirrorOptions("follow-drive0", "disk0", "tgt-drive0", SyncMode.None), "disk0", "mig-vd0", cts.Token);
+        await BlockLayerWriter.WriteAsync(src, "drive0", 4 * 65536, 65536, 0x22, cts.Token); // after it: the mirror's only
+
+        var bitmap = (await src.QueryBlockAsync(cts.Token)).Single(b => b.Device == "drive0").FindBitmap("mig-vd0");
+        Assert.NotNull(bitmap);
+        Assert.False(bitmap.Recording);
+        Assert.Equal(65536, bitmap.Count);
+        var job = Assert.Single(await src.QueryBlockJobsAsync(cts.Token));
+        Assert.Equal("follow-drive0", job.Device);
+        Assert.Equal(BlockJobType.Mirror, job.Type);
+        await src.WaitForEventAsync<BlockJobCompletedEvent>(() => src.BlockJobCancelAsync("follow-drive0", cancellationToken: cts.Token),
+            e => e.Device == "follow-drive0", TimeSpan.FromSeconds(30), cts.Token);
+        await src.StopAsync(cts.Token);
+        var (code, text) = await TestTools.RunAsync("qemu-io", ["-f", "raw", "-r", "-U", "-c", $"read -P 0x22 {4 * 65536} 65536", fixture.DiskPath("dst")], cts.Token);
+        Assert.True(code == 0 && !text.Contains("Pattern verification failed"), $"the write after the hand-over must be on the target: {text}");
+    }
+
+    [Fact(Timeout = 90000)]
     public async Task QemuProcessExit_ShouldFailPendingWaitersWithDisconnected()
     {
         using var cts = new CancellationTokenSource(TestTimeout);

@@ -29,22 +29,25 @@ public sealed partial class MigrationBenchCommandTests(ITestOutputHelper output)
             var product = Assert.Single(rows, r => r.Contains("product"));
             var baseline = Assert.Single(rows, r => r.Contains("bare QMP"));
             var difference = Assert.Single(rows, r => r.Contains("difference"));
-            // writes, VM, run, instance, RAM, final pass, final-pass ms, 1 pass writes, reaction, downtime, pause, identical
+            // writes, VM, run, instance, RAM, final pass, final-pass ms, 1 pass writes, window writes, reaction, downtime, pause, identical
             Assert.Matches(InstanceId(), product[3]);
             Assert.Matches(Ms(), product[4]);
             Assert.Matches(@"^\d+(\.\d)? KiB$", product[5]);
             Assert.Matches(Ms(), product[6]);
-            Assert.Matches(Ms(), product[8]);
+            Assert.Matches(@"^\d+(\.\d)? KiB$", product[7]);
+            Assert.Matches(@"^\d+(\.\d)? KiB$", product[8]);
             Assert.Matches(Ms(), product[9]);
             Assert.Matches(Ms(), product[10]);
-            Assert.Equal("yes", product[11]);
+            Assert.Matches(Ms(), product[11]);
+            Assert.Equal("yes", product[12]);
             Assert.Equal("-", baseline[3]);
-            Assert.Matches(Ms(), baseline[8]);
             Assert.Matches(Ms(), baseline[9]);
             Assert.Matches(Ms(), baseline[10]);
-            Assert.Equal("yes", baseline[11]);
-            Assert.Matches(Ms(), difference[9]);
+            Assert.Matches(Ms(), baseline[11]);
+            Assert.Equal("yes", baseline[12]);
             Assert.Matches(Ms(), difference[10]);
+            Assert.Matches(Ms(), difference[11]);
+            Assert.Contains("target final pass <= 2 x one pass's writes:", bench.Output);
             Assert.Contains("target downtime within +10 ms of bare QMP:", bench.Output);
 
             // The product's journal outlived the lab: `show` finds the instance in --db with ResumeTarget's report.
@@ -76,7 +79,7 @@ public sealed partial class MigrationBenchCommandTests(ITestOutputHelper output)
     /// <summary>The cells of the table rows (Spectre draws │, or | without Unicode).</summary>
     private static List<string[]> Rows(string text) =>
         text.Split('\n').Where(l => l.TrimStart().StartsWith('│') || l.TrimStart().StartsWith('|'))
-            .Select(l => l.Trim().Trim('│', '|').Split('│', '|').Select(c => c.Trim()).ToArray()).Where(c => c.Length == 12).ToList();
+            .Select(l => l.Trim().Trim('│', '|').Split('│', '|').Select(c => c.Trim()).ToArray()).Where(c => c.Length == 13).ToList();
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex InstanceId();

@@ -27,14 +27,15 @@ internal static class FollowMirror
     public static ValueTask<LedgerEntry> RecordAsync(MigrationScope scope, DiskPlan disk) =>
         scope.RecordAsync(LedgerKinds.BlockJob, scope.Plan.SourceNode, disk.JobId, new JsonObject { ["disk"] = disk.DeviceId, ["type"] = "follow-mirror" });
 
-    /// <summary>Starts the mirror and disables the bitmap: QMP only, so it can run on the pass loop the moment its last pass
-    /// ends; then reads what the frozen bitmap holds.</summary>
+    /// <summary>Starts the mirror and disables the bitmap, both in one write (QEMU disables it right as the mirror has
+    /// started, no round trip and no other command in between): QMP only, so it can run on the pass loop the moment its
+    /// last pass ends; then reads what the frozen bitmap holds.</summary>
     public static async Task<FollowMirrorStart> StartAsync(QmpSession qmp, DiskPlan disk, long? speed, CancellationToken ct)
     {
         var mark = qmp.Mark();
         var watch = Stopwatch.StartNew();
-        await qmp.Client.BlockdevMirrorAsync(new BlockdevMirrorOptions(disk.JobId, disk.NodeName, disk.NbdClientNode, SyncMode.None) { Speed = speed }, ct);
-        await qmp.Client.BlockDirtyBitmapDisableAsync(disk.NodeName, disk.BitmapName, ct);
+        await qmp.Client.BlockdevMirrorThenDisableBitmapAsync(
+            new BlockdevMirrorOptions(disk.JobId, disk.NodeName, disk.NbdClientNode, SyncMode.None) { Speed = speed }, disk.NodeName, disk.BitmapName, ct);
         var handOver = watch.Elapsed.TotalMilliseconds;
         return new FollowMirrorStart(mark, await BackupPass.DirtyBytesAsync(qmp, disk, ct), handOver);
     }

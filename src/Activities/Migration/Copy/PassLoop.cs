@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Elsa.Migration.Activities.Migration.Planning;
 using Elsa.Migration.Activities.Qemu;
 
@@ -63,32 +64,56 @@ internal sealed class PassLoop
     /// <summary>What is dirty right now (the next pass's size), from the loop's latest look at the bitmap.</summary>
     public long? DirtyNow { get; private set; }
 
+    /// <summary>How long the bitmap had been gathering writes when the hand-over started: since the last pass's start, or
+    /// since the look that found it empty. With the hand-over's own time, the window whose writes the final pass copies.</summary>
+    public TimeSpan? GatheredBeforeHandOver { get; private set; }
+
     public void Start() => _loop = Task.Run(RunAsync);
 
     private async Task RunAsync()
     {
+        var gatheringSince = Stopwatch.GetTimestamp(); // what the bitmap holds was written after this (set below before any hand-over)
         try
         {
-            while (!_stop.IsCancellationRequested)
+            while (true)
             {
+                var lookAt = Stopwatch.GetTimestamp();
                 var dirty = await BackupPass.DirtyBytesAsync(_source, Disk, _abort.Token);
                 DirtyNow = dirty;
                 Signal(null);
                 if (dirty == 0)
                 {
+                    gatheringSince = lookAt;
+                    if (_stop.IsCancellationRequested) break; // nothing dirty as of this look: hand over now
                     await Idle();
                     continue;
                 }
-                if (_stop.IsCancellationRequested) break; // asked to stop while looking: no new pass
+                // Asked to stop while looking: one more pass, so the hand-over follows a pass's end at once (handing over after
+                // the look leaves the look's time and the decision's on top of a pass in the final pass), unless what is dirty
+                // grew since the last pass started: then the copy does not keep up (a loaded host) and one more pass would
+                // only leave more for the final pass.
+                if (_stop.IsCancellationRequested && Grew(dirty)) break;
+                var passAt = Stopwatch.GetTimestamp();
                 var pass = await BackupPass.RunAsync(_source, Disk, _speed, _passTimeout, _abort.Token, measureDirty: false);
+                gatheringSince = passAt; // the pass froze the bitmap at its start; what it holds now was written since
                 Signal(new PassRecord(DateTimeOffset.UtcNow, dirty, pass.BytesCopied, pass.Elapsed));
+                if (_stop.IsCancellationRequested) break;
             }
-            if (_handOver is { } handOver) await handOver(_abort.Token);
+            if (_handOver is { } handOver)
+            {
+                GatheredBeforeHandOver = Stopwatch.GetElapsedTime(gatheringSince);
+                await handOver(_abort.Token);
+            }
         }
         finally
         {
             lock (_gate) _passed.TrySetResult();
         }
+    }
+
+    private bool Grew(long dirty)
+    {
+        lock (_gate) return _passes.Count > 0 && dirty > _passes[^1].DirtyBefore;
     }
 
     private async Task Idle()
@@ -116,10 +141,12 @@ internal sealed class PassLoop
     }
 
     /// <summary>
-    /// Converged: lets the pass in flight finish, starts no other, and runs <paramref name="handOver"/> on the loop itself
-    /// the moment that pass ends. What is written from the pass's start until the hand-over's first command stays dirty
-    /// for the switchover's final pass, so no decision, thread hop or database write may sit in between. The returned
-    /// task ends with the hand-over (faulted when it failed).
+    /// Converged: lets the pass in flight finish (or, when the loop is looking at the bitmap and finds it dirty, runs one
+    /// more unless what is dirty grew since the last pass), and runs <paramref name="handOver"/> on the loop itself the
+    /// moment that pass ends (at once when the look finds nothing dirty, or more than the last pass had to copy). What is
+    /// written from the pass's start until the hand-over's first command stays dirty for the switchover's final pass, so
+    /// no decision, thread hop or database write may sit in between. The returned task ends with the hand-over (faulted
+    /// when it failed).
     /// </summary>
     public async Task HandOverAsync(Func<CancellationToken, Task> handOver)
     {

@@ -144,6 +144,9 @@ public sealed class WaitConvergence : CodeActivity
                     ["followMirror"] = state.CopyOf(d).FollowMirror,
                     ["leftForFinalPass"] = state.CopyOf(d).LeftForFinalPass,
                     ["handOverMs"] = loops.FirstOrDefault(l => l.Disk == d) is { } l && followed.TryGetValue(l, out var f) ? Math.Round(f.HandOverMs, 2) : null,
+                    // The final pass copies what was written in this window: from the last pass's start to the bitmap's disable.
+                    ["finalPassWindowMs"] = loops.FirstOrDefault(l => l.Disk == d) is { GatheredBeforeHandOver: { } gathered } w && followed.TryGetValue(w, out var g)
+                        ? Math.Round(gathered.TotalMilliseconds + g.HandOverMs, 2) : null,
                     ["history"] = History(loops.FirstOrDefault(l => l.Disk == d)),
                 }).ToArray())
             });
