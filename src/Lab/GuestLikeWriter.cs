@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Elsa.Migration.Activities.Qemu;
 
 namespace Elsa.Migration.Lab;
@@ -44,6 +45,10 @@ public sealed class GuestLikeWriter : IAsyncDisposable
     public long BytesWritten { get; private set; }
     public int SkippedWhilePaused { get; private set; }
 
+    /// <summary>The longest a single write took (ms). HMP's qemu-io holds QEMU's big lock while it writes, so a write the
+    /// storage stalls also stalls the migration thread (a real guest's writes would not): benchmarks flag such runs.</summary>
+    public double SlowestWriteMs { get; private set; }
+
     /// <summary>Starts writing in the background until disposed (or the source QEMU quits).</summary>
     public void Start() => _loop = Task.Run(LoopAsync);
 
@@ -68,7 +73,9 @@ public sealed class GuestLikeWriter : IAsyncDisposable
                 var offset = unit * _random.NextInt64(0, (size - length) / unit);
                 try
                 {
+                    var started = Stopwatch.GetTimestamp();
                     await BlockLayerWriter.WriteAsync(_session.Client, drive, offset, length, (byte)_random.Next(1, 255), _stop.Token);
+                    SlowestWriteMs = Math.Max(SlowestWriteMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     Writes++;
                     BytesWritten += length;
                     pace?.Wrote(length);
