@@ -3,7 +3,7 @@
 // switchover figures. The entries' data are written by the VmMigration activities (GetDiskInfo, BitmapMirror,
 // WaitConvergence, the switchover report of ResumeTarget, VerifyDisks, ThawGuest); progress by ReportProgressAsync.
 function newMigrationModel() {
-  return { steps: new Map(), disks: new Map(), ram: null, series: new Map(), switchover: {}, status: null, started: null, budgetMs: 100, rate: null };
+  return { steps: new Map(), disks: new Map(), ram: null, series: new Map(), switchover: {}, estimate: null, status: null, started: null, budgetMs: 100, rate: null };
 }
 function disk(m, id) {
   if (!m.disks.has(id)) m.disks.set(id, { id, kind: '', strategy: '', copied: null, toCopy: null, size: null, passes: null, done: false });
@@ -46,6 +46,7 @@ function applyMessage(m, e, d) {
     for (const x of d.disks) Object.assign(disk(m, x.disk), { strategy: x.strategy, passes: x.passes });
   if (d.speed !== undefined && Array.isArray(d.disks)) for (const id of d.disks) disk(m, id).strategy ||= 'Mirror'; // DriveMirror
   if (d.ramMs !== undefined) Object.assign(m.switchover, { ramMs: d.ramMs, ramPasses: d.ramPasses, switchoverDisksMs: d.switchoverDisksMs });
+  if (d.event === 'estimate-vs-actual') m.estimate = d; // after the switchover: Preflight's estimate beside what happened
   // typeof: Preflight's estimate-vs-actual entry carries downtimeMs too, as an {estimated, actual} pair.
   if (typeof d.downtimeMs === 'number') Object.assign(m.switchover, { downtimeMs: d.downtimeMs, guestPauseMs: d.guestPauseMs, totalTimeMs: d.totalTimeMs, verifyDisksMs: d.verifyDisksMs });
   if (d.freezeWindowMs !== undefined) m.switchover.freezeWindowMs = d.freezeWindowMs;

@@ -72,6 +72,30 @@ function renderSwitchover() {
   ].join('') || '<span class="note">not yet</span>';
 }
 
+// Preflight's estimate beside what happened (journaled after the switchover): per disk the bytes to send, then the
+// phases' times; "off by" is (estimated - actual) / actual, so a site sees whether its plans run long or short.
+function renderEstimate() {
+  const e = model.estimate;
+  if (!e) {
+    $('estimate').tBodies[0].innerHTML = '';
+    $('estimatenote').textContent = ended ? 'no estimate to compare: the migration did not reach its switchover, or ran without a plan'
+      : 'after the switchover';
+    return;
+  }
+  const off = (est, act) => est == null || act == null || act === 0 ? '' : `${(100 * (est - act) / act).toFixed(1).replace(/^(?!-)/, '+')} %`;
+  const row = (key, label, est, act, fmt) => `<tr data-row="${esc(key)}"><td>${esc(label)}</td><td>${esc(est == null ? '-' : fmt(est))}</td>
+    <td>${esc(act == null ? '-' : fmt(act))}</td><td>${esc(off(est, act))}</td></tr>`;
+  const secs = v => ms(v * 1000);
+  $('estimate').tBodies[0].innerHTML = [
+    ...(e.disks || []).map(x => row(`disk-${x.disk}`, `${x.disk} bytes sent`, x.estimatedBytes, x.actualBytes, bytes)),
+    row('copy', 'disk copy', e.copySeconds?.estimated, e.copySeconds?.actual, secs),
+    row('ram', 'RAM migration', e.ramSeconds?.estimated, e.ramSeconds?.actual, secs),
+    row('downtime', 'QEMU downtime', e.downtimeMs?.estimated, e.downtimeMs?.actual, ms),
+    row('total', 'whole migration, from the plan', e.totalSeconds?.estimated, e.totalSeconds?.actual, secs),
+  ].join('');
+  $('estimatenote').textContent = e.linkBytesPerSecond ? `estimated at a link rate of ${bytes(e.linkBytesPerSecond)}/s` : '';
+}
+
 // Remaining bytes to copy per disk (and RAM) over time, with the downtime budget: what the last pass must fit.
 function renderChart() {
   if (typeof uPlot === 'undefined') { $('chartnote').textContent = 'chart library not installed (./scripts/setup.sh)'; return; }
@@ -101,7 +125,7 @@ function journalLine(e) {
   $('journal').appendChild(line);
 }
 
-function render() { renderHeader(); renderOutcome(); renderTimeline(); renderDisks(); renderSwitchover(); renderChart(); renderLedger(); }
+function render() { renderHeader(); renderOutcome(); renderTimeline(); renderDisks(); renderSwitchover(); renderEstimate(); renderChart(); renderLedger(); }
 // Renders at most every 250 ms while events pour in.
 function schedule() { if (!dirty) { dirty = true; setTimeout(() => { dirty = false; render(); }, 250); } }
 async function reloadDetails() { details = await api(`/api/migrations/${encodeURIComponent(id)}`); model.budgetMs = await budgetOf(details); schedule(); }

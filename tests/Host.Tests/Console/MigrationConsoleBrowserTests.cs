@@ -138,6 +138,14 @@ public sealed partial class MigrationConsoleBrowserTests(ITestOutputHelper outpu
             Assert.Matches(@"^\d+(\.\d)? (ms|s)$", await page.Locator($"[data-figure='{figure}'] b").InnerTextAsync());
         Assert.Contains("Migrated", await page.Locator("#outcome").InnerTextAsync());
         Assert.Equal(0, await page.Locator("#cancel").CountAsync());
+
+        // The plan's estimate beside what happened: bytes per copied disk, the phases' times, how far off each was.
+        await page.WaitForSelectorAsync("#estimate tr[data-row=total]");
+        Assert.True(await page.Locator("#estimate tr[data-row^=disk-]").CountAsync() >= 1, await page.Locator("#estimate").InnerTextAsync());
+        var total = await page.Locator("#estimate tr[data-row=total] td").AllInnerTextsAsync();
+        Assert.Matches(@"^\d+(\.\d)? (ms|s)$", total[1]);
+        Assert.Matches(@"^\d+(\.\d)? (ms|s)$", total[2]);
+        Assert.Matches(@"^[+-]\d+\.\d %$", total[3]);
         Assert.True(await page.Locator("#ledger tbody tr").CountAsync() > 3, "the ledger of what the migration created");
         Assert.True(await page.Locator(".row[data-step=resumeTarget]").CountAsync() == 1, "the phase timeline lists the steps");
         Assert.Matches(@"^\d\d:\d\d:\d\d\.\d{3} ", await page.Locator("#journal div").First.InnerTextAsync()); // readable times
