@@ -34,6 +34,28 @@ public sealed class MigrationEstimatorTests
     }
 
     [Fact]
+    public void CopySeconds_WithADiskCopyLimit_ShouldRunEachCopyAtTheLimitAndTheStreamsAtTheLink()
+    {
+        // 100 MB/s link, each copy held to 10 MB/s: a 1 GB mirror takes 100 s, and the guest's 2 MB/s rewrites meanwhile add 200 MB.
+        var local = Disk(MigrationDiskKind.Local, 1_000_000_000, writes: 2_000_000);
+        var limited = MigrationEstimator.Estimate([local], 0, 0, 1, Rate, diskCopyBytesPerSecond: 10_000_000);
+        Assert.Equal(1_200_000_000, limited.Disks[0].CopyBytes);
+        Assert.Equal(120, limited.CopySeconds, 3);
+        Assert.Equal(10_000_000, limited.DiskCopyLimitBytesPerSecond);
+
+        // A limit at or above the link's rate changes nothing: 1.02 GB over 100 MB/s.
+        var none = MigrationEstimator.Estimate([local], 0, 0, 1, Rate);
+        var above = MigrationEstimator.Estimate([local], 0, 0, 1, Rate, diskCopyBytesPerSecond: 1_000_000_000);
+        Assert.Equal(10.2, none.CopySeconds, 3);
+        Assert.Equal(none.CopySeconds, above.CopySeconds, 3);
+        Assert.Null(none.DiskCopyLimitBytesPerSecond);
+
+        // The ZFS stream is not a QEMU copy: 200 MB at the link (2 s), then the bitmap copy of 3 MB at 10 MB/s (0.3 s).
+        var replicated = Disk(MigrationDiskKind.Replicated, 1_000_000_000, 200_000_000, 1_000_000);
+        Assert.Equal(2.3, MigrationEstimator.Estimate([replicated], 0, 0, 1, Rate, diskCopyBytesPerSecond: 10_000_000).CopySeconds, 3);
+    }
+
+    [Fact]
     public void Ram_IdleGuest_OnePassAndAShortPause()
     {
         var estimate = MigrationEstimator.Estimate([], 1_000_000_000, 0, 1, Rate);

@@ -146,6 +146,10 @@ public sealed partial class MigrationConsoleBrowserTests(ITestOutputHelper outpu
         Assert.Matches(@"^\d+(\.\d)? (ms|s)$", total[1]);
         Assert.Matches(@"^\d+(\.\d)? (ms|s)$", total[2]);
         Assert.Matches(@"^[+-]\d+\.\d %$", total[3]);
+        // The form's disk bandwidth (2 MiB/s) reaches the plan: the estimated copy is the throttled mirror's time, not the link's.
+        var copy = await page.Locator("#estimate tr[data-row=copy] td").AllInnerTextsAsync();
+        var copyOff = double.Parse(copy[3].TrimEnd(' ', '%'), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(copyOff) < 50, $"the disk copy's estimate is off by {copy[3]}: estimated {copy[1]}, took {copy[2]}");
         Assert.True(await page.Locator("#ledger tbody tr").CountAsync() > 3, "the ledger of what the migration created");
         Assert.True(await page.Locator(".row[data-step=resumeTarget]").CountAsync() == 1, "the phase timeline lists the steps");
         Assert.Matches(@"^\d\d:\d\d:\d\d\.\d{3} ", await page.Locator("#journal div").First.InnerTextAsync()); // readable times

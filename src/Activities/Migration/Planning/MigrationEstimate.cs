@@ -17,6 +17,8 @@ public sealed record MigrationEstimate
     /// <summary><c>measured</c> (an earlier migration of this node pair) or <c>configured</c>.</summary>
     public string LinkRateSource { get; init; } = "configured";
     public DateTimeOffset? LinkRateMeasuredAt { get; init; }
+    /// <summary>The procedure's limit on each disk copy (its <c>DiskBandwidth</c>), when it set one: the copies' rate when below the link's.</summary>
+    public long? DiskCopyLimitBytesPerSecond { get; init; }
     /// <summary>ZFS sends and disk copies before the RAM migration starts.</summary>
     public double CopySeconds { get; init; }
     /// <summary>The RAM migration up to the switchover; null when the guest dirties RAM as fast as the link carries it (it would not converge).</summary>

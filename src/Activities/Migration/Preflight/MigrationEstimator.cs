@@ -23,13 +23,22 @@ public static class MigrationEstimator
     private const int MaxRamPasses = 30;
 
     /// <summary>The estimate from each disk (kind, strategy, size, ZFS stream, write rate; its copy bytes are filled in here),
-    /// the guest's RAM and dirty rate (sampled over <paramref name="sampleSeconds"/>) and the node pair's <paramref name="link"/> rate.</summary>
-    public static MigrationEstimate Estimate(IReadOnlyList<DiskEstimate> disks, long ramBytes, long ramDirtyBytesPerSecond, int sampleSeconds, LinkRate link)
+    /// the guest's RAM and dirty rate (sampled over <paramref name="sampleSeconds"/>) and the node pair's <paramref name="link"/> rate;
+    /// <paramref name="diskCopyBytesPerSecond"/> is the procedure's limit on each QEMU disk copy (null or 0: none), which
+    /// the copies then run at when it is below the link's rate (the ZFS streams are not limited by it).</summary>
+    public static MigrationEstimate Estimate(IReadOnlyList<DiskEstimate> disks, long ramBytes, long ramDirtyBytesPerSecond, int sampleSeconds, LinkRate link,
+        long? diskCopyBytesPerSecond = null)
     {
         var rate = Math.Max(link.BytesPerSecond, 1);
+        var copyRate = diskCopyBytesPerSecond is > 0 and var limit ? Math.Min(rate, limit) : rate;
         var zfsSeconds = disks.Sum(d => d.ZfsStreamBytes ?? 0) / rate;
-        var withCopies = disks.Select(d => d with { CopyBytes = CopyBytes(d, zfsSeconds, rate) }).ToList();
+        var withCopies = disks.Select(d => d with { CopyBytes = CopyBytes(d, zfsSeconds, copyRate) }).ToList();
         var diskBytes = withCopies.Sum(d => d.BytesToSend);
+        // The streams at the link's rate, then the copies: together at most the link, each at most the limit (several
+        // disks copy at once). Without a limit that is every byte over the link, as before.
+        var copyBytes = withCopies.Sum(d => d.CopyBytes);
+        var largestCopy = withCopies.Select(d => d.CopyBytes).DefaultIfEmpty(0).Max();
+        var copySeconds = zfsSeconds + Math.Max(copyBytes / rate, largestCopy / copyRate);
         var (ramSent, ramSeconds, lastPass) = Precopy(ramBytes, ramDirtyBytesPerSecond, rate);
         var writing = withCopies.Where(d => d.Attached && d.Kind != MigrationDiskKind.Shared).Sum(d => d.WriteBytesPerSecond);
         var downtimeSeconds = lastPass / rate + writing * DowntimeLimit.TotalSeconds / rate;
@@ -42,7 +51,8 @@ public static class MigrationEstimator
             LinkBytesPerSecond = link.BytesPerSecond,
             LinkRateSource = link.Source,
             LinkRateMeasuredAt = link.MeasuredAt,
-            CopySeconds = diskBytes / rate,
+            DiskCopyLimitBytesPerSecond = diskCopyBytesPerSecond is > 0 ? diskCopyBytesPerSecond : null,
+            CopySeconds = copySeconds,
             RamSeconds = ramSeconds,
             DowntimeMs = downtimeSeconds * 1000 + SwitchoverWorkMs,
             BytesToSend = diskBytes + ramSent,

@@ -137,7 +137,7 @@ public sealed class MigrationPreflight(
             ?? Task.FromResult(LinkRate.Configured(LinkRate.DefaultBytesPerSecond)), ct);
         if (linkRates is null) findings.Note($"No link-rate store in this process: the default {LinkRate.DefaultBytesPerSecond:0} bytes/s is assumed.");
         run.Estimate = MigrationEstimator.Estimate([.. disks.OfType<DiskEstimate>()], measured.RamBytes, measured.RamDirtyBytesPerSecond,
-            measured.SampleSeconds, link ?? LinkRate.Configured(LinkRate.DefaultBytesPerSecond));
+            measured.SampleSeconds, link ?? LinkRate.Configured(LinkRate.DefaultBytesPerSecond), request.DiskBandwidth);
         if (run.Estimate.RamSeconds is null)
             findings.Note($"The guest dirties RAM at {measured.RamDirtyBytesPerSecond} bytes/s, as fast as the link carries ({run.Estimate.LinkBytesPerSecond:0} bytes/s): " +
                 "the RAM migration may not converge (limit the guest or raise the bandwidth).");

@@ -5,7 +5,11 @@ namespace Elsa.Migration.Activities.Migration.Preflight;
 
 /// <summary>What Preflight is asked: the same inputs as a migration. <see cref="SourceNode"/> null: the node the VM runs
 /// on (a dry run may leave it out). <see cref="InstanceId"/>: the migration asking (null for a dry run).</summary>
-public sealed record PreflightRequest(string? VmId, string? SourceNode, string? TargetNode, string? Site, string? InstanceId = null);
+public sealed record PreflightRequest(string? VmId, string? SourceNode, string? TargetNode, string? Site, string? InstanceId = null, long? DiskBandwidth = null)
+{
+    /// <summary>The procedure's limit on each disk copy in bytes/s (its <c>DiskBandwidth</c>; null or 0: none), for the estimate.</summary>
+    public long? DiskBandwidth { get; init; } = DiskBandwidth;
+}
 
 /// <summary>One reason the migration cannot run: which check (e.g. <c>target-space</c>) and what to do.</summary>
 public sealed record PreflightRefusal(string Check, string Message);

@@ -43,6 +43,9 @@ public sealed class Preflight : CodeActivity<string>
     [Input(Description = SiteInput.Description)]
     public Input<string>? Site { get; set; }
 
+    [Input(Description = "The limit on each disk copy in bytes per second (the procedure's DiskBandwidth; 0 = none): the estimate's copies run at it.")]
+    public Input<long>? DiskBandwidthBytesPerSecond { get; set; }
+
     [Output(Description = "Every refusal on one line (empty when the migration can run): the message of the Elsa.Fault after Refused.")]
     public Output<string>? Reason { get; set; }
 
@@ -50,7 +53,7 @@ public sealed class Preflight : CodeActivity<string>
     {
         var preflight = MigrationScope.Service<MigrationPreflight>(context);
         var report = await preflight.RunAsync(new PreflightRequest(
-            context.Get(VmId), Empty(context.Get(SourceNode)), context.Get(TargetNode), context.Get(Site), context.InstanceId),
+            context.Get(VmId), Empty(context.Get(SourceNode)), context.Get(TargetNode), context.Get(Site), context.InstanceId, context.Get(DiskBandwidthBytesPerSecond)),
             keepSourceSession: true, context.CancellationToken);
         context.Set(Result, JsonSerializer.Serialize(report, Json));
         if (!report.CanRun || report.Plan is not { } plan)
@@ -79,7 +82,8 @@ public sealed class Preflight : CodeActivity<string>
     /// <summary>One line: bytes per disk, RAM, link rate and the expected times.</summary>
     public static string Describe(MigrationEstimate estimate) =>
         "Estimate: " + string.Join(", ", estimate.Disks.Where(d => d.BytesToSend > 0).Select(d => $"{d.DeviceId} {d.BytesToSend} B ({d.Strategy})")) +
-        $"; RAM {estimate.RamBytes} B dirtied at {estimate.RamDirtyBytesPerSecond} B/s; link {estimate.LinkBytesPerSecond:0} B/s ({estimate.LinkRateSource}): " +
+        $"; RAM {estimate.RamBytes} B dirtied at {estimate.RamDirtyBytesPerSecond} B/s; link {estimate.LinkBytesPerSecond:0} B/s ({estimate.LinkRateSource})" +
+        (estimate.DiskCopyLimitBytesPerSecond is { } limit ? $", each disk copy held to {limit} B/s" : "") + ": " +
         $"copy {Seconds(estimate.CopySeconds)}, RAM {Seconds(estimate.RamSeconds)}, downtime {estimate.DowntimeMs:0} ms, total {Seconds(estimate.TotalSeconds)}";
 
     private static string Seconds(double? seconds) =>
