@@ -18,9 +18,8 @@ public sealed class GuestLikeWriterTests
         await using (var quick = new GuestLikeWriter(session, [("drive0", 64L << 20)], bytesPerSecond: 1_000_000))
         {
             quick.Start();
-            await Task.Delay(500, cts.Token);
+            await UntilAsync(() => quick.Writes >= 3, "three writes", cts.Token);
             await quick.DisposeAsync();
-            Assert.True(quick.Writes > 0, "the writer wrote nothing in 0.5 s");
             Assert.InRange(quick.SlowestWriteMs, 0.001, 1000);
         }
 
@@ -30,10 +29,22 @@ public sealed class GuestLikeWriterTests
         {
             ["device"] = "drive0", ["bps"] = 0, ["bps_rd"] = 0, ["bps_wr"] = 32768, ["iops"] = 0, ["iops_rd"] = 0, ["iops_wr"] = 0,
         }, cancellationToken: cts.Token);
-        var held = new GuestLikeWriter(session, [("drive0", 64L << 20)], bytesPerSecond: 1_000_000);
+        await using var held = new GuestLikeWriter(session, [("drive0", 64L << 20)], bytesPerSecond: 1_000_000);
         held.Start();
-        await Task.Delay(3000, cts.Token);
+        // The throttle lets its first write through at once (its burst); the next ones wait.
+        await UntilAsync(() => held.SlowestWriteMs > 1000, "a write that took over a second with a 32 KiB/s write limit", cts.Token);
         await held.DisposeAsync();
-        Assert.True(held.SlowestWriteMs > 1000, $"slowest write {held.SlowestWriteMs:0} ms with a 32 KiB/s write limit");
+        Assert.InRange(held.SlowestWriteMs, 1000, 20_000);
+    }
+
+    /// <summary>Polls <paramref name="done"/> (the writer counts on its own task) for up to 20 s; fails with <paramref name="what"/>.</summary>
+    private static async Task UntilAsync(Func<bool> done, string what, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the writer did not make {what} within 20 s");
+            await Task.Delay(20, ct);
+        }
     }
 }
